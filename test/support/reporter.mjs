@@ -1,0 +1,43 @@
+// node:test reporter: one line per test (✔/✖ with its file), failures in full at the end,
+// and the closing line `N passed, N failed` (plus `, N skipped`) that CI reads.
+import path from 'node:path';
+
+export default async function* reporter(source) {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  const failures = [];
+  const rel = (f) => (f ? path.relative(process.cwd(), f) : '');
+  for await (const event of source) {
+    const { type, data } = event;
+    if (type !== 'test:pass' && type !== 'test:fail') {
+      if (type === 'test:stderr' || type === 'test:stdout') {
+        if (process.env.TEST_VERBOSE) yield data.message;
+      }
+      continue;
+    }
+    // Suites (describe) and file-level wrappers are reported as tests too; count leaves only.
+    if (data.details?.type === 'suite') continue;
+    const name = `${rel(data.file)} › ${data.name}`;
+    const ms = data.details?.duration_ms ? ` (${Math.round(data.details.duration_ms)} ms)` : '';
+    if (type === 'test:pass') {
+      if (data.skip || data.todo) {
+        skipped++;
+        yield `  - ${name} (skipped)\n`;
+      } else {
+        passed++;
+        yield `  ✔ ${name}${ms}\n`;
+      }
+    } else {
+      failed++;
+      failures.push({ name, error: data.details?.error });
+      yield `  ✖ ${name}${ms}\n`;
+    }
+  }
+  for (const f of failures) {
+    const err = f.error;
+    const cause = err?.cause ?? err;
+    yield `\n✖ ${f.name}\n${cause?.stack ?? cause?.message ?? String(cause)}\n`;
+  }
+  yield `\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`;
+}
