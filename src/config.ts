@@ -1,0 +1,58 @@
+/**
+ * Process configuration, read once from the environment and validated with zod at the edge.
+ * Every setting has a zero-setup default (embedded PostgreSQL, local Temporal dev server,
+ * the simulated custodian); pointing at real infrastructure is a matter of env variables.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+export const ROOT_DIR = path.resolve(__dirname, '..');
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24h, America/New_York)');
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .transform((v) => v === 'true' || v === '1')
+  .optional();
+
+const EnvSchema = z.object({
+  DATA_DIR: z.string().default(path.join(ROOT_DIR, '.data')),
+  DATABASE_URL: z.string().url().optional(),
+  EMBEDDED_PG_PORT: port.default(55432),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: bool,
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TASK_QUEUE: z.string().min(1).default('trading-day'),
+  CUSTODIAN_URL: z.string().url().optional(),
+  CUSTODIAN_PORT: port.default(4010),
+  CUSTODIAN_DROP_DIR: z.string().optional(),
+  CUSTODIAN_CORRESPONDENT: z.string().regex(/^[A-Z0-9]{2,8}$/).default('ZOE'),
+  API_PORT: port.default(3000),
+  APPROVAL_CUTOFF_ET: hhmm.default('11:45'),
+  WINDOW_OPEN_ET: hhmm.default('12:00'),
+  WINDOW_CLOSE_ET: hhmm.default('14:00'),
+  CONFIRM_AT_ET: hhmm.default('06:30'),
+  FILL_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SIM_PARTIAL_FILL_RATE: z.coerce.number().min(0).max(1).default(0.3),
+  SIM_REJECT_RATE: z.coerce.number().min(0).max(1).default(0),
+  SIM_SEED: z.string().default('zoe'),
+});
+
+export type AppConfig = z.infer<typeof EnvSchema> & { custodianDropDir: string };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration in the environment:\n${lines.join('\n')}`);
+  }
+  const cfg = parsed.data;
+  return { ...cfg, custodianDropDir: cfg.CUSTODIAN_DROP_DIR ?? path.join(cfg.DATA_DIR, 'custodian', 'drop') };
+}
