@@ -16,8 +16,12 @@ export default async function* reporter(source) {
       }
       continue;
     }
-    // Suites (describe) and file-level wrappers are reported as tests too; count leaves only.
-    if (data.details?.type === 'suite') continue;
+    // Suites (describe) are reported as tests too; count leaves only, except a suite that
+    // failed on its own (a hook threw, the file did not load), which is a failure in itself.
+    if (data.details?.type === 'suite') {
+      const kind = data.details?.error?.failureType;
+      if (type !== 'test:fail' || kind === 'subtestsFailed') continue;
+    }
     const name = `${rel(data.file)} › ${data.name}`;
     const ms = data.details?.duration_ms ? ` (${Math.round(data.details.duration_ms)} ms)` : '';
     if (type === 'test:pass') {

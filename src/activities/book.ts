@@ -1,0 +1,304 @@
+/** Activities on the book: eligible accounts, reconciliation, proposals, booking fills. */
+import { ApplicationFailure } from '@temporalio/activity';
+import Decimal from 'decimal.js';
+import type { Knex } from 'knex';
+import { interimPlan } from '../domain/interim-plan';
+import { Dec, ZERO, cashStr, dec, qtyStr, sum } from '../domain/money';
+import type { AccountRef } from '../workflows/types';
+import { type ActivityDeps, writeAudit } from './deps';
+import type { ProposeResult } from './types';
+
+export function proposalIdFor(tradeDate: string, accountId: string): string {
+  return `P${tradeDate.replaceAll('-', '')}-${accountId}`;
+}
+
+export async function latestPrices(db: Knex, asOf: string): Promise<Record<string, string>> {
+  const rows: { symbol: string; close: string }[] = await db
+    .select('p.symbol', 'p.close')
+    .from('prices as p')
+    .join(
+      db('prices').where('date', '<=', asOf).groupBy('symbol').select('symbol').max('date as d').as('m'),
+      function () {
+        this.on('p.symbol', '=', 'm.symbol').andOn('p.date', '=', 'm.d');
+      },
+    );
+  return Object.fromEntries(rows.map((r) => [r.symbol, r.close]));
+}
+
+export function bookActivities(deps: ActivityDeps) {
+  const { db } = deps;
+
+  async function account(accountId: string) {
+    const a = await db('accounts').where({ id: accountId }).first();
+    if (!a) throw ApplicationFailure.nonRetryable(`account ${accountId} does not exist`, 'NotFound');
+    return a;
+  }
+
+  return {
+    async listEligibleAccounts(input: { tradeDate: string; accountIds?: string[] }): Promise<AccountRef[]> {
+      const q = db('accounts').where({ status: 'ACTIVE' }).orderBy('id').select('id', 'advisor_id', 'mode');
+      if (input.accountIds?.length) q.whereIn('id', input.accountIds);
+      const rows: { id: string; advisor_id: string; mode: 'AUTO' | 'MANUAL' }[] = await q;
+      return rows.map((r) => ({ accountId: r.id, advisorId: r.advisor_id, mode: r.mode }));
+    },
+
+    /**
+     * Compares the custodian's trade-date positions (EXT871 for the trade date) with the book,
+     * exact at 5 dp. Each difference is an OPEN position break that holds the account;
+     * breaks ops resolved by hand stay resolved.
+     */
+    async reconcileAccount(input: {
+      tradeDate: string;
+      accountId: string;
+      afterOpsResolution?: boolean;
+    }): Promise<{ openBreaks: number; breaks: { symbol: string; ours: string; theirs: string }[] }> {
+      const acct = await account(input.accountId);
+      const file = await db('custodian_files')
+        .where({ process_date: input.tradeDate, code: 'EXT871', status: 'INGESTED' })
+        .first();
+      if (!file) {
+        throw ApplicationFailure.nonRetryable(
+          `no positions file (EXT871) ingested for ${input.tradeDate}: see custodian_files for rejected files`,
+          'MissingCustodianFile',
+        );
+      }
+      const theirs: { symbol: string; trade_qty: string; closing_price: string }[] = await db('custodian_positions')
+        .where({ process_date: input.tradeDate, account_number: acct.custodian_account_number })
+        .select('symbol', 'trade_qty', 'closing_price');
+      const ours: { symbol: string; qty: string }[] = await db('positions')
+        .where({ account_id: input.accountId })
+        .select('symbol', 'qty');
+      const theirMap = new Map(theirs.map((r) => [r.symbol, r]));
+      const ourMap = new Map(ours.map((r) => [r.symbol, dec(r.qty)]));
+      const symbols = [...new Set([...theirMap.keys(), ...ourMap.keys()])].sort();
+      const found: { symbol: string; ours: string; theirs: string; materiality: string }[] = [];
+      for (const s of symbols) {
+        const o = ourMap.get(s) ?? ZERO;
+        const t = theirMap.get(s);
+        const tq = t ? dec(t.trade_qty) : ZERO;
+        if (!o.eq(tq)) {
+          const px = t ? dec(t.closing_price) : ZERO;
+          found.push({ symbol: s, ours: qtyStr(o), theirs: qtyStr(tq), materiality: cashStr(o.minus(tq).abs().times(px)) });
+        }
+      }
+      await db.transaction(async (trx) => {
+        for (const b of found) {
+          await trx('breaks')
+            .insert({
+              trade_date: input.tradeDate,
+              type: 'POSITION',
+              account_id: input.accountId,
+              symbol: b.symbol,
+              ours: b.ours,
+              theirs: b.theirs,
+              diff: qtyStr(dec(b.theirs).minus(dec(b.ours))),
+              materiality_usd: b.materiality,
+              status: 'OPEN',
+            })
+            .onConflict(['trade_date', 'type', 'account_id', 'symbol'])
+            .ignore();
+        }
+      });
+      const open = await db('breaks')
+        .where({ trade_date: input.tradeDate, account_id: input.accountId, status: 'OPEN' })
+        .select('symbol', 'ours', 'theirs');
+      return { openBreaks: open.length, breaks: open };
+    },
+
+    async resolveBreaks(input: { tradeDate: string; accountId: string; by: string; note: string }): Promise<number> {
+      return db.transaction(async (trx) => {
+        const n = await trx('breaks')
+          .where({ trade_date: input.tradeDate, account_id: input.accountId, status: 'OPEN' })
+          .update({ status: 'RESOLVED_MANUAL', resolved_at: trx.fn.now(), resolved_by: input.by, note: input.note });
+        await writeAudit(trx, {
+          actor: input.by,
+          action: 'BREAKS_RESOLVED',
+          entity: 'account',
+          entityId: input.accountId,
+          details: { tradeDate: input.tradeDate, count: n, note: input.note },
+        });
+        return n;
+      });
+    },
+
+    /** Scans the account and writes a proposal when action is needed (idempotent per account and day). */
+    async proposeTrades(input: { tradeDate: string; accountId: string; expiresAt: string }): Promise<ProposeResult> {
+      const id = proposalIdFor(input.tradeDate, input.accountId);
+      const existing = await db('proposals').where({ id }).first();
+      if (existing) return summarize(db, id);
+      const acct = await account(input.accountId);
+      const model = await db('models').where({ id: acct.model_id }).first();
+      const targets = await db('model_targets')
+        .where({ model_id: model.id, version: model.current_version })
+        .select('symbol', 'weight');
+      const holdings: { symbol: string; qty: string }[] = await db('positions')
+        .where({ account_id: input.accountId })
+        .select('symbol', 'qty');
+      const cashRow = await db('cash_balances').where({ account_id: input.accountId }).first();
+      const withdrawals: { amount: string }[] = await db('cash_flows')
+        .where({ account_id: input.accountId, type: 'WITHDRAWAL', status: 'PENDING' })
+        .select('amount');
+      const prices = await latestPrices(db, input.tradeDate);
+      const secs: { symbol: string; fractionable: boolean }[] = await db('securities').select('symbol', 'fractionable');
+      const blocked = new Set(
+        (
+          await db('breaks').where({ account_id: input.accountId, status: 'OPEN' }).select('symbol')
+        ).map((r: { symbol: string }) => r.symbol),
+      );
+      const plan = interimPlan({
+        targets,
+        cash: cashRow?.amount ?? '0',
+        pendingWithdrawal: cashStr(sum(withdrawals.map((w) => dec(w.amount).abs()))),
+        holdings,
+        prices,
+        fractionable: Object.fromEntries(secs.map((s) => [s.symbol, s.fractionable])),
+        bandAbsPp: acct.drift_threshold_pp ?? model.band_abs_pp,
+        minTradeUsd: acct.min_trade_usd,
+      });
+      const legs = plan.legs.filter((l) => !blocked.has(l.symbol));
+      if (plan.action === 'NONE' || legs.length === 0) {
+        return { action: 'NONE', version: 0, legs: 0, reasons: plan.reasons, notional: '0.00' };
+      }
+      await db.transaction(async (trx) => {
+        const inserted = await trx('proposals')
+          .insert({
+            id,
+            account_id: input.accountId,
+            trade_date: input.tradeDate,
+            version: 1,
+            status: 'PENDING_APPROVAL',
+            model_id: model.id,
+            model_version: model.current_version,
+            reasons: JSON.stringify(plan.reasons),
+            plan: JSON.stringify(plan),
+            expires_at: input.expiresAt,
+          })
+          .onConflict('id')
+          .ignore()
+          .returning('id');
+        if (inserted.length === 0) return;
+        await trx('proposal_legs').insert(
+          legs.map((l) => ({
+            proposal_id: id,
+            leg_no: l.legNo,
+            symbol: l.symbol,
+            side: l.side,
+            qty: l.qty,
+            est_price: l.estPrice,
+            est_notional: l.estNotional,
+            reasons: JSON.stringify([l.reason]),
+          })),
+        );
+        await writeAudit(trx, {
+          actor: 'rebalancer',
+          action: 'PROPOSAL_CREATED',
+          entity: 'proposal',
+          entityId: id,
+          details: { reasons: plan.reasons, legs: legs.length },
+          idempotencyKey: `proposal:${id}`,
+        });
+      });
+      return summarize(db, id);
+    },
+
+    /** Applies terminal orders' fills to positions, lots and cash, once per order. */
+    async bookFills(input: { proposalId: string }): Promise<{ booked: number }> {
+      return db.transaction(async (trx) => {
+        const proposal = await trx('proposals').where({ id: input.proposalId }).forUpdate().first();
+        if (!proposal) throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, 'NotFound');
+        const orders = await trx('orders')
+          .where({ proposal_id: input.proposalId, booked: false })
+          .whereIn('status', ['FILLED', 'CANCELED', 'REJECTED'])
+          .orderBy('client_order_id');
+        let booked = 0;
+        for (const o of orders) {
+          const filled = dec(o.filled_qty);
+          if (filled.gt(0)) {
+            await applyFill(trx, o.account_id, o.symbol, o.side, filled, dec(o.avg_price), proposal.trade_date, o.client_order_id);
+            booked++;
+          }
+          await trx('orders').where({ client_order_id: o.client_order_id }).update({ booked: true, updated_at: trx.fn.now() });
+        }
+        const legs = await trx('proposal_legs').where({ proposal_id: input.proposalId });
+        const all = await trx('orders').where({ proposal_id: input.proposalId });
+        const filledByLeg = (legNo: number) =>
+          sum(all.filter((o: { leg_no: number }) => o.leg_no === legNo).map((o: { filled_qty: string }) => dec(o.filled_qty)));
+        const complete = legs.every((l: { leg_no: number; qty: string }) => filledByLeg(l.leg_no).gte(dec(l.qty)));
+        const anyFill = all.some((o: { filled_qty: string }) => dec(o.filled_qty).gt(0));
+        const status = complete ? 'EXECUTED' : anyFill ? 'PARTIALLY_EXECUTED' : 'FAILED';
+        await trx('proposals').where({ id: input.proposalId }).update({ status });
+        await writeAudit(trx, {
+          actor: 'system',
+          action: `PROPOSAL_${status}`,
+          entity: 'proposal',
+          entityId: input.proposalId,
+          details: { booked },
+          idempotencyKey: `booked:${input.proposalId}`,
+        });
+        return { booked };
+      });
+    },
+  };
+}
+
+async function summarize(db: Knex, id: string): Promise<ProposeResult> {
+  const p = await db('proposals').where({ id }).first();
+  const legs: { est_notional: string }[] = await db('proposal_legs').where({ proposal_id: id }).select('est_notional');
+  return {
+    action: 'TRADE',
+    proposalId: id,
+    version: p.version,
+    legs: legs.length,
+    reasons: p.reasons,
+    notional: cashStr(sum(legs.map((l) => dec(l.est_notional)))),
+  };
+}
+
+async function applyFill(
+  trx: Knex.Transaction,
+  accountId: string,
+  symbol: string,
+  side: 'BUY' | 'SELL',
+  qty: Dec,
+  price: Dec,
+  tradeDate: string,
+  clientOrderId: string,
+): Promise<void> {
+  const pos = await trx('positions').where({ account_id: accountId, symbol }).forUpdate().first();
+  const current = pos ? dec(pos.qty) : ZERO;
+  const next = side === 'BUY' ? current.plus(qty) : current.minus(qty);
+  if (next.lt(0)) throw ApplicationFailure.nonRetryable(`fill would make ${accountId} short ${symbol}`, 'Overfill');
+  if (pos) await trx('positions').where({ account_id: accountId, symbol }).update({ qty: qtyStr(next), updated_at: trx.fn.now() });
+  else await trx('positions').insert({ account_id: accountId, symbol, qty: qtyStr(next) });
+  const notional = qty.times(price).toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN);
+  const cash = await trx('cash_balances').where({ account_id: accountId }).forUpdate().first();
+  const cashNext = dec(cash?.amount ?? '0')[side === 'BUY' ? 'minus' : 'plus'](notional);
+  if (cash) await trx('cash_balances').where({ account_id: accountId }).update({ amount: cashStr(cashNext), updated_at: trx.fn.now() });
+  else await trx('cash_balances').insert({ account_id: accountId, amount: cashStr(cashNext) });
+  if (side === 'BUY') {
+    await trx('tax_lots').insert({
+      id: `L-${clientOrderId}`,
+      account_id: accountId,
+      symbol,
+      open_date: tradeDate,
+      qty: qtyStr(qty),
+      unit_cost: price.toFixed(6),
+      source: 'BUY',
+    });
+    return;
+  }
+  // Relieve lots first-in first-out (the engine's lot instructions replace this).
+  let left = qty;
+  const lots = await trx('tax_lots')
+    .where({ account_id: accountId, symbol })
+    .where('qty', '>', 0)
+    .orderBy([{ column: 'open_date' }, { column: 'id' }])
+    .forUpdate();
+  for (const lot of lots) {
+    if (left.lte(0)) break;
+    const take = Decimal.min(left, dec(lot.qty)) as Dec;
+    await trx('tax_lots').where({ id: lot.id }).update({ qty: qtyStr(dec(lot.qty).minus(take)) });
+    left = left.minus(take);
+  }
+}
+

@@ -1,0 +1,201 @@
+/**
+ * Start-of-day file ingestion and next-morning confirm matching.
+ *
+ * Ingestion reads the drop folder for one process date, parses every known file with its
+ * zod schema, and applies each file in one transaction: a bad file is recorded as REJECTED
+ * with every error (file, line, field) and nothing of it is applied; re-ingesting a file
+ * with the same checksum is a no-op. A PostgreSQL advisory lock serialises concurrent callers.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { Knex } from 'knex';
+import { parseCustodianFile } from '../custodian/files';
+import { parseFileName } from '../custodian/files/names';
+import type { Ext871Row, Ext872Row } from '../custodian/files/schemas';
+import { nextSettlementDay, nextTradingDay } from '../domain/calendar';
+import { dec, qtyStr } from '../domain/money';
+import type { ConfirmSummary } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+
+export interface IngestResult {
+  processDate: string;
+  ingested: string[];
+  skipped: string[];
+  rejected: { file: string; errors: string[] }[];
+}
+
+const PRICE_TOLERANCE = dec('0.005');
+
+export function fileActivities(deps: ActivityDeps) {
+  const { db } = deps;
+
+  async function ingest(processDate: string): Promise<IngestResult> {
+    await deps.custodian.requestStartOfDayFiles(processDate);
+    const names = (await readdir(deps.dropDir).catch(() => [] as string[]))
+      .filter((n) => parseFileName(n)?.processDate === processDate)
+      .sort();
+    const result: IngestResult = { processDate, ingested: [], skipped: [], rejected: [] };
+    await db.transaction(async (trx) => {
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${processDate}`]);
+      for (const name of names) {
+        const meta = parseFileName(name)!;
+        const content = await readFile(path.join(deps.dropDir, name));
+        const parsed = parseCustodianFile(meta.code, content, name);
+        const seen = await trx('custodian_files')
+          .where({ code: meta.code, process_date: processDate, checksum: parsed.checksum })
+          .first();
+        if (seen) {
+          result.skipped.push(name);
+          continue;
+        }
+        if (!parsed.ok) {
+          const errors = parsed.errors.map((e) => `${e.file} line ${e.line}${e.field ? `, field ${e.field}` : ''}: ${e.message}`);
+          await trx('custodian_files').insert({
+            process_date: processDate,
+            code: meta.code,
+            name,
+            checksum: parsed.checksum,
+            row_count: 0,
+            status: 'REJECTED',
+            errors: JSON.stringify(errors),
+          });
+          result.rejected.push({ file: name, errors });
+          log.warn('custodian file rejected', { file: name, errors: errors.slice(0, 5) });
+          continue;
+        }
+        await trx.transaction(async (t) => {
+          if (meta.code === 'EXT871') await applyPositions(t, processDate, parsed.rows as Ext871Row[]);
+          if (meta.code === 'EXT872') await applyTrades(t, processDate, parsed.rows as Ext872Row[]);
+          await t('custodian_files').insert({
+            process_date: processDate,
+            code: meta.code,
+            name,
+            checksum: parsed.checksum,
+            row_count: parsed.rows.length,
+            status: 'INGESTED',
+          });
+        });
+        result.ingested.push(name);
+      }
+    });
+    return result;
+  }
+
+  return {
+    async ingestMorningFiles(input: { processDate: string }): Promise<IngestResult> {
+      return ingest(input.processDate);
+    },
+
+    /**
+     * Next morning: ingests the next trading day's files and matches the custodian's trade
+     * activity (EXT872) for the trade date against our orders (DOMAIN.md §3.2): quantity exact,
+     * average price ±$0.005, settlement date = next settlement day.
+     */
+    async matchConfirms(input: { tradeDate: string; accountId: string }): Promise<ConfirmSummary> {
+      const processDate = nextTradingDay(input.tradeDate);
+      await ingest(processDate);
+      const acct = await db('accounts').where({ id: input.accountId }).first('custodian_account_number');
+      if (!acct) throw ApplicationFailure.nonRetryable(`account ${input.accountId} does not exist`, 'NotFound');
+      const ours: { client_order_id: string; custodian_order_id: string; symbol: string; side: string; filled_qty: string; avg_price: string }[] =
+        await db('orders')
+          .where({ trade_date: input.tradeDate, account_id: input.accountId })
+          .where('filled_qty', '>', 0);
+      const theirs: {
+        order_id: string;
+        client_order_id: string | null;
+        buy_sell_code: string;
+        symbol: string;
+        qty: string;
+        price: string;
+        settle_date: string;
+      }[] = await db('custodian_trades').where({
+        trade_date: input.tradeDate,
+        account_number: acct.custodian_account_number,
+      });
+      const settle = nextSettlementDay(input.tradeDate);
+      const summary: ConfirmSummary = { matched: 0, matchedWithinTolerance: 0, mismatched: 0, unmatchedOurs: 0, unmatchedTheirs: 0 };
+      const rows: { client_order_id: string | null; custodian_order_id: string | null; result: string; diffs: string[] }[] = [];
+      const used = new Set<string>();
+      for (const o of ours) {
+        const t = theirs.find((x) => x.order_id === o.custodian_order_id || (x.client_order_id && x.client_order_id === o.client_order_id));
+        if (!t) {
+          summary.unmatchedOurs++;
+          rows.push({ client_order_id: o.client_order_id, custodian_order_id: o.custodian_order_id, result: 'UNMATCHED_OURS', diffs: [] });
+          continue;
+        }
+        used.add(t.order_id);
+        const diffs: string[] = [];
+        const side = t.buy_sell_code === 'B' ? 'BUY' : t.buy_sell_code === 'S' ? 'SELL' : 'CANCELED';
+        if (side !== o.side) diffs.push(`side: ours ${o.side}, theirs ${t.buy_sell_code}`);
+        if (t.symbol !== o.symbol) diffs.push(`symbol: ours ${o.symbol}, theirs ${t.symbol}`);
+        if (!dec(t.qty).eq(dec(o.filled_qty))) diffs.push(`quantity: ours ${qtyStr(dec(o.filled_qty))}, theirs ${qtyStr(dec(t.qty))}`);
+        const priceDiff = dec(t.price).minus(dec(o.avg_price)).abs();
+        if (priceDiff.gt(PRICE_TOLERANCE)) diffs.push(`price: ours ${o.avg_price}, theirs ${t.price}`);
+        if (t.settle_date !== settle) diffs.push(`settlement date: expected ${settle}, theirs ${t.settle_date}`);
+        const result = diffs.length > 0 ? 'MISMATCHED' : priceDiff.isZero() ? 'MATCHED' : 'MATCHED_WITHIN_TOLERANCE';
+        if (result === 'MISMATCHED') summary.mismatched++;
+        else if (result === 'MATCHED') summary.matched++;
+        else summary.matchedWithinTolerance++;
+        rows.push({ client_order_id: o.client_order_id, custodian_order_id: t.order_id, result, diffs });
+      }
+      for (const t of theirs) {
+        if (used.has(t.order_id)) continue;
+        summary.unmatchedTheirs++;
+        rows.push({ client_order_id: t.client_order_id, custodian_order_id: t.order_id, result: 'UNMATCHED_THEIRS', diffs: [] });
+      }
+      await db.transaction(async (trx) => {
+        for (const r of rows) {
+          await trx('confirm_matches')
+            .insert({ trade_date: input.tradeDate, account_id: input.accountId, ...r, diffs: JSON.stringify(r.diffs) })
+            .onConflict(['trade_date', 'account_id', 'client_order_id', 'custodian_order_id'])
+            .merge(['result', 'diffs', 'matched_at']);
+        }
+      });
+      return summary;
+    },
+  };
+}
+
+async function applyPositions(trx: Knex.Transaction, processDate: string, rows: Ext871Row[]): Promise<void> {
+  await trx('custodian_positions').where({ process_date: processDate }).del();
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx('custodian_positions').insert(
+      rows.slice(i, i + 500).map((r) => ({
+        process_date: processDate,
+        account_number: r.accountNumber,
+        symbol: r.symbol,
+        cusip: r.cusip,
+        trade_qty: r.tradeQuantity,
+        settle_qty: r.settleQuantity,
+        closing_price: r.closingPrice,
+      })),
+    );
+  }
+}
+
+async function applyTrades(trx: Knex.Transaction, processDate: string, rows: Ext872Row[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx('custodian_trades')
+      .insert(
+        rows.slice(i, i + 500).map((r) => ({
+          process_date: processDate,
+          account_number: r.accountNumber,
+          buy_sell_code: r.buySellCode,
+          trade_date: r.tradeDate,
+          order_id: r.orderId,
+          client_order_id: r.clientOrderId || null,
+          exec_time_hhmm: r.executionTime,
+          cusip: r.cusip,
+          symbol: r.symbol,
+          qty: r.quantity,
+          price: r.price,
+          settle_date: r.settlementDate,
+          principal: r.principalAmount,
+          net_amount: r.netAmount,
+        })),
+      )
+      .onConflict(['process_date', 'account_number', 'order_id', 'trade_date'])
+      .ignore();
+  }
+}

@@ -1,0 +1,28 @@
+import type { ConfirmSummary } from '../workflows/types';
+
+/** What a workflow needs to know of one order (the rest stays in PostgreSQL). */
+export interface OrderStatusView {
+  clientOrderId: string;
+  legNo: number;
+  attempt: number;
+  qty: string;
+  filledQty: string;
+  status: string;
+  open: boolean;
+  /** Open, partly filled, and not filling any more: cancel and re-send the residual. */
+  stalled: boolean;
+  /** Terminal with a residual that may be re-sent (cancelled, or rejected for a transient reason). */
+  retryable: boolean;
+  rejectReason?: string;
+}
+
+export interface ProposeResult {
+  action: 'NONE' | 'TRADE';
+  proposalId?: string;
+  version: number;
+  legs: number;
+  reasons: string[];
+  notional: string;
+}
+
+export type { ConfirmSummary };

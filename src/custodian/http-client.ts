@@ -1,0 +1,94 @@
+/** The custodian port over HTTP (the simulator, or any service speaking the same Ascend subset). */
+import { z } from 'zod';
+import {
+  type CreateOrderRequest,
+  type CustodianOrder,
+  CustodianOrderSchema,
+  type CustodianPort,
+  CustodianProtocolError,
+} from './port';
+
+export class CustodianHttpError extends Error {
+  override name = 'CustodianHttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class HttpCustodian implements CustodianPort {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : undefined,
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      throw new CustodianProtocolError(`${method} ${path}: custodian answered ${res.status} with non-JSON`);
+    }
+    if (!res.ok) {
+      const err = json as { code?: string; message?: string };
+      throw new CustodianHttpError(res.status, err.code ?? 'UNKNOWN', `${method} ${path}: ${res.status} ${err.code ?? ''} ${err.message ?? text}`);
+    }
+    return json;
+  }
+
+  private order(json: unknown, where: string): CustodianOrder {
+    const parsed = CustodianOrderSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new CustodianProtocolError(`${where}: malformed order from custodian: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    return parsed.data;
+  }
+
+  async createOrder(req: CreateOrderRequest): Promise<CustodianOrder> {
+    const path = `/trading/v1/accounts/${encodeURIComponent(req.accountNumber)}/orders`;
+    const json = await this.call('POST', path, {
+      clientOrderId: req.clientOrderId,
+      identifier: req.symbol,
+      identifierType: 'SYMBOL',
+      side: req.side,
+      quantity: req.quantity,
+      orderType: 'MARKET',
+      timeInForce: 'DAY',
+      orderDate: req.orderDate,
+    });
+    return this.order(json, path);
+  }
+
+  async findOrder(accountNumber: string, clientOrderId: string): Promise<CustodianOrder | undefined> {
+    const path = `/trading/v1/accounts/${encodeURIComponent(accountNumber)}/orders?clientOrderId=${encodeURIComponent(clientOrderId)}`;
+    const json = z.object({ orders: z.array(z.unknown()) }).safeParse(await this.call('GET', path));
+    if (!json.success) throw new CustodianProtocolError(`${path}: expected {orders: [...]}`);
+    const first = json.data.orders[0];
+    return first === undefined ? undefined : this.order(first, path);
+  }
+
+  async cancelOrder(accountNumber: string, orderId: string): Promise<void> {
+    try {
+      await this.call('POST', `/trading/v1/accounts/${encodeURIComponent(accountNumber)}/orders/${encodeURIComponent(orderId)}:cancel`);
+    } catch (e) {
+      // Already terminal: the next poll tells what happened; nothing to retry.
+      if (e instanceof CustodianHttpError && ['TOO_LATE_TO_CANCEL', 'ORDER_ALREADY_CANCELED'].includes(e.code)) return;
+      throw e;
+    }
+  }
+
+  async requestStartOfDayFiles(processDate: string): Promise<string[]> {
+    const json = (await this.call('POST', `/sim/v1/sod-files/${processDate}`)) as { files?: string[] };
+    return json.files ?? [];
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The custodian port: everything the trading day needs from the custodian. The simulator's
+ * HTTP client implements it; a real Apex adapter implements the same interface.
+ * Names follow Apex Ascend (DOMAIN.md §1.2).
+ */
+import { z } from 'zod';
+import { zDecimal } from '../domain/money';
+
+export const ORDER_STATUSES = [
+  'PENDING_NEW',
+  'NEW',
+  'PENDING_QUEUED',
+  'QUEUED',
+  'PARTIALLY_FILLED',
+  'PENDING_CANCEL',
+  'FILLED',
+  'CANCELED',
+  'REJECTED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['FILLED', 'CANCELED', 'REJECTED']);
+
+/** Reject reasons worth a retry within the window (DOMAIN.md §2, residual handling). */
+export const TRANSIENT_REJECTS: ReadonlySet<string> = new Set([
+  'SYSTEM_ERROR',
+  'UNAVAILABLE_PRICE_QUOTE',
+  'EXCHANGE_CLOSED',
+]);
+
+export const ExecutionSchema = z.object({
+  executionId: z.string().min(1),
+  quantity: zDecimal,
+  price: zDecimal,
+  executedTime: z.string().datetime(),
+});
+
+export const CustodianOrderSchema = z.object({
+  orderId: z.string().min(1),
+  clientOrderId: z.string().min(1).max(40),
+  accountId: z.string().min(1),
+  identifier: z.string().min(1),
+  side: z.enum(['BUY', 'SELL']),
+  quantity: zDecimal,
+  filledQuantity: zDecimal,
+  averagePrice: zDecimal.nullable(),
+  orderStatus: z.enum(ORDER_STATUSES),
+  orderRejectedReason: z.string().nullable(),
+  orderDate: z.string(),
+  executions: z.array(ExecutionSchema),
+});
+export type CustodianOrder = z.infer<typeof CustodianOrderSchema>;
+
+export interface CreateOrderRequest {
+  clientOrderId: string;
+  accountNumber: string;
+  symbol: string;
+  side: 'BUY' | 'SELL';
+  quantity: string;
+  orderDate: string;
+}
+
+export interface CustodianPort {
+  createOrder(req: CreateOrderRequest): Promise<CustodianOrder>;
+  /** The order with this client order id, or undefined when the custodian has none. */
+  findOrder(accountNumber: string, clientOrderId: string): Promise<CustodianOrder | undefined>;
+  cancelOrder(accountNumber: string, orderId: string): Promise<void>;
+  /**
+   * Makes sure the start-of-day file set for `processDate` is in the drop folder. A real
+   * custodian delivers files by itself; the simulator writes them on request.
+   */
+  requestStartOfDayFiles(processDate: string): Promise<string[]>;
+}
+
+/** A custodian answer we refuse to act on; not worth retrying. */
+export class CustodianProtocolError extends Error {
+  override name = 'CustodianProtocolError';
+}

@@ -1,0 +1,49 @@
+/**
+ * Worker wiring: one task queue carries the workflows and every activity by default.
+ * `createTradingWorker` is used by the worker process, by `npm start` and by the tests.
+ */
+import { type NativeConnection, Worker, type WorkerOptions, bundleWorkflowCode } from '@temporalio/worker';
+import { type ActivityDeps, createActivities } from '../activities';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+let bundle: Promise<{ code: string }> | undefined;
+
+/** The workflow bundle, built once per process (webpack takes a few seconds). */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+};
+
+export interface TradingWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** Concurrency knobs (see README "Configuration"). */
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  extra?: Partial<WorkerOptions>;
+}
+
+export async function createTradingWorker(opts: TradingWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(opts.deps),
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
+    maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? 40,
+    ...opts.extra,
+  });
+}

@@ -1,0 +1,8 @@
+/** Deterministic workflow ids: starting twice is harmless and ops can type them. */
+export function tradingDayWorkflowId(tradeDate: string): string {
+  return `trading-day/${tradeDate}`;
+}
+
+export function accountDayWorkflowId(tradeDate: string, accountId: string): string {
+  return `account-day/${tradeDate}/${accountId}`;
+}

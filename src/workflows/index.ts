@@ -1,0 +1,2 @@
+export { DailyTradingDay } from './trading-day';
+export { AccountDay } from './account-day';

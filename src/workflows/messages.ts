@@ -1,0 +1,69 @@
+/**
+ * Messages that AccountDay takes. Payloads are validated with zod: an Update with a bad
+ * payload is refused by its validator (the caller gets the reason); a bad signal is ignored
+ * and recorded in the `status` query's `refusedMessages`.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import type { Stage } from './types';
+
+const actor = z.string().trim().min(1, 'must name who decides').max(200);
+
+export const ApproveSchema = z
+  .object({
+    proposalId: z.string().min(1, 'proposalId is required'),
+    version: z.number().int().positive().optional(),
+    advisorId: actor,
+    note: z.string().max(2000).optional(),
+  })
+  .strict();
+export type ApproveInput = z.infer<typeof ApproveSchema>;
+
+export const RejectSchema = z
+  .object({
+    proposalId: z.string().min(1, 'proposalId is required'),
+    version: z.number().int().positive().optional(),
+    advisorId: actor,
+    reason: z.string().trim().min(1, 'a rejection needs a reason').max(2000),
+  })
+  .strict();
+export type RejectInput = z.infer<typeof RejectSchema>;
+
+export const OpsSchema = z.object({ by: actor, note: z.string().max(2000).optional() }).strict();
+export type OpsInput = z.infer<typeof OpsSchema>;
+
+export interface DecisionResult {
+  proposalId: string;
+  decision: 'APPROVED' | 'REJECTED';
+  duplicate: boolean;
+}
+
+export interface AccountDayStatus {
+  accountId: string;
+  advisorId: string;
+  mode: string;
+  tradeDate: string;
+  stage: Stage;
+  stageHistory: { stage: Stage; at: string }[];
+  proposal?: { id: string; version: number; legs: number; reasons: string[]; notional: string };
+  decision?: { decision: 'APPROVED' | 'REJECTED' | 'EXPIRED'; by: string; via: string; at: string; note?: string };
+  deadlines: { approvalCutoff: string; windowOpen: string; windowClose: string; confirmAt: string };
+  breaks: number;
+  orders: { clientOrderId: string; status: string; qty: string; filledQty: string }[];
+  lastError?: string;
+  refusedMessages: { name: string; reason: string; at: string }[];
+}
+
+export const approveUpdate = defineUpdate<DecisionResult, [ApproveInput]>('approve');
+export const rejectUpdate = defineUpdate<DecisionResult, [RejectInput]>('reject');
+export const approveSignal = defineSignal<[ApproveInput]>('approveSignal');
+export const rejectSignal = defineSignal<[RejectInput]>('rejectSignal');
+export const resolveBreakSignal = defineSignal<[OpsInput]>('resolveBreak');
+export const skipTodaySignal = defineSignal<[OpsInput]>('skipToday');
+export const retrySignal = defineSignal<[OpsInput]>('retry');
+export const statusQuery = defineQuery<AccountDayStatus>('status');
+
+/** Formats a zod error as "field: message; field: message". */
+export function zodMessage(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'payload'}: ${i.message}`).join('; ');
+}

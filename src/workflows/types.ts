@@ -1,0 +1,83 @@
+import type { DayClock, DayClockSettings } from '../domain/calendar';
+
+export type Mode = 'AUTO' | 'MANUAL';
+
+/**
+ * The stages of an account's day, kept current in the `Stage` search attribute.
+ * README "Operations runbook" says what each one means and what ops can do about it.
+ */
+export const STAGES = [
+  'Starting',
+  'Reconciling',
+  'ReconBreak',
+  'Scanning',
+  'NoAction',
+  'AwaitingApproval',
+  'AwaitingZoeReview',
+  'Approved',
+  'Rejected',
+  'Expired',
+  'Skipped',
+  'WaitingForWindow',
+  'Trading',
+  'Traded',
+  'AwaitingConfirms',
+  'Confirmed',
+  'ConfirmBreak',
+  'Failed',
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface TradingDayInput {
+  /** Trade date, YYYY-MM-DD (America/New_York calendar). */
+  tradeDate: string;
+  /** ET wall-clock settings (cut-off, window, next-morning time); defaults from the calendar. */
+  clockSettings?: Partial<DayClockSettings>;
+  /** Absolute instants overriding the computed clock (end-to-end runs set them to "now"). */
+  clockOverride?: Partial<DayClock>;
+  /** Seconds between fill polls during the window. */
+  fillPollSeconds?: number;
+  /** Restrict the day to these accounts (tests, partial re-runs). */
+  accountIds?: string[];
+}
+
+export interface AccountRef {
+  accountId: string;
+  advisorId: string;
+  mode: Mode;
+}
+
+export interface AccountDayInput extends AccountRef {
+  tradeDate: string;
+  clock: DayClock;
+  fillPollSeconds: number;
+}
+
+export interface AccountDayResult {
+  accountId: string;
+  stage: Stage;
+  proposalId?: string;
+  legs: number;
+  filledOrders: number;
+  confirms?: ConfirmSummary;
+  note?: string;
+}
+
+export interface ConfirmSummary {
+  matched: number;
+  matchedWithinTolerance: number;
+  mismatched: number;
+  unmatchedOurs: number;
+  unmatchedTheirs: number;
+}
+
+export interface TradingDayResult {
+  tradeDate: string;
+  status: 'COMPLETED' | 'MARKET_CLOSED';
+  holiday?: string;
+  accounts: number;
+  byStage: Record<string, number>;
+  ordersFilled: number;
+  confirms: ConfirmSummary;
+  failedAccounts: string[];
+}

@@ -1,0 +1,52 @@
+/**
+ * A whole stack for workflow tests: a fresh database with demo data, the simulated custodian
+ * on a free port with its own drop folder, and a worker on the given Temporal environment.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../../src/activities';
+import { HttpCustodian } from '../../src/custodian/http-client';
+import { type RunningSim, startSimServer } from '../../src/custodian/sim/server';
+import { seedDemoData } from '../../src/demo/seed';
+import { createTradingWorker } from '../../src/workers/worker';
+import { type TestDb, createTestDb } from './db';
+
+export interface Stack {
+  t: TestDb;
+  sim: RunningSim;
+  dropDir: string;
+  deps: ActivityDeps;
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: { asOf: string; partialFillRate?: number; rejectRate?: number }): Promise<Stack> {
+  const t = await createTestDb();
+  await seedDemoData(t.db, { asOf: opts.asOf });
+  const dropDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-drop-'));
+  const sim = await startSimServer({
+    db: t.db,
+    port: 0,
+    dropDir,
+    correspondent: 'ZOE',
+    fillModel: { seed: 'test', partialFillRate: opts.partialFillRate ?? 0, rejectRate: opts.rejectRate ?? 0 },
+  });
+  const deps: ActivityDeps = { db: t.db, custodian: new HttpCustodian(sim.url), dropDir, correspondent: 'ZOE' };
+  return {
+    t,
+    sim,
+    dropDir,
+    deps,
+    async close() {
+      await sim.close();
+      await t.drop();
+      rmSync(dropDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function workerFor(env: TestWorkflowEnvironment, stack: Stack, taskQueue: string): Promise<Worker> {
+  return createTradingWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, deps: stack.deps });
+}

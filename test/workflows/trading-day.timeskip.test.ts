@@ -1,0 +1,174 @@
+/**
+ * A whole DailyTradingDay on Temporal's time-skipping test server: from 06:30 ET through
+ * the approval cut-off, the 12:00–14:00 window (every first order fills partly, so every
+ * leg's residual is cancelled and re-sent once) and the next morning's confirm matching.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { etToUtc, nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
+import { dec } from '../../src/domain/money';
+import { accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
+import { approveUpdate, rejectUpdate, resolveBreakSignal, statusQuery } from '../../src/workflows/messages';
+import type { TradingDayResult } from '../../src/workflows/types';
+import { type Stack, startStack, workerFor } from '../support/harness';
+import { timeSkippingEnv } from '../support/temporal';
+
+const ACCOUNTS = ['ACC001', 'ACC002', 'ACC004', 'ACC005', 'ACC011'];
+
+async function waitForStage(env: TestWorkflowEnvironment, workflowId: string, stages: string[]): Promise<string> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const s = await env.client.workflow.getHandle(workflowId).query(statusQuery);
+      if (stages.includes(s.stage)) return s.stage;
+    } catch {
+      // not started yet
+    }
+    if (Date.now() > deadline) throw new Error(`${workflowId} never reached ${stages.join('/')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Asserts a rejection whose message, or its cause's message, matches `re`. */
+async function rejectsWith(p: Promise<unknown>, re: RegExp): Promise<void> {
+  await assert.rejects(p, (e: Error & { cause?: Error }) => {
+    const text = `${e.message} ${e.cause?.message ?? ''}`;
+    assert.match(text, re);
+    return true;
+  });
+}
+
+describe('DailyTradingDay on the time-skipping server', () => {
+  let env: TestWorkflowEnvironment;
+  let stack: Stack;
+  let worker: Worker;
+  let run: Promise<void>;
+  let tradeDate: string;
+
+  before(async () => {
+    env = await timeSkippingEnv();
+    tradeDate = nextTradingDay(utcToEtDate(new Date(await env.currentTimeMs()).toISOString()));
+    stack = await startStack({ asOf: tradeDate, partialFillRate: 1 });
+    worker = await workerFor(env, stack, 'day-test');
+    run = worker.run();
+  });
+  after(async () => {
+    worker?.shutdown();
+    await run?.catch(() => undefined);
+    await stack?.close();
+    await env?.teardown();
+  });
+
+  it('reconciles, proposes, takes approvals, trades with a residual retry and matches confirms', async () => {
+    // Start at 06:30 ET on the trade date.
+    const sixThirty = Date.parse(etToUtc(tradeDate, '06:30'));
+    const now = await env.currentTimeMs();
+    if (sixThirty > now) await env.sleep(sixThirty - now);
+
+    const handle = await env.client.workflow.start('DailyTradingDay', {
+      taskQueue: 'day-test',
+      workflowId: tradingDayWorkflowId(tradeDate),
+      args: [{ tradeDate, accountIds: ACCOUNTS, fillPollSeconds: 300 }],
+    });
+    const manualApprove = accountDayWorkflowId(tradeDate, 'ACC002');
+    const manualReject = accountDayWorkflowId(tradeDate, 'ACC004');
+    assert.equal(await waitForStage(env, manualApprove, ['AwaitingApproval']), 'AwaitingApproval');
+    assert.equal(await waitForStage(env, manualReject, ['AwaitingApproval']), 'AwaitingApproval');
+    assert.equal(await waitForStage(env, accountDayWorkflowId(tradeDate, 'ACC011'), ['ReconBreak']), 'ReconBreak');
+
+    const pending = await env.client.workflow.getHandle(manualApprove).query(statusQuery);
+    assert.ok(pending.proposal, 'a proposal is open');
+    // Wrong advisor and missing reason are refused by the validators, with the reason.
+    await rejectsWith(
+      env.client.workflow.getHandle(manualApprove).executeUpdate(approveUpdate, {
+        args: [{ proposalId: pending.proposal.id, advisorId: 'ADV-CHLOE' }],
+      }),
+      /advisor ADV-CHLOE does not manage account ACC002/,
+    );
+    const approved = await env.client.workflow.getHandle(manualApprove).executeUpdate(approveUpdate, {
+      args: [{ proposalId: pending.proposal.id, advisorId: 'ADV-BEN', note: 'ok' }],
+    });
+    assert.deepEqual(approved, { proposalId: pending.proposal.id, decision: 'APPROVED', duplicate: false });
+    const again = await env.client.workflow.getHandle(manualApprove).executeUpdate(approveUpdate, {
+      args: [{ proposalId: pending.proposal.id, advisorId: 'ADV-BEN' }],
+    });
+    assert.equal(again.duplicate, true, 'a duplicate approval is harmless');
+
+    const rejecting = await env.client.workflow.getHandle(manualReject).query(statusQuery);
+    await rejectsWith(
+      env.client.workflow.getHandle(manualReject).executeUpdate(rejectUpdate, {
+        args: [{ proposalId: rejecting.proposal!.id, advisorId: 'ADV-ANA', reason: '' }],
+      }),
+      /invalid reject message: reason: a rejection needs a reason/,
+    );
+    await env.client.workflow.getHandle(manualReject).executeUpdate(rejectUpdate, {
+      args: [{ proposalId: rejecting.proposal!.id, advisorId: 'ADV-ANA', reason: 'client asked to wait' }],
+    });
+
+    const result: TradingDayResult = await handle.result();
+    assert.equal(result.status, 'COMPLETED');
+    assert.equal(result.accounts, ACCOUNTS.length);
+    assert.deepEqual(result.failedAccounts, []);
+    assert.equal(result.byStage.Confirmed, 2, JSON.stringify(result.byStage)); // ACC001 (auto) and ACC002 (approved)
+    assert.equal(result.byStage.Rejected, 1);
+    assert.equal(result.byStage.Skipped, 1); // ACC011: break never resolved, held and skipped at the cut-off
+
+    const db = stack.t.db;
+    const proposals = await db('proposals').where({ trade_date: tradeDate }).orderBy('account_id');
+    const status = Object.fromEntries(proposals.map((p: { account_id: string; status: string }) => [p.account_id, p.status]));
+    const dump = JSON.stringify(
+      await db('orders').where({ account_id: 'ACC001' }).select('client_order_id', 'status', 'qty', 'filled_qty', 'reject_reason'),
+    );
+    assert.equal(status.ACC001, 'EXECUTED', dump);
+    assert.equal(status.ACC002, 'EXECUTED');
+    assert.equal(status.ACC004, 'REJECTED');
+    assert.equal(status.ACC011, undefined, 'a held account proposes nothing');
+    assert.equal((await db('orders').where({ account_id: 'ACC004' })).length, 0, 'no orders for a rejected proposal');
+
+    // Every leg: attempt 1 partly filled then cancelled, attempt 2 for the residual, filled.
+    for (const acct of ['ACC001', 'ACC002']) {
+      const legs = await db('proposal_legs').where({ proposal_id: `P${tradeDate.replaceAll('-', '')}-${acct}` });
+      assert.ok(legs.length > 0);
+      for (const leg of legs) {
+        const orders = await db('orders').where({ proposal_id: leg.proposal_id, leg_no: leg.leg_no }).orderBy('attempt');
+        assert.equal(orders.length, 2, `${acct} leg ${leg.leg_no} has a first order and one residual retry`);
+        assert.equal(orders[0].status, 'CANCELED');
+        assert.ok(dec(orders[0].filled_qty).gt(0) && dec(orders[0].filled_qty).lt(dec(leg.qty)));
+        assert.equal(orders[1].status, 'FILLED');
+        assert.equal(dec(orders[1].qty).toFixed(5), dec(leg.qty).minus(dec(orders[0].filled_qty)).toFixed(5));
+        const filled = dec(orders[0].filled_qty).plus(dec(orders[1].filled_qty));
+        assert.equal(filled.toFixed(5), dec(leg.qty).toFixed(5), 'the leg is filled in full');
+        const execs = await db('executions').whereIn('client_order_id', orders.map((o: { client_order_id: string }) => o.client_order_id));
+        assert.equal(execs.length, 2);
+      }
+    }
+    // Exactly one order per client order id at the custodian (no duplicates).
+    const simDupes = await db.raw('SELECT client_order_id FROM sim.orders GROUP BY 1 HAVING count(*) > 1');
+    assert.equal(simDupes.rows.length, 0);
+
+    // Next morning: every filled order matched against the custodian's trade file.
+    const matches = await db('confirm_matches').where({ trade_date: tradeDate });
+    const filledOrders = await db('orders').where({ trade_date: tradeDate }).where('filled_qty', '>', 0);
+    assert.equal(matches.length, filledOrders.length);
+    assert.ok(matches.every((m: { result: string }) => m.result === 'MATCHED' || m.result === 'MATCHED_WITHIN_TOLERANCE'));
+    assert.equal(result.confirms.matched + result.confirms.matchedWithinTolerance, filledOrders.length);
+
+    // The book moved with the fills, so the next morning's positions reconcile exactly.
+    const nextDay = nextTradingDay(tradeDate);
+    for (const acct of ['ACC001', 'ACC002']) {
+      const a = await db('accounts').where({ id: acct }).first();
+      const theirs = await db('custodian_positions').where({ process_date: nextDay, account_number: a.custodian_account_number });
+      const ours = await db('positions').where({ account_id: acct });
+      const t = Object.fromEntries(theirs.map((r: { symbol: string; trade_qty: string }) => [r.symbol, dec(r.trade_qty).toFixed(5)]));
+      for (const p of ours) {
+        if (dec(p.qty).isZero()) continue;
+        assert.equal(t[p.symbol], dec(p.qty).toFixed(5), `${acct} ${p.symbol} reconciles next morning`);
+      }
+    }
+    const audit = await db('audit_log').where({ action: 'PROPOSAL_APPROVED' });
+    assert.ok(audit.some((r: { actor: string }) => r.actor === 'ADV-BEN'));
+    void resolveBreakSignal;
+  });
+});
