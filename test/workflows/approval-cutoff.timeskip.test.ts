@@ -1,0 +1,78 @@
+/** An approval that arrives after the approval cut-off is refused with a clear reason. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { dayClock, etToUtc, nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
+import { accountDayWorkflowId } from '../../src/workflows/ids';
+import { approveUpdate, statusQuery } from '../../src/workflows/messages';
+import type { AccountDayResult } from '../../src/workflows/types';
+import { type Stack, startStack, workerFor } from '../support/harness';
+import { timeSkippingEnv } from '../support/temporal';
+
+describe('approval cut-off', () => {
+  let env: TestWorkflowEnvironment;
+  let stack: Stack;
+  let worker: Worker;
+  let run: Promise<void>;
+  let tradeDate: string;
+
+  before(async () => {
+    env = await timeSkippingEnv();
+    tradeDate = nextTradingDay(utcToEtDate(new Date(await env.currentTimeMs()).toISOString()));
+    stack = await startStack({ asOf: tradeDate });
+    worker = await workerFor(env, stack, 'cutoff-test');
+    run = worker.run();
+  });
+  after(async () => {
+    worker?.shutdown();
+    await run?.catch(() => undefined);
+    await stack?.close();
+    await env?.teardown();
+  });
+
+  it('refuses a late approval with the cut-off in the message and expires the proposal', async () => {
+    const clock = dayClock(tradeDate);
+    const start = Date.parse(etToUtc(tradeDate, '06:30'));
+    const now = await env.currentTimeMs();
+    if (start > now) await env.sleep(start - now);
+    await stack.deps.custodian.requestStartOfDayFiles(tradeDate);
+    // The parent ingests files; here the account day runs alone, so ingest first.
+    const { createActivities } = await import('../../src/activities');
+    await createActivities(stack.deps).ingestMorningFiles({ processDate: tradeDate });
+
+    const workflowId = accountDayWorkflowId(tradeDate, 'ACC002');
+    const handle = await env.client.workflow.start('AccountDay', {
+      taskQueue: 'cutoff-test',
+      workflowId,
+      args: [{ accountId: 'ACC002', advisorId: 'ADV-BEN', mode: 'MANUAL', tradeDate, clock, fillPollSeconds: 60 }],
+    });
+    let status = await handle.query(statusQuery);
+    for (let i = 0; i < 600 && status.stage !== 'AwaitingApproval'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await handle.query(statusQuery);
+    }
+    assert.equal(status.stage, 'AwaitingApproval');
+    const proposalId = status.proposal!.id;
+
+    // Let the clock pass the cut-off (11:45 ET) by a minute.
+    await env.sleep(Date.parse(clock.approvalCutoff) - (await env.currentTimeMs()) + 60_000);
+    for (let i = 0; i < 100 && status.stage !== 'Expired'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await handle.query(statusQuery);
+    }
+    assert.equal(status.stage, 'Expired');
+
+    await assert.rejects(handle.executeUpdate(approveUpdate, { args: [{ proposalId, advisorId: 'ADV-BEN' }] }), (e: Error & { cause?: Error }) => {
+      assert.match(`${e.message} ${e.cause?.message}`, /approval cut-off \(.+\) has passed/);
+      return true;
+    });
+    const result: AccountDayResult = await handle.result();
+    assert.equal(result.stage, 'Expired');
+    const p = await stack.t.db('proposals').where({ id: proposalId }).first();
+    assert.equal(p.status, 'EXPIRED');
+    const decision = await stack.t.db('approvals').where({ proposal_id: proposalId }).first();
+    assert.equal(decision.decision, 'EXPIRE');
+    assert.equal((await stack.t.db('orders').where({ proposal_id: proposalId })).length, 0);
+  });
+});
