@@ -1,2 +1,3 @@
 export { DailyTradingDay } from './trading-day';
 export { AccountDay } from './account-day';
+export { ScheduledTradingDay } from './scheduled';

@@ -1,0 +1,270 @@
+/**
+ * The command line. `npm start` runs `start`; everything else through `npm run cli -- <command>`:
+ *
+ *   start [--real-clock] [--date YYYY-MM-DD]   the whole local stack and today's trading day
+ *   seed [--reset] [--date YYYY-MM-DD]         demo data
+ *   day start [--date D] [--demo-clock]        start a trading day by hand (idempotent)
+ *   day status [--date D]                      accounts per stage for a day
+ *   approve --account A --advisor X [--date D] approve an account's open proposal (Update)
+ *   reject --account A --advisor X --reason R [--date D]
+ *   schedule                                   create or update the Temporal Schedule
+ *   migrate                                    run database migrations
+ */
+import { parseArgs } from 'node:util';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import { z } from 'zod';
+import { ensureSchedule } from '../../temporal-config/schedule';
+import { startApiServer } from '../api/server';
+import { type AppConfig, loadConfig } from '../config';
+import { seedDemoData } from '../demo/seed';
+import { type DayClock, dayClock, isTradingDay, nextTradingDay, utcToEtDate } from '../domain/calendar';
+import { connectNative } from '../infra/temporal';
+import { createTradingWorker } from '../workers/worker';
+import { accountDayWorkflowId, tradingDayWorkflowId } from '../workflows/ids';
+import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';
+import type { TradingDayInput, TradingDayResult } from '../workflows/types';
+import { dayProgress, renderProgress } from './progress';
+import { openCustodian, openDatabase, openTemporal } from './runtime';
+
+const say = (m: string) => process.stdout.write(`${m}\n`);
+const zDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '--date must be YYYY-MM-DD');
+
+function todayEt(): string {
+  return utcToEtDate(new Date().toISOString());
+}
+
+/** Today if it is a trading day whose window has not closed yet, else the next trading day. */
+function defaultTradeDate(realClock: boolean): string {
+  const today = todayEt();
+  if (isTradingDay(today) && (!realClock || Date.parse(dayClock(today).windowClose) > Date.now())) return today;
+  return nextTradingDay(today);
+}
+
+/** A compressed day for demos: cut-off in 3 minutes, window 3–6 minutes, confirms at 7. */
+function demoClock(): DayClock {
+  const at = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+  return { approvalCutoff: at(180), windowOpen: at(185), windowClose: at(360), confirmAt: at(420) };
+}
+
+function clockSettings(cfg: AppConfig) {
+  return {
+    approvalCutoffEt: cfg.APPROVAL_CUTOFF_ET,
+    windowOpenEt: cfg.WINDOW_OPEN_ET,
+    windowCloseEt: cfg.WINDOW_CLOSE_ET,
+    confirmAtEt: cfg.CONFIRM_AT_ET,
+  };
+}
+
+async function startDay(client: Client, cfg: AppConfig, input: TradingDayInput) {
+  const workflowId = tradingDayWorkflowId(input.tradeDate);
+  try {
+    const handle = await client.workflow.start('DailyTradingDay', {
+      taskQueue: cfg.TASK_QUEUE,
+      workflowId,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    return { handle, started: true };
+  } catch (e) {
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+    return { handle: client.workflow.getHandle(workflowId), started: false };
+  }
+}
+
+async function cmdStart(args: string[]) {
+  const { values } = parseArgs({ args, options: { 'real-clock': { type: 'boolean' }, date: { type: 'string' } } });
+  const cfg = loadConfig();
+  const realClock = values['real-clock'] ?? false;
+  const tradeDate = values.date ? zDate.parse(values.date) : defaultTradeDate(realClock);
+  const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('\nstopping…');
+    for (const stop of stops.reverse()) await stop().catch((e) => console.error(e));
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  say(`[start] PostgreSQL: ${cfg.DATABASE_URL ? 'DATABASE_URL' : `embedded, data in ${cfg.DATA_DIR}/pg`}`);
+  const database = await openDatabase(cfg, (m) => say(`[start] ${m}`));
+  stops.push(database.stop);
+  const seeded = await seedDemoData(database.db, { asOf: tradeDate });
+  say(`[start] demo data: ${seeded.seeded ? `seeded ${seeded.accounts} accounts` : `kept (${seeded.accounts} accounts)`}`);
+
+  say(`[start] Temporal: ${cfg.TEMPORAL_ADDRESS ?? 'dev server (first start takes a few seconds)'}`);
+  const temporal = await openTemporal(cfg, { startDevServer: true });
+  stops.push(temporal.stop);
+  const client = new Client({ connection: temporal.client, namespace: cfg.TEMPORAL_NAMESPACE });
+
+  const custodian = await openCustodian(cfg, database.db);
+  stops.push(custodian.stop);
+  const native = await connectNative(cfg, temporal.address);
+  const worker = await createTradingWorker({
+    connection: native,
+    namespace: cfg.TEMPORAL_NAMESPACE,
+    taskQueue: cfg.TASK_QUEUE,
+    deps: { db: database.db, custodian: custodian.port, dropDir: cfg.custodianDropDir, correspondent: cfg.CUSTODIAN_CORRESPONDENT },
+  });
+  const running = worker.run();
+  stops.push(async () => {
+    worker.shutdown();
+    await running.catch(() => undefined);
+    await native.close();
+  });
+  const api = await startApiServer({ db: database.db, client, port: cfg.API_PORT });
+  stops.push(api.close);
+  const schedule = await ensureSchedule(client, cfg.TASK_QUEUE);
+
+  const input: TradingDayInput = realClock
+    ? { tradeDate, clockSettings: clockSettings(cfg), fillPollSeconds: cfg.FILL_POLL_SECONDS }
+    : { tradeDate, clockOverride: demoClock(), fillPollSeconds: 5 };
+  const { handle, started } = await startDay(client, cfg, input);
+  const ui = temporal.uiUrl ?? '(your Temporal UI)';
+  const filter = encodeURIComponent(`WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="AwaitingApproval"`);
+  say('');
+  say(`Trading day ${tradeDate} ${started ? 'started' : 'already exists; following it'} as ${handle.workflowId}`);
+  say(realClock ? 'Clock: real (cut-off 11:45 ET, window 12:00–14:00 ET, confirms next morning 06:30 ET)' : 'Clock: demo (cut-off in 3 min, window 3–6 min, confirms at 7 min); use --real-clock for ET times');
+  say(`Temporal UI:      ${ui}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows`);
+  say(`Waiting accounts: ${ui}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows?query=${filter}`);
+  say(`Advisor API:      ${api.url}/api/v1/proposals?advisorId=ADV-BEN`);
+  say(`Custodian (sim):  ${custodian.url}`);
+  say(`Schedule:         daily-trading-day ${schedule} (weekdays 06:30 America/New_York)`);
+  say('Ctrl-C stops everything; `npm start` again resumes with the same data.\n');
+
+  let shownApprovals = false;
+  const tty = process.stdout.isTTY;
+  let lastLine = '';
+  const timer = setInterval(async () => {
+    try {
+      const p = await dayProgress(client, tradeDate);
+      const line = renderProgress(p);
+      if (tty) process.stdout.write(`\r\x1b[2K${line}`);
+      else if (line !== lastLine) say(line);
+      lastLine = line;
+      const waiting = p.accountsByStage.AwaitingApproval ?? [];
+      if (!shownApprovals && waiting.length > 0) {
+        shownApprovals = true;
+        const rows = await database.db('proposals as p').join('accounts as a', 'a.id', 'p.account_id').where('p.trade_date', tradeDate).whereIn('p.account_id', waiting).select('p.id', 'p.account_id', 'a.advisor_id');
+        if (tty) process.stdout.write('\n');
+        say('Waiting for advisor approval:');
+        for (const r of rows) {
+          say(`  ${r.account_id} (${r.advisor_id}) proposal ${r.id}: npm run cli -- approve --account ${r.account_id} --advisor ${r.advisor_id} --date ${tradeDate}`);
+          say(`      or: curl -X POST ${api.url}/api/v1/proposals/${r.id}/approve -H 'content-type: application/json' -d '{"advisorId":"${r.advisor_id}"}'`);
+        }
+      }
+    } catch {
+      // visibility not ready yet
+    }
+  }, 2000);
+  try {
+    const result: TradingDayResult = await handle.result();
+    clearInterval(timer);
+    say(`\n\nDay ${tradeDate} finished: ${JSON.stringify(result.byStage)}; ${result.ordersFilled} orders filled; confirms ${JSON.stringify(result.confirms)}`);
+  } catch (e) {
+    clearInterval(timer);
+    say(`\nthe day ended with an error: ${(e as Error).message}`);
+  }
+  say('Services keep running for the UI and the API; Ctrl-C to stop.');
+}
+
+async function withClient<T>(fn: (client: Client, cfg: AppConfig) => Promise<T>): Promise<T> {
+  const cfg = loadConfig();
+  const temporal = await openTemporal(cfg, { startDevServer: false });
+  try {
+    return await fn(new Client({ connection: temporal.client, namespace: cfg.TEMPORAL_NAMESPACE }), cfg);
+  } finally {
+    await temporal.stop();
+  }
+}
+
+async function cmdDay(args: string[]) {
+  const [sub, ...rest] = args;
+  const { values } = parseArgs({ args: rest, options: { date: { type: 'string' }, 'demo-clock': { type: 'boolean' } } });
+  const tradeDate = values.date ? zDate.parse(values.date) : defaultTradeDate(!values['demo-clock']);
+  if (sub === 'start') {
+    await withClient(async (client, cfg) => {
+      const input: TradingDayInput = values['demo-clock']
+        ? { tradeDate, clockOverride: demoClock(), fillPollSeconds: 5 }
+        : { tradeDate, clockSettings: clockSettings(cfg), fillPollSeconds: cfg.FILL_POLL_SECONDS };
+      const { handle, started } = await startDay(client, cfg, input);
+      say(`${handle.workflowId} ${started ? 'started' : 'already exists'}`);
+    });
+  } else if (sub === 'status') {
+    await withClient(async (client) => {
+      const p = await dayProgress(client, tradeDate);
+      say(renderProgress(p));
+      for (const [stage, ids] of Object.entries(p.accountsByStage)) say(`  ${stage}: ${ids.sort().join(', ')}`);
+    });
+  } else throw new Error('usage: day start|status [--date YYYY-MM-DD] [--demo-clock]');
+}
+
+async function cmdDecide(kind: 'approve' | 'reject', args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: { account: { type: 'string' }, advisor: { type: 'string' }, date: { type: 'string' }, reason: { type: 'string' }, note: { type: 'string' } },
+  });
+  const parsed = z
+    .object({
+      account: z.string().min(1, '--account is required'),
+      advisor: z.string().min(1, '--advisor is required'),
+      date: zDate.optional(),
+      reason: kind === 'reject' ? z.string().min(1, '--reason is required') : z.string().optional(),
+      note: z.string().optional(),
+    })
+    .parse(values);
+  const tradeDate = parsed.date ?? defaultTradeDate(false);
+  await withClient(async (client) => {
+    const handle = client.workflow.getHandle(accountDayWorkflowId(tradeDate, parsed.account));
+    const status = await handle.query(statusQuery);
+    if (!status.proposal) throw new Error(`${parsed.account} has no open proposal on ${tradeDate} (stage ${status.stage})`);
+    const result =
+      kind === 'approve'
+        ? await handle.executeUpdate(approveUpdate, { args: [{ proposalId: status.proposal.id, advisorId: parsed.advisor, note: parsed.note }] })
+        : await handle.executeUpdate(rejectUpdate, { args: [{ proposalId: status.proposal.id, advisorId: parsed.advisor, reason: parsed.reason! }] });
+    say(JSON.stringify(result));
+  });
+}
+
+async function main() {
+  const [cmd, ...args] = process.argv.slice(2);
+  switch (cmd) {
+    case 'start':
+      return cmdStart(args);
+    case 'seed': {
+      const { values } = parseArgs({ args, options: { reset: { type: 'boolean' }, date: { type: 'string' } } });
+      const cfg = loadConfig();
+      const database = await openDatabase(cfg, say);
+      try {
+        const r = await seedDemoData(database.db, { asOf: values.date ? zDate.parse(values.date) : defaultTradeDate(false), reset: values.reset });
+        say(JSON.stringify(r));
+      } finally {
+        await database.stop();
+      }
+      return;
+    }
+    case 'migrate': {
+      const database = await openDatabase(loadConfig(), say);
+      await database.stop();
+      return;
+    }
+    case 'day':
+      return cmdDay(args);
+    case 'approve':
+    case 'reject':
+      return cmdDecide(cmd, args);
+    case 'schedule':
+      return withClient(async (client, cfg) => say(`schedule ${await ensureSchedule(client, cfg.TASK_QUEUE)}`));
+    default:
+      say('usage: start | seed | migrate | day start|status | approve | reject | schedule (see src/cli/main.ts)');
+      process.exitCode = cmd ? 1 : 0;
+  }
+}
+
+main().catch((e) => {
+  if (e instanceof z.ZodError) console.error(e.issues.map((i) => i.message).join('\n'));
+  else console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+/** A live view of one trading day: accounts per stage, from the `Stage` search attribute. */
+import type { Client } from '@temporalio/client';
+import { SA } from '../workflows/search-attributes';
+
+const FINAL = new Set(['NoAction', 'Rejected', 'Expired', 'Skipped', 'Confirmed', 'ConfirmBreak']);
+const ORDER = [
+  'Starting',
+  'Reconciling',
+  'ReconBreak',
+  'Scanning',
+  'AwaitingApproval',
+  'AwaitingZoeReview',
+  'Approved',
+  'WaitingForWindow',
+  'Trading',
+  'Traded',
+  'AwaitingConfirms',
+  'Failed',
+  'NoAction',
+  'Rejected',
+  'Expired',
+  'Skipped',
+  'Confirmed',
+  'ConfirmBreak',
+];
+
+export interface DayProgress {
+  total: number;
+  finished: number;
+  byStage: Record<string, number>;
+  accountsByStage: Record<string, string[]>;
+}
+
+export async function dayProgress(client: Client, tradeDate: string): Promise<DayProgress> {
+  const byStage: Record<string, number> = {};
+  const accountsByStage: Record<string, string[]> = {};
+  let total = 0;
+  let finished = 0;
+  const query = `WorkflowType="AccountDay" AND TradeDate="${tradeDate}"`;
+  for await (const wf of client.workflow.list({ query })) {
+    const stage = wf.typedSearchAttributes.get(SA.Stage) ?? 'Starting';
+    const account = wf.typedSearchAttributes.get(SA.AccountId) ?? wf.workflowId;
+    total++;
+    if (FINAL.has(stage)) finished++;
+    byStage[stage] = (byStage[stage] ?? 0) + 1;
+    (accountsByStage[stage] ??= []).push(account);
+  }
+  return { total, finished, byStage, accountsByStage };
+}
+
+export function renderProgress(p: DayProgress, width = 30): string {
+  const filled = p.total === 0 ? 0 : Math.round((p.finished / p.total) * width);
+  const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+  const stages = ORDER.filter((s) => p.byStage[s])
+    .map((s) => `${s} ${p.byStage[s]}`)
+    .join(' · ');
+  return `[${bar}] ${p.finished}/${p.total} accounts done  ${stages}`;
+}

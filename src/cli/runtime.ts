@@ -1,0 +1,104 @@
+/**
+ * Brings up (or connects to) the parts the commands need: the database (DATABASE_URL or the
+ * embedded PostgreSQL under .data/), Temporal (TEMPORAL_ADDRESS or the dev server), the
+ * custodian (CUSTODIAN_URL or the simulator). Each returns a stop function.
+ */
+import path from 'node:path';
+import type { Connection } from '@temporalio/client';
+import type { Knex } from 'knex';
+import type { AppConfig } from '../config';
+import { HttpCustodian } from '../custodian/http-client';
+import { type RunningSim, startSimServer } from '../custodian/sim/server';
+import { createKnex, migrateLatest } from '../db/knex';
+import { databaseUrl, ensureDatabase, startEmbeddedPostgres } from '../infra/postgres';
+import { type DevServer, connectClient, ensureSearchAttributes, startDevServer } from '../infra/temporal';
+
+export interface Database {
+  url: string;
+  db: Knex;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+export async function openDatabase(cfg: AppConfig, log: (m: string) => void = () => {}): Promise<Database> {
+  if (cfg.DATABASE_URL) {
+    await ensureDatabase(cfg.DATABASE_URL);
+    const db = createKnex(cfg.DATABASE_URL);
+    const applied = await migrateLatest(db);
+    if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
+    return { url: cfg.DATABASE_URL, db, embedded: false, stop: () => db.destroy() };
+  }
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(cfg.DATA_DIR, 'pg'), port: cfg.EMBEDDED_PG_PORT });
+  const url = databaseUrl(pg.adminUrl, 'zoe');
+  await ensureDatabase(url);
+  const db = createKnex(url);
+  const applied = await migrateLatest(db);
+  if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
+  return {
+    url,
+    db,
+    embedded: true,
+    async stop() {
+      await db.destroy();
+      await pg.stop();
+    },
+  };
+}
+
+export interface TemporalRuntime {
+  address: string;
+  uiUrl?: string;
+  client: Connection;
+  devServer?: DevServer;
+  stop(): Promise<void>;
+}
+
+export async function openTemporal(cfg: AppConfig, opts: { startDevServer: boolean }): Promise<TemporalRuntime> {
+  let devServer: DevServer | undefined;
+  let address = cfg.TEMPORAL_ADDRESS;
+  if (!address) {
+    if (!opts.startDevServer) address = `127.0.0.1:${cfg.TEMPORAL_DEV_PORT}`;
+    else {
+      devServer = await startDevServer(cfg);
+      address = devServer.address;
+    }
+  }
+  const client = await connectClient(cfg, address);
+  try {
+    await ensureSearchAttributes(client, cfg.TEMPORAL_NAMESPACE);
+  } catch (e) {
+    // Temporal Cloud registers search attributes in its console, not through the operator API.
+    console.warn(`could not register search attributes (${(e as Error).message}); register them by hand: see README`);
+  }
+  return {
+    address,
+    uiUrl: devServer?.uiUrl,
+    client,
+    devServer,
+    async stop() {
+      await client.close();
+      await devServer?.stop();
+    },
+  };
+}
+
+export interface CustodianRuntime {
+  url: string;
+  port: HttpCustodian;
+  sim?: RunningSim;
+  stop(): Promise<void>;
+}
+
+export async function openCustodian(cfg: AppConfig, db: Knex): Promise<CustodianRuntime> {
+  if (cfg.CUSTODIAN_URL) {
+    return { url: cfg.CUSTODIAN_URL, port: new HttpCustodian(cfg.CUSTODIAN_URL), stop: async () => {} };
+  }
+  const sim = await startSimServer({
+    db,
+    port: cfg.CUSTODIAN_PORT,
+    dropDir: cfg.custodianDropDir,
+    correspondent: cfg.CUSTODIAN_CORRESPONDENT,
+    fillModel: { seed: cfg.SIM_SEED, partialFillRate: cfg.SIM_PARTIAL_FILL_RATE, rejectRate: cfg.SIM_REJECT_RATE },
+  });
+  return { url: sim.url, port: new HttpCustodian(sim.url), sim, stop: () => sim.close() };
+}

@@ -1,0 +1,33 @@
+/**
+ * A standalone worker process (`npm run worker`): for deployments where workers run apart
+ * from the rest. Start as many as you like on the same task queue; they share the work.
+ */
+import { loadConfig } from '../config';
+import { HttpCustodian } from '../custodian/http-client';
+import { createKnex } from '../db/knex';
+import { connectNative } from '../infra/temporal';
+import { createTradingWorker } from './worker';
+
+async function main() {
+  const cfg = loadConfig();
+  if (!cfg.DATABASE_URL) throw new Error('DATABASE_URL is required for a standalone worker');
+  if (!cfg.CUSTODIAN_URL) throw new Error('CUSTODIAN_URL is required for a standalone worker');
+  const db = createKnex(cfg.DATABASE_URL);
+  const connection = await connectNative(cfg, cfg.TEMPORAL_ADDRESS ?? `127.0.0.1:${cfg.TEMPORAL_DEV_PORT}`);
+  const worker = await createTradingWorker({
+    connection,
+    namespace: cfg.TEMPORAL_NAMESPACE,
+    taskQueue: cfg.TASK_QUEUE,
+    deps: { db, custodian: new HttpCustodian(cfg.CUSTODIAN_URL), dropDir: cfg.custodianDropDir, correspondent: cfg.CUSTODIAN_CORRESPONDENT },
+  });
+  process.on('SIGINT', () => worker.shutdown());
+  process.on('SIGTERM', () => worker.shutdown());
+  await worker.run();
+  await connection.close();
+  await db.destroy();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
