@@ -27,7 +27,10 @@ function run(cmd, args, opts = {}) {
 }
 
 function has(cmd) {
-  return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0 || spawnSync(cmd, ['version'], { stdio: 'ignore' }).status === 0;
+  return (
+    spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0 ||
+    spawnSync(cmd, ['version'], { stdio: 'ignore' }).status === 0
+  );
 }
 
 function npmDeps() {
@@ -66,8 +69,10 @@ function testServer() {
     const jars = readFileSync(cpFile, 'utf8').trim().split(path.delimiter);
     if (jars.length > 0 && jars.every((j) => existsSync(j))) return;
   }
-  if (!has('java')) throw new Error('Java (17+) is needed for the time-skipping test server and was not found.');
-  if (!has('mvn')) throw new Error('Maven is needed to fetch the time-skipping test server and was not found.');
+  if (!has('java'))
+    throw new Error('Java (17+) is needed for the time-skipping test server and was not found.');
+  if (!has('mvn'))
+    throw new Error('Maven is needed to fetch the time-skipping test server and was not found.');
   mkdirSync(path.dirname(cpFile), { recursive: true });
   log('resolving the time-skipping test server from Maven Central…');
   const secs = run('mvn', [

@@ -33,7 +33,10 @@ const EnvSchema = z.object({
   CUSTODIAN_URL: z.string().url().optional(),
   CUSTODIAN_PORT: port.default(4010),
   CUSTODIAN_DROP_DIR: z.string().optional(),
-  CUSTODIAN_CORRESPONDENT: z.string().regex(/^[A-Z0-9]{2,8}$/).default('ZOE'),
+  CUSTODIAN_CORRESPONDENT: z
+    .string()
+    .regex(/^[A-Z0-9]{2,8}$/)
+    .default('ZOE'),
   API_PORT: port.default(3000),
   APPROVAL_CUTOFF_ET: hhmm.default('11:45'),
   WINDOW_OPEN_ET: hhmm.default('12:00'),

@@ -40,7 +40,9 @@ export async function ensureSchedule(client: Client, taskQueue: string): Promise
     return 'created';
   } catch (e) {
     if (!(e instanceof ScheduleAlreadyRunning)) throw e;
-    await client.schedule.getHandle(SCHEDULE_ID).update((prev) => ({ ...prev, spec: scheduleSpec(), action, policies }));
+    await client.schedule
+      .getHandle(SCHEDULE_ID)
+      .update((prev) => ({ ...prev, spec: scheduleSpec(), action, policies }));
     return 'updated';
   }
 }

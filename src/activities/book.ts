@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import Decimal from 'decimal.js';
 import type { Knex } from 'knex';
 import { interimPlan } from '../domain/interim-plan';
-import { Dec, ZERO, cashStr, dec, qtyStr, sum } from '../domain/money';
+import { type Dec, ZERO, cashStr, dec, qtyStr, sum } from '../domain/money';
 import type { AccountRef } from '../workflows/types';
 import { type ActivityDeps, writeAudit } from './deps';
 import type { ProposeResult } from './types';
@@ -62,7 +62,9 @@ export function bookActivities(deps: ActivityDeps) {
           'MissingCustodianFile',
         );
       }
-      const theirs: { symbol: string; trade_qty: string; closing_price: string }[] = await db('custodian_positions')
+      const theirs: { symbol: string; trade_qty: string; closing_price: string }[] = await db(
+        'custodian_positions',
+      )
         .where({ process_date: input.tradeDate, account_number: acct.custodian_account_number })
         .select('symbol', 'trade_qty', 'closing_price');
       const ours: { symbol: string; qty: string }[] = await db('positions')
@@ -78,7 +80,12 @@ export function bookActivities(deps: ActivityDeps) {
         const tq = t ? dec(t.trade_qty) : ZERO;
         if (!o.eq(tq)) {
           const px = t ? dec(t.closing_price) : ZERO;
-          found.push({ symbol: s, ours: qtyStr(o), theirs: qtyStr(tq), materiality: cashStr(o.minus(tq).abs().times(px)) });
+          found.push({
+            symbol: s,
+            ours: qtyStr(o),
+            theirs: qtyStr(tq),
+            materiality: cashStr(o.minus(tq).abs().times(px)),
+          });
         }
       }
       await db.transaction(async (trx) => {
@@ -105,11 +112,21 @@ export function bookActivities(deps: ActivityDeps) {
       return { openBreaks: open.length, breaks: open };
     },
 
-    async resolveBreaks(input: { tradeDate: string; accountId: string; by: string; note: string }): Promise<number> {
+    async resolveBreaks(input: {
+      tradeDate: string;
+      accountId: string;
+      by: string;
+      note: string;
+    }): Promise<number> {
       return db.transaction(async (trx) => {
         const n = await trx('breaks')
           .where({ trade_date: input.tradeDate, account_id: input.accountId, status: 'OPEN' })
-          .update({ status: 'RESOLVED_MANUAL', resolved_at: trx.fn.now(), resolved_by: input.by, note: input.note });
+          .update({
+            status: 'RESOLVED_MANUAL',
+            resolved_at: trx.fn.now(),
+            resolved_by: input.by,
+            note: input.note,
+          });
         await writeAudit(trx, {
           actor: input.by,
           action: 'BREAKS_RESOLVED',
@@ -122,7 +139,11 @@ export function bookActivities(deps: ActivityDeps) {
     },
 
     /** Scans the account and writes a proposal when action is needed (idempotent per account and day). */
-    async proposeTrades(input: { tradeDate: string; accountId: string; expiresAt: string }): Promise<ProposeResult> {
+    async proposeTrades(input: {
+      tradeDate: string;
+      accountId: string;
+      expiresAt: string;
+    }): Promise<ProposeResult> {
       const id = proposalIdFor(input.tradeDate, input.accountId);
       const existing = await db('proposals').where({ id }).first();
       if (existing) return summarize(db, id);
@@ -139,11 +160,14 @@ export function bookActivities(deps: ActivityDeps) {
         .where({ account_id: input.accountId, type: 'WITHDRAWAL', status: 'PENDING' })
         .select('amount');
       const prices = await latestPrices(db, input.tradeDate);
-      const secs: { symbol: string; fractionable: boolean }[] = await db('securities').select('symbol', 'fractionable');
+      const secs: { symbol: string; fractionable: boolean }[] = await db('securities').select(
+        'symbol',
+        'fractionable',
+      );
       const blocked = new Set(
-        (
-          await db('breaks').where({ account_id: input.accountId, status: 'OPEN' }).select('symbol')
-        ).map((r: { symbol: string }) => r.symbol),
+        (await db('breaks').where({ account_id: input.accountId, status: 'OPEN' }).select('symbol')).map(
+          (r: { symbol: string }) => r.symbol,
+        ),
       );
       const plan = interimPlan({
         targets,
@@ -205,7 +229,8 @@ export function bookActivities(deps: ActivityDeps) {
     async bookFills(input: { proposalId: string }): Promise<{ booked: number }> {
       return db.transaction(async (trx) => {
         const proposal = await trx('proposals').where({ id: input.proposalId }).forUpdate().first();
-        if (!proposal) throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, 'NotFound');
+        if (!proposal)
+          throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, 'NotFound');
         const orders = await trx('orders')
           .where({ proposal_id: input.proposalId, booked: false })
           .whereIn('status', ['FILLED', 'CANCELED', 'REJECTED'])
@@ -214,16 +239,33 @@ export function bookActivities(deps: ActivityDeps) {
         for (const o of orders) {
           const filled = dec(o.filled_qty);
           if (filled.gt(0)) {
-            await applyFill(trx, o.account_id, o.symbol, o.side, filled, dec(o.avg_price), proposal.trade_date, o.client_order_id);
+            await applyFill(
+              trx,
+              o.account_id,
+              o.symbol,
+              o.side,
+              filled,
+              dec(o.avg_price),
+              proposal.trade_date,
+              o.client_order_id,
+            );
             booked++;
           }
-          await trx('orders').where({ client_order_id: o.client_order_id }).update({ booked: true, updated_at: trx.fn.now() });
+          await trx('orders')
+            .where({ client_order_id: o.client_order_id })
+            .update({ booked: true, updated_at: trx.fn.now() });
         }
         const legs = await trx('proposal_legs').where({ proposal_id: input.proposalId });
         const all = await trx('orders').where({ proposal_id: input.proposalId });
         const filledByLeg = (legNo: number) =>
-          sum(all.filter((o: { leg_no: number }) => o.leg_no === legNo).map((o: { filled_qty: string }) => dec(o.filled_qty)));
-        const complete = legs.every((l: { leg_no: number; qty: string }) => filledByLeg(l.leg_no).gte(dec(l.qty)));
+          sum(
+            all
+              .filter((o: { leg_no: number }) => o.leg_no === legNo)
+              .map((o: { filled_qty: string }) => dec(o.filled_qty)),
+          );
+        const complete = legs.every((l: { leg_no: number; qty: string }) =>
+          filledByLeg(l.leg_no).gte(dec(l.qty)),
+        );
         const anyFill = all.some((o: { filled_qty: string }) => dec(o.filled_qty).gt(0));
         const status = complete ? 'EXECUTED' : anyFill ? 'PARTIALLY_EXECUTED' : 'FAILED';
         await trx('proposals').where({ id: input.proposalId }).update({ status });
@@ -243,7 +285,9 @@ export function bookActivities(deps: ActivityDeps) {
 
 async function summarize(db: Knex, id: string): Promise<ProposeResult> {
   const p = await db('proposals').where({ id }).first();
-  const legs: { est_notional: string }[] = await db('proposal_legs').where({ proposal_id: id }).select('est_notional');
+  const legs: { est_notional: string }[] = await db('proposal_legs')
+    .where({ proposal_id: id })
+    .select('est_notional');
   return {
     action: 'TRADE',
     proposalId: id,
@@ -267,13 +311,20 @@ async function applyFill(
   const pos = await trx('positions').where({ account_id: accountId, symbol }).forUpdate().first();
   const current = pos ? dec(pos.qty) : ZERO;
   const next = side === 'BUY' ? current.plus(qty) : current.minus(qty);
-  if (next.lt(0)) throw ApplicationFailure.nonRetryable(`fill would make ${accountId} short ${symbol}`, 'Overfill');
-  if (pos) await trx('positions').where({ account_id: accountId, symbol }).update({ qty: qtyStr(next), updated_at: trx.fn.now() });
+  if (next.lt(0))
+    throw ApplicationFailure.nonRetryable(`fill would make ${accountId} short ${symbol}`, 'Overfill');
+  if (pos)
+    await trx('positions')
+      .where({ account_id: accountId, symbol })
+      .update({ qty: qtyStr(next), updated_at: trx.fn.now() });
   else await trx('positions').insert({ account_id: accountId, symbol, qty: qtyStr(next) });
   const notional = qty.times(price).toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN);
   const cash = await trx('cash_balances').where({ account_id: accountId }).forUpdate().first();
   const cashNext = dec(cash?.amount ?? '0')[side === 'BUY' ? 'minus' : 'plus'](notional);
-  if (cash) await trx('cash_balances').where({ account_id: accountId }).update({ amount: cashStr(cashNext), updated_at: trx.fn.now() });
+  if (cash)
+    await trx('cash_balances')
+      .where({ account_id: accountId })
+      .update({ amount: cashStr(cashNext), updated_at: trx.fn.now() });
   else await trx('cash_balances').insert({ account_id: accountId, amount: cashStr(cashNext) });
   if (side === 'BUY') {
     await trx('tax_lots').insert({
@@ -297,8 +348,9 @@ async function applyFill(
   for (const lot of lots) {
     if (left.lte(0)) break;
     const take = Decimal.min(left, dec(lot.qty)) as Dec;
-    await trx('tax_lots').where({ id: lot.id }).update({ qty: qtyStr(dec(lot.qty).minus(take)) });
+    await trx('tax_lots')
+      .where({ id: lot.id })
+      .update({ qty: qtyStr(dec(lot.qty).minus(take)) });
     left = left.minus(take);
   }
 }
-

@@ -50,7 +50,9 @@ export function fileActivities(deps: ActivityDeps) {
           continue;
         }
         if (!parsed.ok) {
-          const errors = parsed.errors.map((e) => `${e.file} line ${e.line}${e.field ? `, field ${e.field}` : ''}: ${e.message}`);
+          const errors = parsed.errors.map(
+            (e) => `${e.file} line ${e.line}${e.field ? `, field ${e.field}` : ''}: ${e.message}`,
+          );
           await trx('custodian_files').insert({
             process_date: processDate,
             code: meta.code,
@@ -96,11 +98,18 @@ export function fileActivities(deps: ActivityDeps) {
       const processDate = nextTradingDay(input.tradeDate);
       await ingest(processDate);
       const acct = await db('accounts').where({ id: input.accountId }).first('custodian_account_number');
-      if (!acct) throw ApplicationFailure.nonRetryable(`account ${input.accountId} does not exist`, 'NotFound');
-      const ours: { client_order_id: string; custodian_order_id: string; symbol: string; side: string; filled_qty: string; avg_price: string }[] =
-        await db('orders')
-          .where({ trade_date: input.tradeDate, account_id: input.accountId })
-          .where('filled_qty', '>', 0);
+      if (!acct)
+        throw ApplicationFailure.nonRetryable(`account ${input.accountId} does not exist`, 'NotFound');
+      const ours: {
+        client_order_id: string;
+        custodian_order_id: string;
+        symbol: string;
+        side: string;
+        filled_qty: string;
+        avg_price: string;
+      }[] = await db('orders')
+        .where({ trade_date: input.tradeDate, account_id: input.accountId })
+        .where('filled_qty', '>', 0);
       const theirs: {
         order_id: string;
         client_order_id: string | null;
@@ -114,14 +123,34 @@ export function fileActivities(deps: ActivityDeps) {
         account_number: acct.custodian_account_number,
       });
       const settle = nextSettlementDay(input.tradeDate);
-      const summary: ConfirmSummary = { matched: 0, matchedWithinTolerance: 0, mismatched: 0, unmatchedOurs: 0, unmatchedTheirs: 0 };
-      const rows: { client_order_id: string | null; custodian_order_id: string | null; result: string; diffs: string[] }[] = [];
+      const summary: ConfirmSummary = {
+        matched: 0,
+        matchedWithinTolerance: 0,
+        mismatched: 0,
+        unmatchedOurs: 0,
+        unmatchedTheirs: 0,
+      };
+      const rows: {
+        client_order_id: string | null;
+        custodian_order_id: string | null;
+        result: string;
+        diffs: string[];
+      }[] = [];
       const used = new Set<string>();
       for (const o of ours) {
-        const t = theirs.find((x) => x.order_id === o.custodian_order_id || (x.client_order_id && x.client_order_id === o.client_order_id));
+        const t = theirs.find(
+          (x) =>
+            x.order_id === o.custodian_order_id ||
+            (x.client_order_id && x.client_order_id === o.client_order_id),
+        );
         if (!t) {
           summary.unmatchedOurs++;
-          rows.push({ client_order_id: o.client_order_id, custodian_order_id: o.custodian_order_id, result: 'UNMATCHED_OURS', diffs: [] });
+          rows.push({
+            client_order_id: o.client_order_id,
+            custodian_order_id: o.custodian_order_id,
+            result: 'UNMATCHED_OURS',
+            diffs: [],
+          });
           continue;
         }
         used.add(t.order_id);
@@ -129,11 +158,14 @@ export function fileActivities(deps: ActivityDeps) {
         const side = t.buy_sell_code === 'B' ? 'BUY' : t.buy_sell_code === 'S' ? 'SELL' : 'CANCELED';
         if (side !== o.side) diffs.push(`side: ours ${o.side}, theirs ${t.buy_sell_code}`);
         if (t.symbol !== o.symbol) diffs.push(`symbol: ours ${o.symbol}, theirs ${t.symbol}`);
-        if (!dec(t.qty).eq(dec(o.filled_qty))) diffs.push(`quantity: ours ${qtyStr(dec(o.filled_qty))}, theirs ${qtyStr(dec(t.qty))}`);
+        if (!dec(t.qty).eq(dec(o.filled_qty)))
+          diffs.push(`quantity: ours ${qtyStr(dec(o.filled_qty))}, theirs ${qtyStr(dec(t.qty))}`);
         const priceDiff = dec(t.price).minus(dec(o.avg_price)).abs();
         if (priceDiff.gt(PRICE_TOLERANCE)) diffs.push(`price: ours ${o.avg_price}, theirs ${t.price}`);
-        if (t.settle_date !== settle) diffs.push(`settlement date: expected ${settle}, theirs ${t.settle_date}`);
-        const result = diffs.length > 0 ? 'MISMATCHED' : priceDiff.isZero() ? 'MATCHED' : 'MATCHED_WITHIN_TOLERANCE';
+        if (t.settle_date !== settle)
+          diffs.push(`settlement date: expected ${settle}, theirs ${t.settle_date}`);
+        const result =
+          diffs.length > 0 ? 'MISMATCHED' : priceDiff.isZero() ? 'MATCHED' : 'MATCHED_WITHIN_TOLERANCE';
         if (result === 'MISMATCHED') summary.mismatched++;
         else if (result === 'MATCHED') summary.matched++;
         else summary.matchedWithinTolerance++;
@@ -142,12 +174,22 @@ export function fileActivities(deps: ActivityDeps) {
       for (const t of theirs) {
         if (used.has(t.order_id)) continue;
         summary.unmatchedTheirs++;
-        rows.push({ client_order_id: t.client_order_id, custodian_order_id: t.order_id, result: 'UNMATCHED_THEIRS', diffs: [] });
+        rows.push({
+          client_order_id: t.client_order_id,
+          custodian_order_id: t.order_id,
+          result: 'UNMATCHED_THEIRS',
+          diffs: [],
+        });
       }
       await db.transaction(async (trx) => {
         for (const r of rows) {
           await trx('confirm_matches')
-            .insert({ trade_date: input.tradeDate, account_id: input.accountId, ...r, diffs: JSON.stringify(r.diffs) })
+            .insert({
+              trade_date: input.tradeDate,
+              account_id: input.accountId,
+              ...r,
+              diffs: JSON.stringify(r.diffs),
+            })
             .onConflict(['trade_date', 'account_id', 'client_order_id', 'custodian_order_id'])
             .merge(['result', 'diffs', 'matched_at']);
         }

@@ -1,15 +1,26 @@
 /** Activities that talk to the custodian about orders. Every write is idempotent. */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
-import { type CustodianOrder, TERMINAL_STATUSES, TRANSIENT_REJECTS, type OrderStatus } from '../custodian/port';
+import {
+  type CustodianOrder,
+  type OrderStatus,
+  TERMINAL_STATUSES,
+  TRANSIENT_REJECTS,
+} from '../custodian/port';
 import { dec, qtyStr } from '../domain/money';
 import type { ActivityDeps } from './deps';
 import type { OrderStatusView } from './types';
 
 /** YYYYMMDD-{accountId}-L{leg}-A{attempt}: unique per day, leg and attempt; <= 40 chars (Apex). */
-export function clientOrderIdFor(tradeDate: string, accountId: string, legNo: number, attempt: number): string {
+export function clientOrderIdFor(
+  tradeDate: string,
+  accountId: string,
+  legNo: number,
+  attempt: number,
+): string {
   const id = `${tradeDate.replaceAll('-', '')}-${accountId}-L${legNo}-A${attempt}`;
-  if (id.length > 40) throw ApplicationFailure.nonRetryable(`client order id too long: ${id}`, 'InvalidOrder');
+  if (id.length > 40)
+    throw ApplicationFailure.nonRetryable(`client order id too long: ${id}`, 'InvalidOrder');
   return id;
 }
 
@@ -53,8 +64,15 @@ function view(row: OrderRow): OrderStatusView {
 
 async function applyCustodianOrder(db: Knex, o: CustodianOrder): Promise<OrderRow> {
   return db.transaction(async (trx) => {
-    const row: OrderRow | undefined = await trx('orders').where({ client_order_id: o.clientOrderId }).forUpdate().first();
-    if (!row) throw ApplicationFailure.nonRetryable(`custodian reports unknown order ${o.clientOrderId}`, 'UnknownOrder');
+    const row: OrderRow | undefined = await trx('orders')
+      .where({ client_order_id: o.clientOrderId })
+      .forUpdate()
+      .first();
+    if (!row)
+      throw ApplicationFailure.nonRetryable(
+        `custodian reports unknown order ${o.clientOrderId}`,
+        'UnknownOrder',
+      );
     if (dec(o.filledQuantity).gt(dec(row.qty))) {
       throw ApplicationFailure.nonRetryable(
         `overfill on ${o.clientOrderId}: filled ${o.filledQuantity} > ordered ${row.qty}`,
@@ -126,7 +144,8 @@ export function orderActivities(deps: ActivityDeps) {
       residualOf?: string[];
     }): Promise<OrderStatusView[]> {
       const proposal = await db('proposals').where({ id: input.proposalId }).first();
-      if (!proposal) throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, 'NotFound');
+      if (!proposal)
+        throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, 'NotFound');
       if (proposal.status !== 'APPROVED' && proposal.status !== 'RELEASED') {
         throw ApplicationFailure.nonRetryable(
           `proposal ${input.proposalId} is ${proposal.status}, not approved: no orders sent`,
@@ -147,7 +166,12 @@ export function orderActivities(deps: ActivityDeps) {
       } else {
         const prior: OrderRow[] = await db('orders').whereIn('client_order_id', input.residualOf ?? []);
         wanted = prior
-          .map((o) => ({ legNo: o.leg_no, symbol: o.symbol, side: o.side, qty: qtyStr(dec(o.qty).minus(dec(o.filled_qty))) }))
+          .map((o) => ({
+            legNo: o.leg_no,
+            symbol: o.symbol,
+            side: o.side,
+            qty: qtyStr(dec(o.qty).minus(dec(o.filled_qty))),
+          }))
           .filter((w) => dec(w.qty).gt(0));
       }
       const rows: OrderRow[] = [];
@@ -169,9 +193,12 @@ export function orderActivities(deps: ActivityDeps) {
           .onConflict('client_order_id')
           .ignore();
         const row: OrderRow = await db('orders').where({ client_order_id: id }).first();
-        rows.push(row.custodian_order_id && TERMINAL_STATUSES.has(row.status as OrderStatus) ? row : await send(row));
+        rows.push(
+          row.custodian_order_id && TERMINAL_STATUSES.has(row.status as OrderStatus) ? row : await send(row),
+        );
       }
-      if (input.attempt === 1) await db('proposals').where({ id: input.proposalId }).update({ status: 'RELEASED' });
+      if (input.attempt === 1)
+        await db('proposals').where({ id: input.proposalId }).update({ status: 'RELEASED' });
       return rows.map(view);
     },
 

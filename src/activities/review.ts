@@ -36,7 +36,8 @@ export function reviewActivities(deps: ActivityDeps) {
       const status = { APPROVE: 'APPROVED', REJECT: 'REJECTED', EXPIRE: 'EXPIRED' }[input.decision];
       await db.transaction(async (trx) => {
         const proposal = await trx('proposals').where({ id: input.proposalId }).forUpdate().first();
-        if (!proposal) throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, 'NotFound');
+        if (!proposal)
+          throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, 'NotFound');
         const inserted = await trx('approvals')
           .insert({
             proposal_id: input.proposalId,

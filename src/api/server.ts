@@ -12,13 +12,22 @@ import { z } from 'zod';
 import { accountDayWorkflowId } from '../workflows/ids';
 import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';
 
-const ApproveBody = z.object({ advisorId: z.string().min(1), note: z.string().max(2000).optional() }).strict();
-const RejectBody = z.object({ advisorId: z.string().min(1), reason: z.string().trim().min(1).max(2000) }).strict();
+const ApproveBody = z
+  .object({ advisorId: z.string().min(1), note: z.string().max(2000).optional() })
+  .strict();
+const RejectBody = z
+  .object({ advisorId: z.string().min(1), reason: z.string().trim().min(1).max(2000) })
+  .strict();
 const ListQuery = z.object({
   advisorId: z.string().min(1, 'advisorId is required'),
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD').optional(),
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD')
+    .optional(),
 });
-const ProposalId = z.string().regex(/^P\d{8}-[A-Za-z0-9_-]{1,30}$/, 'not a proposal id (P{yyyymmdd}-{accountId})');
+const ProposalId = z
+  .string()
+  .regex(/^P\d{8}-[A-Za-z0-9_-]{1,30}$/, 'not a proposal id (P{yyyymmdd}-{accountId})');
 
 class Problem extends Error {
   constructor(
@@ -80,16 +89,24 @@ export async function startApiServer(opts: ApiOptions): Promise<{ url: string; c
       if (kind === 'approve') {
         const b = ApproveBody.safeParse(raw);
         if (!b.success) throw zodProblem('body', b.error);
-        return await handle.executeUpdate(approveUpdate, { args: [{ proposalId: p.id, version: p.version, ...b.data }] });
+        return await handle.executeUpdate(approveUpdate, {
+          args: [{ proposalId: p.id, version: p.version, ...b.data }],
+        });
       }
       const b = RejectBody.safeParse(raw);
       if (!b.success) throw zodProblem('body', b.error);
-      return await handle.executeUpdate(rejectUpdate, { args: [{ proposalId: p.id, version: p.version, ...b.data }] });
+      return await handle.executeUpdate(rejectUpdate, {
+        args: [{ proposalId: p.id, version: p.version, ...b.data }],
+      });
     } catch (e) {
       if (e instanceof Problem) throw e;
       const cause = (e as { cause?: Error }).cause?.message ?? (e as Error).message;
       if (/not found|already completed/i.test(cause)) {
-        throw new Problem(409, 'Not awaiting a decision', `the account's day for ${p.trade_date} is over: ${cause}`);
+        throw new Problem(
+          409,
+          'Not awaiting a decision',
+          `the account's day for ${p.trade_date} is over: ${cause}`,
+        );
       }
       throw new Problem(409, 'Refused', cause);
     }
@@ -109,44 +126,88 @@ export async function startApiServer(opts: ApiOptions): Promise<{ url: string; c
           .modify((b) => (q.data.date ? b.where('p.trade_date', q.data.date) : b))
           .orderBy('p.id')
           .select('p.id', 'p.account_id', 'p.trade_date', 'p.version', 'p.reasons', 'p.expires_at');
-        const legs = await db('proposal_legs').whereIn('proposal_id', rows.map((r: { id: string }) => r.id)).orderBy(['proposal_id', 'leg_no']);
+        const legs = await db('proposal_legs')
+          .whereIn(
+            'proposal_id',
+            rows.map((r: { id: string }) => r.id),
+          )
+          .orderBy(['proposal_id', 'leg_no']);
         return send(res, 200, {
-          proposals: rows.map((r: { id: string; account_id: string; trade_date: string; version: number; reasons: string[]; expires_at: Date }) => ({
-            id: r.id,
-            accountId: r.account_id,
-            tradeDate: r.trade_date,
-            version: r.version,
-            reasons: r.reasons,
-            deadline: new Date(r.expires_at).toISOString(),
-            legs: legs
-              .filter((l: { proposal_id: string }) => l.proposal_id === r.id)
-              .map((l: { leg_no: number; symbol: string; side: string; qty: string; est_price: string; est_notional: string }) => ({
-                legNo: l.leg_no,
-                symbol: l.symbol,
-                side: l.side,
-                qty: l.qty,
-                estPrice: l.est_price,
-                estNotional: l.est_notional,
-              })),
-          })),
+          proposals: rows.map(
+            (r: {
+              id: string;
+              account_id: string;
+              trade_date: string;
+              version: number;
+              reasons: string[];
+              expires_at: Date;
+            }) => ({
+              id: r.id,
+              accountId: r.account_id,
+              tradeDate: r.trade_date,
+              version: r.version,
+              reasons: r.reasons,
+              deadline: new Date(r.expires_at).toISOString(),
+              legs: legs
+                .filter((l: { proposal_id: string }) => l.proposal_id === r.id)
+                .map(
+                  (l: {
+                    leg_no: number;
+                    symbol: string;
+                    side: string;
+                    qty: string;
+                    est_price: string;
+                    est_notional: string;
+                  }) => ({
+                    legNo: l.leg_no,
+                    symbol: l.symbol,
+                    side: l.side,
+                    qty: l.qty,
+                    estPrice: l.est_price,
+                    estNotional: l.est_notional,
+                  }),
+                ),
+            }),
+          ),
         });
       }
-      if (parts[0] === 'api' && parts[1] === 'v1' && parts[2] === 'proposals' && parts[3] && req.method === 'POST') {
+      if (
+        parts[0] === 'api' &&
+        parts[1] === 'v1' &&
+        parts[2] === 'proposals' &&
+        parts[3] &&
+        req.method === 'POST'
+      ) {
         const action = parts[4];
-        if (action !== 'approve' && action !== 'reject') throw new Problem(404, 'Not found', `unknown action ${action}`, 'path');
+        if (action !== 'approve' && action !== 'reject')
+          throw new Problem(404, 'Not found', `unknown action ${action}`, 'path');
         return send(res, 200, await decide(decodeURIComponent(parts[3]), action, await readJson(req)));
       }
-      if (parts[0] === 'api' && parts[1] === 'v1' && parts[2] === 'accounts' && parts[3] && parts[4] === 'status') {
+      if (
+        parts[0] === 'api' &&
+        parts[1] === 'v1' &&
+        parts[2] === 'accounts' &&
+        parts[3] &&
+        parts[4] === 'status'
+      ) {
         const date = url.searchParams.get('date');
-        if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Problem(400, 'Invalid request', 'query.date: must be YYYY-MM-DD', 'query.date');
-        const status = await client.workflow.getHandle(accountDayWorkflowId(date, parts[3])).query(statusQuery);
+        if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date))
+          throw new Problem(400, 'Invalid request', 'query.date: must be YYYY-MM-DD', 'query.date');
+        const status = await client.workflow
+          .getHandle(accountDayWorkflowId(date, parts[3]))
+          .query(statusQuery);
         return send(res, 200, status);
       }
       throw new Problem(404, 'Not found', `${req.method} ${url.pathname} is not a route`, 'path');
     } catch (e) {
       const p = e instanceof Problem ? e : new Problem(500, 'Internal error', (e as Error).message);
       if (p.status >= 500) console.error('[api]', e);
-      return send(res, p.status, { type: 'about:blank', title: p.title, status: p.status, detail: p.detail, where: p.where }, 'application/problem+json');
+      return send(
+        res,
+        p.status,
+        { type: 'about:blank', title: p.title, status: p.status, detail: p.detail, where: p.where },
+        'application/problem+json',
+      );
     }
   });
   await new Promise<void>((resolve, reject) => {

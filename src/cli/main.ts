@@ -12,6 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import { ensureSchedule } from '../../temporal-config/schedule';
 import { startApiServer } from '../api/server';
@@ -36,7 +37,8 @@ function todayEt(): string {
 /** Today if it is a trading day whose window has not closed yet, else the next trading day. */
 function defaultTradeDate(realClock: boolean): string {
   const today = todayEt();
-  if (isTradingDay(today) && (!realClock || Date.parse(dayClock(today).windowClose) > Date.now())) return today;
+  if (isTradingDay(today) && (!realClock || Date.parse(dayClock(today).windowClose) > Date.now()))
+    return today;
   return nextTradingDay(today);
 }
 
@@ -72,8 +74,13 @@ async function startDay(client: Client, cfg: AppConfig, input: TradingDayInput) 
 }
 
 async function cmdStart(args: string[]) {
-  const { values } = parseArgs({ args, options: { 'real-clock': { type: 'boolean' }, date: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { 'real-clock': { type: 'boolean' }, date: { type: 'string' } },
+  });
   const cfg = loadConfig();
+  // Worker and workflow logs at WARN and above; the progress line is the normal output.
+  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'WARN') });
   const realClock = values['real-clock'] ?? false;
   const tradeDate = values.date ? zDate.parse(values.date) : defaultTradeDate(realClock);
   const stops: (() => Promise<void>)[] = [];
@@ -92,7 +99,9 @@ async function cmdStart(args: string[]) {
   const database = await openDatabase(cfg, (m) => say(`[start] ${m}`));
   stops.push(database.stop);
   const seeded = await seedDemoData(database.db, { asOf: tradeDate });
-  say(`[start] demo data: ${seeded.seeded ? `seeded ${seeded.accounts} accounts` : `kept (${seeded.accounts} accounts)`}`);
+  say(
+    `[start] demo data: ${seeded.seeded ? `seeded ${seeded.accounts} accounts` : `kept (${seeded.accounts} accounts)`}`,
+  );
 
   say(`[start] Temporal: ${cfg.TEMPORAL_ADDRESS ?? 'dev server (first start takes a few seconds)'}`);
   const temporal = await openTemporal(cfg, { startDevServer: true });
@@ -106,11 +115,17 @@ async function cmdStart(args: string[]) {
     connection: native,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TASK_QUEUE,
-    deps: { db: database.db, custodian: custodian.port, dropDir: cfg.custodianDropDir, correspondent: cfg.CUSTODIAN_CORRESPONDENT },
+    deps: {
+      db: database.db,
+      custodian: custodian.port,
+      dropDir: cfg.custodianDropDir,
+      correspondent: cfg.CUSTODIAN_CORRESPONDENT,
+    },
   });
   const running = worker.run();
   stops.push(async () => {
-    worker.shutdown();
+    // The SDK's own SIGINT/SIGTERM handler may have started the shutdown already.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await running.catch(() => undefined);
     await native.close();
   });
@@ -123,10 +138,18 @@ async function cmdStart(args: string[]) {
     : { tradeDate, clockOverride: demoClock(), fillPollSeconds: 5 };
   const { handle, started } = await startDay(client, cfg, input);
   const ui = temporal.uiUrl ?? '(your Temporal UI)';
-  const filter = encodeURIComponent(`WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="AwaitingApproval"`);
+  const filter = encodeURIComponent(
+    `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="AwaitingApproval"`,
+  );
   say('');
-  say(`Trading day ${tradeDate} ${started ? 'started' : 'already exists; following it'} as ${handle.workflowId}`);
-  say(realClock ? 'Clock: real (cut-off 11:45 ET, window 12:00–14:00 ET, confirms next morning 06:30 ET)' : 'Clock: demo (cut-off in 3 min, window 3–6 min, confirms at 7 min); use --real-clock for ET times');
+  say(
+    `Trading day ${tradeDate} ${started ? 'started' : 'already exists; following it'} as ${handle.workflowId}`,
+  );
+  say(
+    realClock
+      ? 'Clock: real (cut-off 11:45 ET, window 12:00–14:00 ET, confirms next morning 06:30 ET)'
+      : 'Clock: demo (cut-off in 3 min, window 3–6 min, confirms at 7 min); use --real-clock for ET times',
+  );
   say(`Temporal UI:      ${ui}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows`);
   say(`Waiting accounts: ${ui}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows?query=${filter}`);
   say(`Advisor API:      ${api.url}/api/v1/proposals?advisorId=ADV-BEN`);
@@ -147,12 +170,21 @@ async function cmdStart(args: string[]) {
       const waiting = p.accountsByStage.AwaitingApproval ?? [];
       if (!shownApprovals && waiting.length > 0) {
         shownApprovals = true;
-        const rows = await database.db('proposals as p').join('accounts as a', 'a.id', 'p.account_id').where('p.trade_date', tradeDate).whereIn('p.account_id', waiting).select('p.id', 'p.account_id', 'a.advisor_id');
+        const rows = await database
+          .db('proposals as p')
+          .join('accounts as a', 'a.id', 'p.account_id')
+          .where('p.trade_date', tradeDate)
+          .whereIn('p.account_id', waiting)
+          .select('p.id', 'p.account_id', 'a.advisor_id');
         if (tty) process.stdout.write('\n');
         say('Waiting for advisor approval:');
         for (const r of rows) {
-          say(`  ${r.account_id} (${r.advisor_id}) proposal ${r.id}: npm run cli -- approve --account ${r.account_id} --advisor ${r.advisor_id} --date ${tradeDate}`);
-          say(`      or: curl -X POST ${api.url}/api/v1/proposals/${r.id}/approve -H 'content-type: application/json' -d '{"advisorId":"${r.advisor_id}"}'`);
+          say(
+            `  ${r.account_id} (${r.advisor_id}) proposal ${r.id}: npm run cli -- approve --account ${r.account_id} --advisor ${r.advisor_id} --date ${tradeDate}`,
+          );
+          say(
+            `      or: curl -X POST ${api.url}/api/v1/proposals/${r.id}/approve -H 'content-type: application/json' -d '{"advisorId":"${r.advisor_id}"}'`,
+          );
         }
       }
     } catch {
@@ -162,7 +194,9 @@ async function cmdStart(args: string[]) {
   try {
     const result: TradingDayResult = await handle.result();
     clearInterval(timer);
-    say(`\n\nDay ${tradeDate} finished: ${JSON.stringify(result.byStage)}; ${result.ordersFilled} orders filled; confirms ${JSON.stringify(result.confirms)}`);
+    say(
+      `\n\nDay ${tradeDate} finished: ${JSON.stringify(result.byStage)}; ${result.ordersFilled} orders filled; confirms ${JSON.stringify(result.confirms)}`,
+    );
   } catch (e) {
     clearInterval(timer);
     say(`\nthe day ended with an error: ${(e as Error).message}`);
@@ -182,7 +216,10 @@ async function withClient<T>(fn: (client: Client, cfg: AppConfig) => Promise<T>)
 
 async function cmdDay(args: string[]) {
   const [sub, ...rest] = args;
-  const { values } = parseArgs({ args: rest, options: { date: { type: 'string' }, 'demo-clock': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: rest,
+    options: { date: { type: 'string' }, 'demo-clock': { type: 'boolean' } },
+  });
   const tradeDate = values.date ? zDate.parse(values.date) : defaultTradeDate(!values['demo-clock']);
   if (sub === 'start') {
     await withClient(async (client, cfg) => {
@@ -196,7 +233,8 @@ async function cmdDay(args: string[]) {
     await withClient(async (client) => {
       const p = await dayProgress(client, tradeDate);
       say(renderProgress(p));
-      for (const [stage, ids] of Object.entries(p.accountsByStage)) say(`  ${stage}: ${ids.sort().join(', ')}`);
+      for (const [stage, ids] of Object.entries(p.accountsByStage))
+        say(`  ${stage}: ${ids.sort().join(', ')}`);
     });
   } else throw new Error('usage: day start|status [--date YYYY-MM-DD] [--demo-clock]');
 }
@@ -204,7 +242,13 @@ async function cmdDay(args: string[]) {
 async function cmdDecide(kind: 'approve' | 'reject', args: string[]) {
   const { values } = parseArgs({
     args,
-    options: { account: { type: 'string' }, advisor: { type: 'string' }, date: { type: 'string' }, reason: { type: 'string' }, note: { type: 'string' } },
+    options: {
+      account: { type: 'string' },
+      advisor: { type: 'string' },
+      date: { type: 'string' },
+      reason: { type: 'string' },
+      note: { type: 'string' },
+    },
   });
   const parsed = z
     .object({
@@ -219,11 +263,16 @@ async function cmdDecide(kind: 'approve' | 'reject', args: string[]) {
   await withClient(async (client) => {
     const handle = client.workflow.getHandle(accountDayWorkflowId(tradeDate, parsed.account));
     const status = await handle.query(statusQuery);
-    if (!status.proposal) throw new Error(`${parsed.account} has no open proposal on ${tradeDate} (stage ${status.stage})`);
+    if (!status.proposal)
+      throw new Error(`${parsed.account} has no open proposal on ${tradeDate} (stage ${status.stage})`);
     const result =
       kind === 'approve'
-        ? await handle.executeUpdate(approveUpdate, { args: [{ proposalId: status.proposal.id, advisorId: parsed.advisor, note: parsed.note }] })
-        : await handle.executeUpdate(rejectUpdate, { args: [{ proposalId: status.proposal.id, advisorId: parsed.advisor, reason: parsed.reason! }] });
+        ? await handle.executeUpdate(approveUpdate, {
+            args: [{ proposalId: status.proposal.id, advisorId: parsed.advisor, note: parsed.note }],
+          })
+        : await handle.executeUpdate(rejectUpdate, {
+            args: [{ proposalId: status.proposal.id, advisorId: parsed.advisor, reason: parsed.reason! }],
+          });
     say(JSON.stringify(result));
   });
 }
@@ -234,11 +283,17 @@ async function main() {
     case 'start':
       return cmdStart(args);
     case 'seed': {
-      const { values } = parseArgs({ args, options: { reset: { type: 'boolean' }, date: { type: 'string' } } });
+      const { values } = parseArgs({
+        args,
+        options: { reset: { type: 'boolean' }, date: { type: 'string' } },
+      });
       const cfg = loadConfig();
       const database = await openDatabase(cfg, say);
       try {
-        const r = await seedDemoData(database.db, { asOf: values.date ? zDate.parse(values.date) : defaultTradeDate(false), reset: values.reset });
+        const r = await seedDemoData(database.db, {
+          asOf: values.date ? zDate.parse(values.date) : defaultTradeDate(false),
+          reset: values.reset,
+        });
         say(JSON.stringify(r));
       } finally {
         await database.stop();
@@ -256,9 +311,13 @@ async function main() {
     case 'reject':
       return cmdDecide(cmd, args);
     case 'schedule':
-      return withClient(async (client, cfg) => say(`schedule ${await ensureSchedule(client, cfg.TASK_QUEUE)}`));
+      return withClient(async (client, cfg) =>
+        say(`schedule ${await ensureSchedule(client, cfg.TASK_QUEUE)}`),
+      );
     default:
-      say('usage: start | seed | migrate | day start|status | approve | reject | schedule (see src/cli/main.ts)');
+      say(
+        'usage: start | seed | migrate | day start|status | approve | reject | schedule (see src/cli/main.ts)',
+      );
       process.exitCode = cmd ? 1 : 0;
   }
 }

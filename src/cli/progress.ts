@@ -43,7 +43,7 @@ export async function dayProgress(client: Client, tradeDate: string): Promise<Da
     total++;
     if (FINAL.has(stage)) finished++;
     byStage[stage] = (byStage[stage] ?? 0) + 1;
-    (accountsByStage[stage] ??= []).push(account);
+    accountsByStage[stage] = [...(accountsByStage[stage] ?? []), account];
   }
   return { total, finished, byStage, accountsByStage };
 }

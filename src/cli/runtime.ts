@@ -28,7 +28,10 @@ export async function openDatabase(cfg: AppConfig, log: (m: string) => void = ()
     if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
     return { url: cfg.DATABASE_URL, db, embedded: false, stop: () => db.destroy() };
   }
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(cfg.DATA_DIR, 'pg'), port: cfg.EMBEDDED_PG_PORT });
+  const pg = await startEmbeddedPostgres({
+    dataDir: path.join(cfg.DATA_DIR, 'pg'),
+    port: cfg.EMBEDDED_PG_PORT,
+  });
   const url = databaseUrl(pg.adminUrl, 'zoe');
   await ensureDatabase(url);
   const db = createKnex(url);
@@ -53,7 +56,10 @@ export interface TemporalRuntime {
   stop(): Promise<void>;
 }
 
-export async function openTemporal(cfg: AppConfig, opts: { startDevServer: boolean }): Promise<TemporalRuntime> {
+export async function openTemporal(
+  cfg: AppConfig,
+  opts: { startDevServer: boolean },
+): Promise<TemporalRuntime> {
   let devServer: DevServer | undefined;
   let address = cfg.TEMPORAL_ADDRESS;
   if (!address) {
@@ -68,7 +74,9 @@ export async function openTemporal(cfg: AppConfig, opts: { startDevServer: boole
     await ensureSearchAttributes(client, cfg.TEMPORAL_NAMESPACE);
   } catch (e) {
     // Temporal Cloud registers search attributes in its console, not through the operator API.
-    console.warn(`could not register search attributes (${(e as Error).message}); register them by hand: see README`);
+    console.warn(
+      `could not register search attributes (${(e as Error).message}); register them by hand: see README`,
+    );
   }
   return {
     address,
@@ -98,7 +106,11 @@ export async function openCustodian(cfg: AppConfig, db: Knex): Promise<Custodian
     port: cfg.CUSTODIAN_PORT,
     dropDir: cfg.custodianDropDir,
     correspondent: cfg.CUSTODIAN_CORRESPONDENT,
-    fillModel: { seed: cfg.SIM_SEED, partialFillRate: cfg.SIM_PARTIAL_FILL_RATE, rejectRate: cfg.SIM_REJECT_RATE },
+    fillModel: {
+      seed: cfg.SIM_SEED,
+      partialFillRate: cfg.SIM_PARTIAL_FILL_RATE,
+      rejectRate: cfg.SIM_REJECT_RATE,
+    },
   });
   return { url: sim.url, port: new HttpCustodian(sim.url), sim, stop: () => sim.close() };
 }

@@ -41,7 +41,11 @@ export class HttpCustodian implements CustodianPort {
     }
     if (!res.ok) {
       const err = json as { code?: string; message?: string };
-      throw new CustodianHttpError(res.status, err.code ?? 'UNKNOWN', `${method} ${path}: ${res.status} ${err.code ?? ''} ${err.message ?? text}`);
+      throw new CustodianHttpError(
+        res.status,
+        err.code ?? 'UNKNOWN',
+        `${method} ${path}: ${res.status} ${err.code ?? ''} ${err.message ?? text}`,
+      );
     }
     return json;
   }
@@ -49,7 +53,9 @@ export class HttpCustodian implements CustodianPort {
   private order(json: unknown, where: string): CustodianOrder {
     const parsed = CustodianOrderSchema.safeParse(json);
     if (!parsed.success) {
-      throw new CustodianProtocolError(`${where}: malformed order from custodian: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new CustodianProtocolError(
+        `${where}: malformed order from custodian: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     return parsed.data;
   }
@@ -79,10 +85,17 @@ export class HttpCustodian implements CustodianPort {
 
   async cancelOrder(accountNumber: string, orderId: string): Promise<void> {
     try {
-      await this.call('POST', `/trading/v1/accounts/${encodeURIComponent(accountNumber)}/orders/${encodeURIComponent(orderId)}:cancel`);
+      await this.call(
+        'POST',
+        `/trading/v1/accounts/${encodeURIComponent(accountNumber)}/orders/${encodeURIComponent(orderId)}:cancel`,
+      );
     } catch (e) {
       // Already terminal: the next poll tells what happened; nothing to retry.
-      if (e instanceof CustodianHttpError && ['TOO_LATE_TO_CANCEL', 'ORDER_ALREADY_CANCELED'].includes(e.code)) return;
+      if (
+        e instanceof CustodianHttpError &&
+        ['TOO_LATE_TO_CANCEL', 'ORDER_ALREADY_CANCELED'].includes(e.code)
+      )
+        return;
       throw e;
     }
   }

@@ -41,23 +41,126 @@ export function prng(seed: number): () => number {
 
 // Demo CUSIPs: nine characters in the right shape, not a claim about the real issues.
 export const SECURITIES = [
-  { symbol: 'VTI', cusip: '922908769', description: 'Total US Stock Market ETF', assetClass: 'US_EQUITY', alternates: ['ITOT', 'SCHB'], start: '260.00', drift: 0.07, vol: 0.16 },
-  { symbol: 'ITOT', cusip: '464287150', description: 'Core S&P Total US Stock ETF', assetClass: 'US_EQUITY', alternates: ['VTI', 'SCHB'], start: '120.00', drift: 0.07, vol: 0.16 },
-  { symbol: 'SCHB', cusip: '808524607', description: 'US Broad Market ETF', assetClass: 'US_EQUITY', alternates: ['VTI', 'ITOT'], start: '22.00', drift: 0.07, vol: 0.16 },
-  { symbol: 'VXUS', cusip: '921909768', description: 'Total International Stock ETF', assetClass: 'INTL_EQUITY', alternates: ['IXUS'], start: '60.00', drift: 0.06, vol: 0.18 },
-  { symbol: 'IXUS', cusip: '46432F396', description: 'Core MSCI Total International ETF', assetClass: 'INTL_EQUITY', alternates: ['VXUS'], start: '68.00', drift: 0.06, vol: 0.18 },
-  { symbol: 'BND', cusip: '921937835', description: 'Total Bond Market ETF', assetClass: 'US_BONDS', alternates: ['AGG', 'SCHZ'], start: '72.00', drift: 0.03, vol: 0.05 },
-  { symbol: 'AGG', cusip: '464287226', description: 'Core US Aggregate Bond ETF', assetClass: 'US_BONDS', alternates: ['BND', 'SCHZ'], start: '98.00', drift: 0.03, vol: 0.05 },
-  { symbol: 'SCHZ', cusip: '808524839', description: 'US Aggregate Bond ETF', assetClass: 'US_BONDS', alternates: ['BND', 'AGG'], start: '23.00', drift: 0.03, vol: 0.05 },
-  { symbol: 'SGOV', cusip: '46436E718', description: '0-3 Month Treasury Bond ETF', assetClass: 'CASH_PROXY', alternates: ['BIL'], start: '100.30', drift: 0.04, vol: 0.005 },
-  { symbol: 'BIL', cusip: '78468R663', description: '1-3 Month T-Bill ETF', assetClass: 'CASH_PROXY', alternates: ['SGOV'], start: '91.50', drift: 0.04, vol: 0.005 },
-  { symbol: 'VNQ', cusip: '922908553', description: 'Real Estate ETF', assetClass: 'REIT', alternates: ['SCHH'], start: '90.00', drift: 0.05, vol: 0.2 },
+  {
+    symbol: 'VTI',
+    cusip: '922908769',
+    description: 'Total US Stock Market ETF',
+    assetClass: 'US_EQUITY',
+    alternates: ['ITOT', 'SCHB'],
+    start: '260.00',
+    drift: 0.07,
+    vol: 0.16,
+  },
+  {
+    symbol: 'ITOT',
+    cusip: '464287150',
+    description: 'Core S&P Total US Stock ETF',
+    assetClass: 'US_EQUITY',
+    alternates: ['VTI', 'SCHB'],
+    start: '120.00',
+    drift: 0.07,
+    vol: 0.16,
+  },
+  {
+    symbol: 'SCHB',
+    cusip: '808524607',
+    description: 'US Broad Market ETF',
+    assetClass: 'US_EQUITY',
+    alternates: ['VTI', 'ITOT'],
+    start: '22.00',
+    drift: 0.07,
+    vol: 0.16,
+  },
+  {
+    symbol: 'VXUS',
+    cusip: '921909768',
+    description: 'Total International Stock ETF',
+    assetClass: 'INTL_EQUITY',
+    alternates: ['IXUS'],
+    start: '60.00',
+    drift: 0.06,
+    vol: 0.18,
+  },
+  {
+    symbol: 'IXUS',
+    cusip: '46432F396',
+    description: 'Core MSCI Total International ETF',
+    assetClass: 'INTL_EQUITY',
+    alternates: ['VXUS'],
+    start: '68.00',
+    drift: 0.06,
+    vol: 0.18,
+  },
+  {
+    symbol: 'BND',
+    cusip: '921937835',
+    description: 'Total Bond Market ETF',
+    assetClass: 'US_BONDS',
+    alternates: ['AGG', 'SCHZ'],
+    start: '72.00',
+    drift: 0.03,
+    vol: 0.05,
+  },
+  {
+    symbol: 'AGG',
+    cusip: '464287226',
+    description: 'Core US Aggregate Bond ETF',
+    assetClass: 'US_BONDS',
+    alternates: ['BND', 'SCHZ'],
+    start: '98.00',
+    drift: 0.03,
+    vol: 0.05,
+  },
+  {
+    symbol: 'SCHZ',
+    cusip: '808524839',
+    description: 'US Aggregate Bond ETF',
+    assetClass: 'US_BONDS',
+    alternates: ['BND', 'AGG'],
+    start: '23.00',
+    drift: 0.03,
+    vol: 0.05,
+  },
+  {
+    symbol: 'SGOV',
+    cusip: '46436E718',
+    description: '0-3 Month Treasury Bond ETF',
+    assetClass: 'CASH_PROXY',
+    alternates: ['BIL'],
+    start: '100.30',
+    drift: 0.04,
+    vol: 0.005,
+  },
+  {
+    symbol: 'BIL',
+    cusip: '78468R663',
+    description: '1-3 Month T-Bill ETF',
+    assetClass: 'CASH_PROXY',
+    alternates: ['SGOV'],
+    start: '91.50',
+    drift: 0.04,
+    vol: 0.005,
+  },
+  {
+    symbol: 'VNQ',
+    cusip: '922908553',
+    description: 'Real Estate ETF',
+    assetClass: 'REIT',
+    alternates: ['SCHH'],
+    start: '90.00',
+    drift: 0.05,
+    vol: 0.2,
+  },
 ] as const;
 
 export const MODELS = [
   { id: 'M6040', name: '3-fund 60/40', targets: { VTI: '0.35', VXUS: '0.23', BND: '0.40' } },
   { id: 'M8020', name: '3-fund growth 80/20', targets: { VTI: '0.63', VXUS: '0.15', BND: '0.20' } },
-  { id: 'M3070', name: 'Conservative 30/70', targets: { VTI: '0.18', VXUS: '0.12', BND: '0.53', SGOV: '0.15' } },
+  {
+    id: 'M3070',
+    name: 'Conservative 30/70',
+    targets: { VTI: '0.18', VXUS: '0.12', BND: '0.53', SGOV: '0.15' },
+  },
 ] as const;
 
 const ADVISORS = [
@@ -98,14 +201,23 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedSum
   if (opts.reset) await resetDemoData(db);
   const existing = await db('accounts').count<{ n: string }[]>('* as n');
   if (Number(existing[0]?.n ?? 0) > 0) {
-    return { seeded: false, advisors: ADVISORS.length, accounts: Number(existing[0]!.n), prices: 0, breakAccount: BREAK_ACCOUNT };
+    return {
+      seeded: false,
+      advisors: ADVISORS.length,
+      accounts: Number(existing[0]!.n),
+      prices: 0,
+      breakAccount: BREAK_ACCOUNT,
+    };
   }
   const rand = prng(seed);
   const prices = syntheticPrices(seed);
   const priceAt = new Map(prices.map((p) => [`${p.symbol}|${p.date}`, p.close]));
   const datesBefore = [...new Set(prices.map((p) => p.date))].filter((d) => d < opts.asOf).sort();
   const lastDate = datesBefore[datesBefore.length - 1];
-  if (!lastDate) throw new Error(`no synthetic prices before ${opts.asOf}: the calendar covers ${CALENDAR_YEARS.join(', ')}`);
+  if (!lastDate)
+    throw new Error(
+      `no synthetic prices before ${opts.asOf}: the calendar covers ${CALENDAR_YEARS.join(', ')}`,
+    );
 
   await db.transaction(async (trx) => {
     await trx('advisors').insert(ADVISORS);
@@ -120,11 +232,19 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedSum
         tlh_alternates: JSON.stringify(s.alternates),
       })),
     );
-    await trx.raw('INSERT INTO sim.securities (symbol, cusip, description, fractionable) SELECT symbol, cusip, description, fractionable FROM securities');
+    await trx.raw(
+      'INSERT INTO sim.securities (symbol, cusip, description, fractionable) SELECT symbol, cusip, description, fractionable FROM securities',
+    );
     for (let i = 0; i < prices.length; i += 1000) await trx('prices').insert(prices.slice(i, i + 1000));
     await trx.raw('INSERT INTO sim.prices (symbol, date, close) SELECT symbol, date, close FROM prices');
     for (const m of MODELS) {
-      await trx('models').insert({ id: m.id, name: m.name, current_version: 1, band_rule: 'ABS', band_abs_pp: '5' });
+      await trx('models').insert({
+        id: m.id,
+        name: m.name,
+        current_version: 1,
+        band_rule: 'ABS',
+        band_abs_pp: '5',
+      });
       await trx('model_targets').insert(
         Object.entries(m.targets).map(([symbol, weight]) => ({ model_id: m.id, version: 1, symbol, weight })),
       );
@@ -191,14 +311,32 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedSum
           });
         }
       }
-      await trx('positions').insert(positions.map((p) => ({ account_id: id, symbol: p.symbol, qty: qtyStr(p.qty) })));
+      await trx('positions').insert(
+        positions.map((p) => ({ account_id: id, symbol: p.symbol, qty: qtyStr(p.qty) })),
+      );
       let cash = total.times('0.02').toDecimalPlaces(2);
       if (id === 'ACC003') {
         cash = cash.plus(25_000);
-        await trx('cash_flows').insert({ id: 'CF-ACC003-DEP', account_id: id, type: 'DEPOSIT', amount: '25000.00', effective_date: lastDate, status: 'POSTED', custodian_ref: 'ACH-0001' });
+        await trx('cash_flows').insert({
+          id: 'CF-ACC003-DEP',
+          account_id: id,
+          type: 'DEPOSIT',
+          amount: '25000.00',
+          effective_date: lastDate,
+          status: 'POSTED',
+          custodian_ref: 'ACH-0001',
+        });
       }
       if (id === 'ACC008') {
-        await trx('cash_flows').insert({ id: 'CF-ACC008-WD', account_id: id, type: 'WITHDRAWAL', amount: '-15000.00', effective_date: opts.asOf, status: 'PENDING', custodian_ref: 'ACH-0002' });
+        await trx('cash_flows').insert({
+          id: 'CF-ACC008-WD',
+          account_id: id,
+          type: 'WITHDRAWAL',
+          amount: '-15000.00',
+          effective_date: opts.asOf,
+          status: 'PENDING',
+          custodian_ref: 'ACH-0002',
+        });
       }
       await trx('cash_balances').insert({ account_id: id, amount: cashStr(cash) });
       await trx('sim.accounts').insert({ account_number: number, cash: cashStr(cash) });
@@ -209,12 +347,20 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedSum
       }
     }
   });
-  return { seeded: true, advisors: ADVISORS.length, accounts: count, prices: prices.length, breakAccount: BREAK_ACCOUNT };
+  return {
+    seeded: true,
+    advisors: ADVISORS.length,
+    accounts: count,
+    prices: prices.length,
+    breakAccount: BREAK_ACCOUNT,
+  };
 }
 
 export async function resetDemoData(db: Knex): Promise<void> {
   await db.raw(`TRUNCATE advisors, households, models, model_targets, securities, prices, accounts, restrictions,
     positions, tax_lots, cash_balances, cash_flows, custodian_files, custodian_positions, custodian_trades, proposals,
     proposal_legs, approvals, orders, executions, allocations, confirm_matches, breaks CASCADE`);
-  await db.raw('TRUNCATE sim.accounts, sim.securities, sim.prices, sim.positions, sim.lots, sim.cash_activity, sim.orders, sim.executions, sim.faults');
+  await db.raw(
+    'TRUNCATE sim.accounts, sim.securities, sim.prices, sim.positions, sim.lots, sim.cash_activity, sim.orders, sim.executions, sim.faults',
+  );
 }

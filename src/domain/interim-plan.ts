@@ -46,7 +46,8 @@ export function interimPlan(input: InterimInput): InterimPlan {
   const cash = dec(input.cash);
   const total = sum([...value.values()]).plus(cash);
   const reasons: string[] = [];
-  if (total.lte(0)) return { action: 'NONE', reasons: ['account has no value'], totalValue: cashStr(total), legs: [] };
+  if (total.lte(0))
+    return { action: 'NONE', reasons: ['account has no value'], totalValue: cashStr(total), legs: [] };
   const band = dec(input.bandAbsPp).div(100);
   const weight = new Map(input.targets.map((t) => [t.symbol, dec(t.weight)]));
   const cashTarget = new Dec(1).minus(sum([...weight.values()]));
@@ -62,12 +63,15 @@ export function interimPlan(input: InterimInput): InterimPlan {
   const withdrawal = dec(input.pendingWithdrawal);
   const cashWeight = cash.minus(withdrawal).div(total);
   if (cashWeight.minus(cashTarget).gt(new Dec('0.005'))) {
-    reasons.push(`CASH_IN: cash ${cashWeight.times(100).toFixed(2)}% above target ${cashTarget.times(100).toFixed(2)}%`);
+    reasons.push(
+      `CASH_IN: cash ${cashWeight.times(100).toFixed(2)}% above target ${cashTarget.times(100).toFixed(2)}%`,
+    );
   }
   if (withdrawal.gt(0) && cash.minus(withdrawal).lt(cashTarget.times(total))) {
     reasons.push(`CASH_OUT: raise ${cashStr(withdrawal)} for a withdrawal`);
   }
-  if (reasons.length === 0) return { action: 'NONE', reasons: ['within bands'], totalValue: cashStr(total), legs: [] };
+  if (reasons.length === 0)
+    return { action: 'NONE', reasons: ['within bands'], totalValue: cashStr(total), legs: [] };
 
   const investable = total.minus(withdrawal);
   const minTrade = dec(input.minTradeUsd);
@@ -99,12 +103,24 @@ export function interimPlan(input: InterimInput): InterimPlan {
   }
   const legs = [...sells, ...buyLegs].map((l, i) => ({ ...l, legNo: i + 1 }));
   if (legs.length === 0) {
-    return { action: 'NONE', reasons: [...reasons, 'no trade above the minimum size'], totalValue: cashStr(total), legs };
+    return {
+      action: 'NONE',
+      reasons: [...reasons, 'no trade above the minimum size'],
+      totalValue: cashStr(total),
+      legs,
+    };
   }
   return { action: 'TRADE', reasons, totalValue: cashStr(total), legs };
 }
 
-function leg(legNo: number, symbol: string, side: 'BUY' | 'SELL', qty: Dec, price: Dec, reason: string): InterimLeg {
+function leg(
+  legNo: number,
+  symbol: string,
+  side: 'BUY' | 'SELL',
+  qty: Dec,
+  price: Dec,
+  reason: string,
+): InterimLeg {
   return {
     legNo,
     symbol,

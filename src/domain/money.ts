@@ -9,7 +9,12 @@ import Decimal from 'decimal.js';
 import { z } from 'zod';
 
 /** A private Decimal constructor so nobody else's global configuration can change ours. */
-export const Dec = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -30, toExpPos: 30 });
+export const Dec = Decimal.clone({
+  precision: 40,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  toExpNeg: -30,
+  toExpPos: 30,
+});
 export type Dec = InstanceType<typeof Dec>;
 
 /** Quantity precision at the custodian (Apex): 5 decimal places. */
@@ -62,7 +67,9 @@ export function priceStr(d: Dec): string {
 }
 
 /** zod: a decimal string such as "123.45" or "-0.00001". */
-export const zDecimal = z.string().regex(DECIMAL_RE, 'must be a decimal number written as a string, e.g. "12.50"');
+export const zDecimal = z
+  .string()
+  .regex(DECIMAL_RE, 'must be a decimal number written as a string, e.g. "12.50"');
 /** zod: a non-negative decimal string. */
 export const zNonNegDecimal = zDecimal.refine((s) => !s.startsWith('-'), 'must not be negative');
 /** zod: a strictly positive decimal string. */

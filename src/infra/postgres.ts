@@ -17,7 +17,10 @@ export interface RunningPostgres {
 const USER = 'zoe';
 const PASSWORD = 'zoe-local-dev';
 
-export async function startEmbeddedPostgres(opts: { dataDir: string; port: number }): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+}): Promise<RunningPostgres> {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   mkdirSync(path.dirname(opts.dataDir), { recursive: true });
   const server = new EmbeddedPostgres({

@@ -20,12 +20,20 @@ export function testServerPath(): string {
   return path.join(ROOT_DIR, 'temporal-config', 'temporal-test-server.sh');
 }
 
-export function connectionOptions(cfg: AppConfig, address: string): ConnectionOptions & NativeConnectionOptions {
+export function connectionOptions(
+  cfg: AppConfig,
+  address: string,
+): ConnectionOptions & NativeConnectionOptions {
   const tlsFiles = cfg.TEMPORAL_TLS_CERT_PATH && cfg.TEMPORAL_TLS_KEY_PATH;
   const tls = tlsFiles
     ? {
-        clientCertPair: { crt: readFileSync(cfg.TEMPORAL_TLS_CERT_PATH!), key: readFileSync(cfg.TEMPORAL_TLS_KEY_PATH!) },
-        serverRootCACertificate: cfg.TEMPORAL_TLS_CA_PATH ? readFileSync(cfg.TEMPORAL_TLS_CA_PATH) : undefined,
+        clientCertPair: {
+          crt: readFileSync(cfg.TEMPORAL_TLS_CERT_PATH!),
+          key: readFileSync(cfg.TEMPORAL_TLS_KEY_PATH!),
+        },
+        serverRootCACertificate: cfg.TEMPORAL_TLS_CA_PATH
+          ? readFileSync(cfg.TEMPORAL_TLS_CA_PATH)
+          : undefined,
       }
     : cfg.TEMPORAL_TLS || cfg.TEMPORAL_API_KEY
       ? true

@@ -18,10 +18,13 @@ async function main() {
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TASK_QUEUE,
-    deps: { db, custodian: new HttpCustodian(cfg.CUSTODIAN_URL), dropDir: cfg.custodianDropDir, correspondent: cfg.CUSTODIAN_CORRESPONDENT },
+    deps: {
+      db,
+      custodian: new HttpCustodian(cfg.CUSTODIAN_URL),
+      dropDir: cfg.custodianDropDir,
+      correspondent: cfg.CUSTODIAN_CORRESPONDENT,
+    },
   });
-  process.on('SIGINT', () => worker.shutdown());
-  process.on('SIGTERM', () => worker.shutdown());
   await worker.run();
   await connection.close();
   await db.destroy();

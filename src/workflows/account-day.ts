@@ -103,7 +103,9 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
   };
 
   // Why a decision message cannot be taken now; undefined when it can.
-  const decisionRefusal = (p: { proposalId: string; version?: number; advisorId: string }): string | undefined => {
+  const decisionRefusal = (p: { proposalId: string; version?: number; advisorId: string }):
+    | string
+    | undefined => {
     if (Date.now() >= Date.parse(clock.approvalCutoff)) {
       return `the approval cut-off (${clock.approvalCutoff}) has passed; tomorrow's run proposes afresh`;
     }
@@ -136,14 +138,16 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
     if (!parsed.success) throw new Error(`invalid approve message: ${zodMessage(parsed.error)}`);
     const why = decisionRefusal(parsed.data);
     if (why) throw new Error(why);
-    if (decision && decision.kind !== 'APPROVED') throw new Error(`proposal was already ${decision.kind.toLowerCase()}`);
+    if (decision && decision.kind !== 'APPROVED')
+      throw new Error(`proposal was already ${decision.kind.toLowerCase()}`);
   };
   const validateReject = (arg: RejectInput): void => {
     const parsed = RejectSchema.safeParse(arg);
     if (!parsed.success) throw new Error(`invalid reject message: ${zodMessage(parsed.error)}`);
     const why = decisionRefusal(parsed.data);
     if (why) throw new Error(why);
-    if (decision && decision.kind !== 'REJECTED') throw new Error(`proposal was already ${decision.kind.toLowerCase()}`);
+    if (decision && decision.kind !== 'REJECTED')
+      throw new Error(`proposal was already ${decision.kind.toLowerCase()}`);
   };
 
   setHandler(approveUpdate, (arg) => decide('APPROVED', arg.advisorId, 'update', arg.note), {
@@ -171,7 +175,8 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
   setHandler(resolveBreakSignal, (arg) => {
     const parsed = OpsSchema.safeParse(arg);
     if (!parsed.success) return refuse('resolveBreak', zodMessage(parsed.error));
-    if (status.stage !== 'ReconBreak') return refuse('resolveBreak', `no open break hold (stage ${status.stage})`);
+    if (status.stage !== 'ReconBreak')
+      return refuse('resolveBreak', `no open break hold (stage ${status.stage})`);
     opsResolve = parsed.data;
   });
   setHandler(skipTodaySignal, (arg) => {
@@ -256,7 +261,9 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
       const by = opsResolve!;
       opsResolve = undefined;
       await db.resolveBreaks({ tradeDate, accountId, by: by.by, note: by.note ?? '' });
-      recon = await step('reconcile', () => db.reconcileAccount({ tradeDate, accountId, afterOpsResolution: true }));
+      recon = await step('reconcile', () =>
+        db.reconcileAccount({ tradeDate, accountId, afterOpsResolution: true }),
+      );
       status.breaks = recon.openBreaks;
       upsertSearchAttributes([{ key: SA.BreakCount, value: recon.openBreaks }]);
     }
@@ -438,26 +445,37 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
         continue;
       }
       if (windowLeft === 0) {
-        const toCancel = open.filter((o) => !cancelRequested.has(o.clientOrderId)).map((o) => o.clientOrderId);
+        const toCancel = open
+          .filter((o) => !cancelRequested.has(o.clientOrderId))
+          .map((o) => o.clientOrderId);
         if (toCancel.length > 0) {
           await custodian.cancelOrders({ clientOrderIds: toCancel, reason: 'window closed' });
           for (const id of toCancel) cancelRequested.add(id);
         }
         await sleep('5 seconds');
-        const polled = await custodian.pollOrders({ clientOrderIds: open.map((o) => o.clientOrderId), windowClosed: true });
+        const polled = await custodian.pollOrders({
+          clientOrderIds: open.map((o) => o.clientOrderId),
+          windowClosed: true,
+        });
         for (const o of polled) update(o);
         if (polled.every((o) => !o.open)) break;
         continue;
       }
       await sleep(Math.min(pollSeconds * 1000, windowLeft));
-      const polled = await custodian.pollOrders({ clientOrderIds: open.map((o) => o.clientOrderId), windowClosed: false });
+      const polled = await custodian.pollOrders({
+        clientOrderIds: open.map((o) => o.clientOrderId),
+        windowClosed: false,
+      });
       for (const o of polled) update(o);
       // A partial fill that has stopped filling: cancel the rest so the residual can be re-sent.
       const stalled = polled.filter(
         (o) => o.open && o.stalled && o.attempt < MAX_ATTEMPTS && !cancelRequested.has(o.clientOrderId),
       );
       if (stalled.length > 0) {
-        await custodian.cancelOrders({ clientOrderIds: stalled.map((o) => o.clientOrderId), reason: 'residual retry' });
+        await custodian.cancelOrders({
+          clientOrderIds: stalled.map((o) => o.clientOrderId),
+          reason: 'residual retry',
+        });
         for (const o of stalled) cancelRequested.add(o.clientOrderId);
       }
     }

@@ -46,7 +46,13 @@ export interface AccountDayStatus {
   stage: Stage;
   stageHistory: { stage: Stage; at: string }[];
   proposal?: { id: string; version: number; legs: number; reasons: string[]; notional: string };
-  decision?: { decision: 'APPROVED' | 'REJECTED' | 'EXPIRED'; by: string; via: string; at: string; note?: string };
+  decision?: {
+    decision: 'APPROVED' | 'REJECTED' | 'EXPIRED';
+    by: string;
+    via: string;
+    at: string;
+    note?: string;
+  };
   deadlines: { approvalCutoff: string; windowOpen: string; windowClose: string; confirmAt: string };
   breaks: number;
   orders: { clientOrderId: string; status: string; qty: string; filledQty: string }[];

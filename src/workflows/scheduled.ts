@@ -25,7 +25,8 @@ export async function ScheduledTradingDay(
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
   } catch (e) {
-    if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError') return { tradeDate, status: 'ALREADY_STARTED' };
+    if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError')
+      return { tradeDate, status: 'ALREADY_STARTED' };
     throw e;
   }
 }

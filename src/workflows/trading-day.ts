@@ -94,7 +94,9 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
       for (const k of Object.keys(confirms) as (keyof ConfirmSummary)[]) confirms[k] += r.confirms[k];
     }
   });
-  upsertSearchAttributes([{ key: SA.Stage, value: failedAccounts.length ? 'CompletedWithFailures' : 'Completed' }]);
+  upsertSearchAttributes([
+    { key: SA.Stage, value: failedAccounts.length ? 'CompletedWithFailures' : 'Completed' },
+  ]);
   const summary: TradingDayResult = {
     tradeDate,
     status: 'COMPLETED',

@@ -3,9 +3,26 @@ import { after, before, describe, it } from 'node:test';
 import { type TestDb, createTestDb } from '../support/db';
 
 const BOOK_TABLES = [
-  'advisors', 'households', 'accounts', 'models', 'model_targets', 'securities', 'prices', 'positions',
-  'tax_lots', 'cash_balances', 'cash_flows', 'proposals', 'proposal_legs', 'approvals', 'orders',
-  'executions', 'allocations', 'confirm_matches', 'breaks', 'audit_log',
+  'advisors',
+  'households',
+  'accounts',
+  'models',
+  'model_targets',
+  'securities',
+  'prices',
+  'positions',
+  'tax_lots',
+  'cash_balances',
+  'cash_flows',
+  'proposals',
+  'proposal_legs',
+  'approvals',
+  'orders',
+  'executions',
+  'allocations',
+  'confirm_matches',
+  'breaks',
+  'audit_log',
 ];
 
 async function tables(t: TestDb, schema: string): Promise<string[]> {

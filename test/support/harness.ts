@@ -22,7 +22,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { asOf: string; partialFillRate?: number; rejectRate?: number }): Promise<Stack> {
+export async function startStack(opts: {
+  asOf: string;
+  partialFillRate?: number;
+  rejectRate?: number;
+}): Promise<Stack> {
   const t = await createTestDb();
   await seedDemoData(t.db, { asOf: opts.asOf });
   const dropDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-drop-'));
@@ -33,7 +37,12 @@ export async function startStack(opts: { asOf: string; partialFillRate?: number;
     correspondent: 'ZOE',
     fillModel: { seed: 'test', partialFillRate: opts.partialFillRate ?? 0, rejectRate: opts.rejectRate ?? 0 },
   });
-  const deps: ActivityDeps = { db: t.db, custodian: new HttpCustodian(sim.url), dropDir, correspondent: 'ZOE' };
+  const deps: ActivityDeps = {
+    db: t.db,
+    custodian: new HttpCustodian(sim.url),
+    dropDir,
+    correspondent: 'ZOE',
+  };
   return {
     t,
     sim,
@@ -47,6 +56,15 @@ export async function startStack(opts: { asOf: string; partialFillRate?: number;
   };
 }
 
-export async function workerFor(env: TestWorkflowEnvironment, stack: Stack, taskQueue: string): Promise<Worker> {
-  return createTradingWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, deps: stack.deps });
+export async function workerFor(
+  env: TestWorkflowEnvironment,
+  stack: Stack,
+  taskQueue: string,
+): Promise<Worker> {
+  return createTradingWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    deps: stack.deps,
+  });
 }

@@ -15,7 +15,10 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
-      executable: { type: 'existing-path', path: temporalCliPath({ TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH }) },
+      executable: {
+        type: 'existing-path',
+        path: temporalCliPath({ TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH }),
+      },
       searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
       extraArgs: ['--log-level', 'error'],
     },

@@ -45,7 +45,9 @@ describe('approval cut-off', () => {
     const handle = await env.client.workflow.start('AccountDay', {
       taskQueue: 'cutoff-test',
       workflowId,
-      args: [{ accountId: 'ACC002', advisorId: 'ADV-BEN', mode: 'MANUAL', tradeDate, clock, fillPollSeconds: 60 }],
+      args: [
+        { accountId: 'ACC002', advisorId: 'ADV-BEN', mode: 'MANUAL', tradeDate, clock, fillPollSeconds: 60 },
+      ],
     });
     let status = await handle.query(statusQuery);
     for (let i = 0; i < 600 && status.stage !== 'AwaitingApproval'; i++) {
@@ -63,10 +65,13 @@ describe('approval cut-off', () => {
     }
     assert.equal(status.stage, 'Expired');
 
-    await assert.rejects(handle.executeUpdate(approveUpdate, { args: [{ proposalId, advisorId: 'ADV-BEN' }] }), (e: Error & { cause?: Error }) => {
-      assert.match(`${e.message} ${e.cause?.message}`, /approval cut-off \(.+\) has passed/);
-      return true;
-    });
+    await assert.rejects(
+      handle.executeUpdate(approveUpdate, { args: [{ proposalId, advisorId: 'ADV-BEN' }] }),
+      (e: Error & { cause?: Error }) => {
+        assert.match(`${e.message} ${e.cause?.message}`, /approval cut-off \(.+\) has passed/);
+        return true;
+      },
+    );
     const result: AccountDayResult = await handle.result();
     assert.equal(result.stage, 'Expired');
     const p = await stack.t.db('proposals').where({ id: proposalId }).first();

@@ -24,7 +24,12 @@ async function listIds(env: TestWorkflowEnvironment, query: string): Promise<str
   return ids.sort();
 }
 
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000): Promise<T> {
+async function eventually<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  ms = 30_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn().catch(() => undefined as T);
@@ -56,7 +61,12 @@ describe('DailyTradingDay on the Temporal dev server', () => {
 
   it('runs the day with the window set to now and lists accounts by Stage', async () => {
     const at = (s: number) => new Date(Date.now() + s * 1000).toISOString();
-    const clockOverride = { approvalCutoff: at(25), windowOpen: at(26), windowClose: at(45), confirmAt: at(46) };
+    const clockOverride = {
+      approvalCutoff: at(25),
+      windowOpen: at(26),
+      windowClose: at(45),
+      confirmAt: at(46),
+    };
     const accountIds = ['ACC001', 'ACC002', 'ACC003', 'ACC004'];
     const handle = await env.client.workflow.start('DailyTradingDay', {
       taskQueue: 'e2e',
@@ -65,9 +75,19 @@ describe('DailyTradingDay on the Temporal dev server', () => {
     });
 
     const waiting = `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="AwaitingApproval"`;
-    const ids = await eventually(() => listIds(env, waiting), (v) => v.length === 2, 'two accounts awaiting approval');
-    assert.deepEqual(ids, [accountDayWorkflowId(tradeDate, 'ACC002'), accountDayWorkflowId(tradeDate, 'ACC004')]);
-    const byAdvisor = await listIds(env, `WorkflowType="AccountDay" AND AdvisorId="ADV-BEN" AND \`Mode\`="MANUAL" AND TradeDate="${tradeDate}"`);
+    const ids = await eventually(
+      () => listIds(env, waiting),
+      (v) => v.length === 2,
+      'two accounts awaiting approval',
+    );
+    assert.deepEqual(ids, [
+      accountDayWorkflowId(tradeDate, 'ACC002'),
+      accountDayWorkflowId(tradeDate, 'ACC004'),
+    ]);
+    const byAdvisor = await listIds(
+      env,
+      `WorkflowType="AccountDay" AND AdvisorId="ADV-BEN" AND \`Mode\`="MANUAL" AND TradeDate="${tradeDate}"`,
+    );
     assert.deepEqual(byAdvisor, [accountDayWorkflowId(tradeDate, 'ACC002')]);
 
     const h2 = env.client.workflow.getHandle(accountDayWorkflowId(tradeDate, 'ACC002'));
@@ -89,7 +109,9 @@ describe('DailyTradingDay on the Temporal dev server', () => {
     assert.ok(confirmed.includes(accountDayWorkflowId(tradeDate, 'ACC002')));
     const orders = await stack.t.db('orders').where({ trade_date: tradeDate, account_id: 'ACC002' });
     assert.ok(orders.length > 0);
-    const dupes = await stack.t.db.raw('SELECT client_order_id FROM sim.orders GROUP BY 1 HAVING count(*) > 1');
+    const dupes = await stack.t.db.raw(
+      'SELECT client_order_id FROM sim.orders GROUP BY 1 HAVING count(*) > 1',
+    );
     assert.equal(dupes.rows.length, 0);
   });
 });

@@ -17,7 +17,11 @@ import { timeSkippingEnv } from '../support/temporal';
 
 const ACCOUNTS = ['ACC001', 'ACC002', 'ACC004', 'ACC005', 'ACC011'];
 
-async function waitForStage(env: TestWorkflowEnvironment, workflowId: string, stages: string[]): Promise<string> {
+async function waitForStage(
+  env: TestWorkflowEnvironment,
+  workflowId: string,
+  stages: string[],
+): Promise<string> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
@@ -76,7 +80,10 @@ describe('DailyTradingDay on the time-skipping server', () => {
     const manualReject = accountDayWorkflowId(tradeDate, 'ACC004');
     assert.equal(await waitForStage(env, manualApprove, ['AwaitingApproval']), 'AwaitingApproval');
     assert.equal(await waitForStage(env, manualReject, ['AwaitingApproval']), 'AwaitingApproval');
-    assert.equal(await waitForStage(env, accountDayWorkflowId(tradeDate, 'ACC011'), ['ReconBreak']), 'ReconBreak');
+    assert.equal(
+      await waitForStage(env, accountDayWorkflowId(tradeDate, 'ACC011'), ['ReconBreak']),
+      'ReconBreak',
+    );
 
     const pending = await env.client.workflow.getHandle(manualApprove).query(statusQuery);
     assert.ok(pending.proposal, 'a proposal is open');
@@ -117,22 +124,34 @@ describe('DailyTradingDay on the time-skipping server', () => {
 
     const db = stack.t.db;
     const proposals = await db('proposals').where({ trade_date: tradeDate }).orderBy('account_id');
-    const status = Object.fromEntries(proposals.map((p: { account_id: string; status: string }) => [p.account_id, p.status]));
+    const status = Object.fromEntries(
+      proposals.map((p: { account_id: string; status: string }) => [p.account_id, p.status]),
+    );
     const dump = JSON.stringify(
-      await db('orders').where({ account_id: 'ACC001' }).select('client_order_id', 'status', 'qty', 'filled_qty', 'reject_reason'),
+      await db('orders')
+        .where({ account_id: 'ACC001' })
+        .select('client_order_id', 'status', 'qty', 'filled_qty', 'reject_reason'),
     );
     assert.equal(status.ACC001, 'EXECUTED', dump);
     assert.equal(status.ACC002, 'EXECUTED');
     assert.equal(status.ACC004, 'REJECTED');
     assert.equal(status.ACC011, undefined, 'a held account proposes nothing');
-    assert.equal((await db('orders').where({ account_id: 'ACC004' })).length, 0, 'no orders for a rejected proposal');
+    assert.equal(
+      (await db('orders').where({ account_id: 'ACC004' })).length,
+      0,
+      'no orders for a rejected proposal',
+    );
 
     // Every leg: attempt 1 partly filled then cancelled, attempt 2 for the residual, filled.
     for (const acct of ['ACC001', 'ACC002']) {
-      const legs = await db('proposal_legs').where({ proposal_id: `P${tradeDate.replaceAll('-', '')}-${acct}` });
+      const legs = await db('proposal_legs').where({
+        proposal_id: `P${tradeDate.replaceAll('-', '')}-${acct}`,
+      });
       assert.ok(legs.length > 0);
       for (const leg of legs) {
-        const orders = await db('orders').where({ proposal_id: leg.proposal_id, leg_no: leg.leg_no }).orderBy('attempt');
+        const orders = await db('orders')
+          .where({ proposal_id: leg.proposal_id, leg_no: leg.leg_no })
+          .orderBy('attempt');
         assert.equal(orders.length, 2, `${acct} leg ${leg.leg_no} has a first order and one residual retry`);
         assert.equal(orders[0].status, 'CANCELED');
         assert.ok(dec(orders[0].filled_qty).gt(0) && dec(orders[0].filled_qty).lt(dec(leg.qty)));
@@ -140,7 +159,10 @@ describe('DailyTradingDay on the time-skipping server', () => {
         assert.equal(dec(orders[1].qty).toFixed(5), dec(leg.qty).minus(dec(orders[0].filled_qty)).toFixed(5));
         const filled = dec(orders[0].filled_qty).plus(dec(orders[1].filled_qty));
         assert.equal(filled.toFixed(5), dec(leg.qty).toFixed(5), 'the leg is filled in full');
-        const execs = await db('executions').whereIn('client_order_id', orders.map((o: { client_order_id: string }) => o.client_order_id));
+        const execs = await db('executions').whereIn(
+          'client_order_id',
+          orders.map((o: { client_order_id: string }) => o.client_order_id),
+        );
         assert.equal(execs.length, 2);
       }
     }
@@ -152,16 +174,25 @@ describe('DailyTradingDay on the time-skipping server', () => {
     const matches = await db('confirm_matches').where({ trade_date: tradeDate });
     const filledOrders = await db('orders').where({ trade_date: tradeDate }).where('filled_qty', '>', 0);
     assert.equal(matches.length, filledOrders.length);
-    assert.ok(matches.every((m: { result: string }) => m.result === 'MATCHED' || m.result === 'MATCHED_WITHIN_TOLERANCE'));
+    assert.ok(
+      matches.every(
+        (m: { result: string }) => m.result === 'MATCHED' || m.result === 'MATCHED_WITHIN_TOLERANCE',
+      ),
+    );
     assert.equal(result.confirms.matched + result.confirms.matchedWithinTolerance, filledOrders.length);
 
     // The book moved with the fills, so the next morning's positions reconcile exactly.
     const nextDay = nextTradingDay(tradeDate);
     for (const acct of ['ACC001', 'ACC002']) {
       const a = await db('accounts').where({ id: acct }).first();
-      const theirs = await db('custodian_positions').where({ process_date: nextDay, account_number: a.custodian_account_number });
+      const theirs = await db('custodian_positions').where({
+        process_date: nextDay,
+        account_number: a.custodian_account_number,
+      });
       const ours = await db('positions').where({ account_id: acct });
-      const t = Object.fromEntries(theirs.map((r: { symbol: string; trade_qty: string }) => [r.symbol, dec(r.trade_qty).toFixed(5)]));
+      const t = Object.fromEntries(
+        theirs.map((r: { symbol: string; trade_qty: string }) => [r.symbol, dec(r.trade_qty).toFixed(5)]),
+      );
       for (const p of ours) {
         if (dec(p.qty).isZero()) continue;
         assert.equal(t[p.symbol], dec(p.qty).toFixed(5), `${acct} ${p.symbol} reconciles next morning`);

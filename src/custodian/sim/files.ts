@@ -31,7 +31,12 @@ async function writeOnce(dir: string, name: string, content: string): Promise<st
 const inFlight = new Map<string, Promise<string[]>>();
 
 /** One file set per process date at a time; concurrent requests share the same write. */
-export function writeStartOfDayFiles(db: Knex, sim: SimCustodian, processDate: string, opts: SodOptions): Promise<string[]> {
+export function writeStartOfDayFiles(
+  db: Knex,
+  sim: SimCustodian,
+  processDate: string,
+  opts: SodOptions,
+): Promise<string[]> {
   const key = `${opts.dropDir}|${processDate}`;
   const running = inFlight.get(key);
   if (running) return running;
@@ -40,12 +45,22 @@ export function writeStartOfDayFiles(db: Knex, sim: SimCustodian, processDate: s
   return p;
 }
 
-async function writeFileSet(db: Knex, sim: SimCustodian, processDate: string, opts: SodOptions): Promise<string[]> {
+async function writeFileSet(
+  db: Knex,
+  sim: SimCustodian,
+  processDate: string,
+  opts: SodOptions,
+): Promise<string[]> {
   await mkdir(opts.dropDir, { recursive: true });
-  const secs: { symbol: string; cusip: string; description: string }[] = await db('sim.securities').orderBy('symbol');
+  const secs: { symbol: string; cusip: string; description: string }[] =
+    await db('sim.securities').orderBy('symbol');
   const bySymbol = new Map(secs.map((s) => [s.symbol, s]));
   const closeOf = async (symbol: string, date: string): Promise<Dec> => {
-    const p = await db('sim.prices').where({ symbol }).where('date', '<', date).orderBy('date', 'desc').first();
+    const p = await db('sim.prices')
+      .where({ symbol })
+      .where('date', '<', date)
+      .orderBy('date', 'desc')
+      .first();
     return p ? dec(p.close) : new Dec(0);
   };
   const closes = new Map<string, Dec>();
@@ -121,7 +136,15 @@ async function writeFileSet(db: Knex, sim: SimCustodian, processDate: string, op
     .join('sim.executions as e', 'e.order_id', 'o.order_id')
     .where('e.trade_date', tradeDate)
     .orderBy(['o.account_number', 'o.order_id'])
-    .select('o.order_id', 'o.client_order_id', 'o.account_number', 'o.symbol', 'o.side', 'o.average_price', 'o.filled_quantity')
+    .select(
+      'o.order_id',
+      'o.client_order_id',
+      'o.account_number',
+      'o.symbol',
+      'o.side',
+      'o.average_price',
+      'o.filled_quantity',
+    )
     .min('e.executed_time as executed_time')
     .groupBy('o.order_id');
   const settle = nextSettlementDay(tradeDate);
@@ -135,7 +158,14 @@ async function writeFileSet(db: Knex, sim: SimCustodian, processDate: string, op
           const px = dec(e.average_price);
           const principal = qty.times(px);
           const t = new Date(e.executed_time);
-          const hhmm = t.toLocaleTimeString('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hour12: false }).replace(':', '');
+          const hhmm = t
+            .toLocaleTimeString('en-GB', {
+              timeZone: 'America/New_York',
+              hour: '2-digit',
+              minute: '2-digit',
+              hour12: false,
+            })
+            .replace(':', '');
           return {
             accountNumber: e.account_number,
             processDate,

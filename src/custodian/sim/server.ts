@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { zPositiveDecimal } from '../../domain/money';
-import { writeStartOfDayFiles, type SodOptions } from './files';
+import { type SodOptions, writeStartOfDayFiles } from './files';
 import { type FillModel, SimCustodian, SimError } from './state';
 
 const CreateOrderBody = z
@@ -70,14 +70,20 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
         if (!tail && req.method === 'POST') {
           const parsed = CreateOrderBody.safeParse(await body(req));
           if (!parsed.success) {
-            const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+            const msg = parsed.error.issues
+              .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+              .join('; ');
             return send(res, 400, { code: 'INVALID_ARGUMENT', message: msg });
           }
           return send(res, 200, await sim.createOrder(account, parsed.data));
         }
         if (!tail && req.method === 'GET') {
           const clientOrderId = url.searchParams.get('clientOrderId');
-          if (!clientOrderId) return send(res, 400, { code: 'INVALID_ARGUMENT', message: 'clientOrderId query parameter is required' });
+          if (!clientOrderId)
+            return send(res, 400, {
+              code: 'INVALID_ARGUMENT',
+              message: 'clientOrderId query parameter is required',
+            });
           const o = await sim.findByClientOrderId(account, clientOrderId);
           return send(res, 200, { orders: o ? [o] : [] });
         }
@@ -89,7 +95,8 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
       // Simulator only: POST /sim/v1/sod-files/{processDate}?lowerCase=1&header=1
       if (req.method === 'POST' && parts[0] === 'sim' && parts[2] === 'sod-files' && parts[3]) {
         const date = parts[3];
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return send(res, 400, { code: 'INVALID_ARGUMENT', message: 'process date must be YYYY-MM-DD' });
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+          return send(res, 400, { code: 'INVALID_ARGUMENT', message: 'process date must be YYYY-MM-DD' });
         const files = await writeStartOfDayFiles(opts.db, sim, date, {
           dropDir: opts.dropDir,
           correspondent: opts.correspondent,

@@ -67,25 +67,31 @@ export class SimCustodian {
       orderStatus: row.order_status,
       orderRejectedReason: row.order_rejected_reason,
       orderDate: row.order_date,
-      executions: execs.map((e: { execution_id: string; quantity: string; price: string; executed_time: Date }) => ({
-        executionId: e.execution_id,
-        quantity: e.quantity,
-        price: e.price,
-        executedTime: new Date(e.executed_time).toISOString(),
-      })),
+      executions: execs.map(
+        (e: { execution_id: string; quantity: string; price: string; executed_time: Date }) => ({
+          executionId: e.execution_id,
+          quantity: e.quantity,
+          price: e.price,
+          executedTime: new Date(e.executed_time).toISOString(),
+        }),
+      ),
     };
   }
 
-  async createOrder(accountNumber: string, req: {
-    clientOrderId: string;
-    identifier: string;
-    side: 'BUY' | 'SELL';
-    quantity: string;
-    orderDate: string;
-  }): Promise<CustodianOrder> {
+  async createOrder(
+    accountNumber: string,
+    req: {
+      clientOrderId: string;
+      identifier: string;
+      side: 'BUY' | 'SELL';
+      quantity: string;
+      orderDate: string;
+    },
+  ): Promise<CustodianOrder> {
     const row = await this.db.transaction(async (trx) => {
       const dup = await trx('sim.orders').where({ client_order_id: req.clientOrderId }).first();
-      if (dup) throw new SimError(409, 'DUPLICATE_ORDER', `clientOrderId ${req.clientOrderId} was already used`);
+      if (dup)
+        throw new SimError(409, 'DUPLICATE_ORDER', `clientOrderId ${req.clientOrderId} was already used`);
       const account = await trx('sim.accounts').where({ account_number: accountNumber }).forUpdate().first();
       if (!account) throw new SimError(404, 'NOT_FOUND', `account ${accountNumber} does not exist`);
       const orderId = `SIM-${createHash('sha256').update(req.clientOrderId).digest('hex').slice(0, 16).toUpperCase()}`;
@@ -99,17 +105,30 @@ export class SimCustodian {
         order_date: req.orderDate,
       };
       const reject = async (reason: string) => {
-        await trx('sim.orders').insert({ ...base, order_status: 'REJECTED', planned_outcome: 'REJECT', order_rejected_reason: reason });
+        await trx('sim.orders').insert({
+          ...base,
+          order_status: 'REJECTED',
+          planned_outcome: 'REJECT',
+          order_rejected_reason: reason,
+        });
         return (await trx('sim.orders').where({ order_id: orderId }).first()) as OrderRow;
       };
       const sec = await trx('sim.securities').where({ symbol: req.identifier }).first();
       if (!sec) return reject('UNKNOWN_SECURITY');
       const qty = dec(req.quantity);
-      if (!sec.fractionable && !qty.isInteger()) return reject('FRACTIONAL_QUANTITY_NOT_ALLOWED_FOR_SECURITY');
-      const px = await trx('sim.prices').where({ symbol: req.identifier }).where('date', '<=', req.orderDate).orderBy('date', 'desc').first();
+      if (!sec.fractionable && !qty.isInteger())
+        return reject('FRACTIONAL_QUANTITY_NOT_ALLOWED_FOR_SECURITY');
+      const px = await trx('sim.prices')
+        .where({ symbol: req.identifier })
+        .where('date', '<=', req.orderDate)
+        .orderBy('date', 'desc')
+        .first();
       if (!px) return reject('UNAVAILABLE_PRICE_QUOTE');
       const price = dec(px.close);
-      const pos = await trx('sim.positions').where({ account_number: accountNumber, symbol: req.identifier }).forUpdate().first();
+      const pos = await trx('sim.positions')
+        .where({ account_number: accountNumber, symbol: req.identifier })
+        .forUpdate()
+        .first();
       if (req.side === 'SELL' && dec(pos?.qty ?? '0').lt(qty)) return reject('INSUFFICIENT_POSITION');
       if (req.side === 'BUY' && dec(account.cash).lt(qty.times(price))) return reject('FAILED_BUYING_POWER');
 
@@ -121,7 +140,9 @@ export class SimCustodian {
       if (outcome === 'REJECT') return reject('SYSTEM_ERROR');
       let fillQty = qty;
       if (outcome === 'PARTIAL') {
-        const fraction = new Dec(40 + Math.floor(unit(this.model.seed, `${req.clientOrderId}:f`) * 40)).div(100);
+        const fraction = new Dec(40 + Math.floor(unit(this.model.seed, `${req.clientOrderId}:f`) * 40)).div(
+          100,
+        );
         fillQty = sec.fractionable ? dec(qtyStr(qty.times(fraction))) : qty.times(fraction).floor();
         if (fillQty.isZero() || fillQty.gte(qty)) outcome = 'FILL';
         if (outcome === 'FILL') fillQty = qty;
@@ -143,35 +164,58 @@ export class SimCustodian {
       });
       const signed = req.side === 'BUY' ? fillQty : fillQty.neg();
       const newQty = dec(pos?.qty ?? '0').plus(signed);
-      if (pos) await trx('sim.positions').where({ account_number: accountNumber, symbol: req.identifier }).update({ qty: qtyStr(newQty) });
-      else await trx('sim.positions').insert({ account_number: accountNumber, symbol: req.identifier, qty: qtyStr(newQty) });
+      if (pos)
+        await trx('sim.positions')
+          .where({ account_number: accountNumber, symbol: req.identifier })
+          .update({ qty: qtyStr(newQty) });
+      else
+        await trx('sim.positions').insert({
+          account_number: accountNumber,
+          symbol: req.identifier,
+          qty: qtyStr(newQty),
+        });
       const cash = dec(account.cash).minus(signed.times(price)).toDecimalPlaces(2);
-      await trx('sim.accounts').where({ account_number: accountNumber }).update({ cash: cash.toFixed(2) });
+      await trx('sim.accounts')
+        .where({ account_number: accountNumber })
+        .update({ cash: cash.toFixed(2) });
       return (await trx('sim.orders').where({ order_id: orderId }).first()) as OrderRow;
     });
     return this.toApi(row);
   }
 
-  async findByClientOrderId(accountNumber: string, clientOrderId: string): Promise<CustodianOrder | undefined> {
-    const row = await this.db('sim.orders').where({ account_number: accountNumber, client_order_id: clientOrderId }).first();
+  async findByClientOrderId(
+    accountNumber: string,
+    clientOrderId: string,
+  ): Promise<CustodianOrder | undefined> {
+    const row = await this.db('sim.orders')
+      .where({ account_number: accountNumber, client_order_id: clientOrderId })
+      .first();
     return row ? this.toApi(row) : undefined;
   }
 
   async getOrder(accountNumber: string, orderId: string): Promise<CustodianOrder> {
-    const row = await this.db('sim.orders').where({ account_number: accountNumber, order_id: orderId }).first();
+    const row = await this.db('sim.orders')
+      .where({ account_number: accountNumber, order_id: orderId })
+      .first();
     if (!row) throw new SimError(404, 'NOT_FOUND', `order ${orderId} not found for account ${accountNumber}`);
     return this.toApi(row);
   }
 
   async cancelOrder(accountNumber: string, orderId: string): Promise<CustodianOrder> {
     const row = await this.db.transaction(async (trx) => {
-      const o: OrderRow | undefined = await trx('sim.orders').where({ account_number: accountNumber, order_id: orderId }).forUpdate().first();
+      const o: OrderRow | undefined = await trx('sim.orders')
+        .where({ account_number: accountNumber, order_id: orderId })
+        .forUpdate()
+        .first();
       if (!o) throw new SimError(404, 'CANCELLATION_UNKNOWN_ORDER', `order ${orderId} not found`);
-      if (o.order_status === 'CANCELED') throw new SimError(409, 'ORDER_ALREADY_CANCELED', `order ${orderId} is already canceled`);
+      if (o.order_status === 'CANCELED')
+        throw new SimError(409, 'ORDER_ALREADY_CANCELED', `order ${orderId} is already canceled`);
       if (o.order_status === 'FILLED' || o.order_status === 'REJECTED') {
         throw new SimError(409, 'TOO_LATE_TO_CANCEL', `order ${orderId} is ${o.order_status}`);
       }
-      await trx('sim.orders').where({ order_id: orderId }).update({ order_status: 'CANCELED', last_update_time: trx.fn.now() });
+      await trx('sim.orders')
+        .where({ order_id: orderId })
+        .update({ order_status: 'CANCELED', last_update_time: trx.fn.now() });
       return (await trx('sim.orders').where({ order_id: orderId }).first()) as OrderRow;
     });
     return this.toApi(row);
@@ -179,8 +223,11 @@ export class SimCustodian {
 
   /** Positions as of the start of `processDate`: current minus executions on or after it. */
   async positionsAsOf(processDate: string): Promise<{ account_number: string; symbol: string; qty: Dec }[]> {
-    const current: { account_number: string; symbol: string; qty: string }[] = await this.db('sim.positions').select();
-    const later: { account_number: string; symbol: string; side: string; quantity: string }[] = await this.db('sim.executions as e')
+    const current: { account_number: string; symbol: string; qty: string }[] =
+      await this.db('sim.positions').select();
+    const later: { account_number: string; symbol: string; side: string; quantity: string }[] = await this.db(
+      'sim.executions as e',
+    )
       .join('sim.orders as o', 'o.order_id', 'e.order_id')
       .where('e.trade_date', '>=', processDate)
       .select('o.account_number', 'o.symbol', 'o.side', 'e.quantity');
@@ -192,8 +239,12 @@ export class SimCustodian {
       cur.qty = e.side === 'BUY' ? cur.qty.minus(dec(e.quantity)) : cur.qty.plus(dec(e.quantity));
       map.set(k, cur);
     }
-    return [...map.values()].filter((p) => !p.qty.isZero()).sort((a, b) =>
-      a.account_number === b.account_number ? a.symbol.localeCompare(b.symbol) : a.account_number.localeCompare(b.account_number),
-    );
+    return [...map.values()]
+      .filter((p) => !p.qty.isZero())
+      .sort((a, b) =>
+        a.account_number === b.account_number
+          ? a.symbol.localeCompare(b.symbol)
+          : a.account_number.localeCompare(b.account_number),
+      );
   }
 }
