@@ -13,10 +13,14 @@ describe('static checks', () => {
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
   it('biome check (format + lint) is clean', () => {
-    const r = spawnSync(bin('biome'), ['check', 'src', 'test', 'scripts', 'migrations', 'temporal-config', 'bench'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      bin('biome'),
+      ['check', 'src', 'test', 'scripts', 'migrations', 'temporal-config', 'bench'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 });
