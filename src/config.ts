@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { webhookNotifier } from './activities/notifier';
 
 export const ROOT_DIR = path.resolve(__dirname, '..');
 
@@ -46,9 +47,22 @@ const EnvSchema = z.object({
   SIM_PARTIAL_FILL_RATE: z.coerce.number().min(0).max(1).default(0.3),
   SIM_REJECT_RATE: z.coerce.number().min(0).max(1).default(0),
   SIM_SEED: z.string().default('zoe'),
+  NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+  AUTO_REVIEW_MAX_LEG_USD: z
+    .string()
+    .regex(/^\d+(\.\d{1,2})?$/, 'must be a dollar amount, e.g. 100000')
+    .default('100000'),
 });
 
 export type AppConfig = z.infer<typeof EnvSchema> & { custodianDropDir: string };
+
+/** Activity dependencies that come from configuration (notifier, review policy). */
+export function activityPolicy(cfg: AppConfig) {
+  return {
+    notifier: cfg.NOTIFY_WEBHOOK_URL ? webhookNotifier(cfg.NOTIFY_WEBHOOK_URL) : undefined,
+    policy: { autoReviewMaxLegUsd: cfg.AUTO_REVIEW_MAX_LEG_USD },
+  };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = EnvSchema.safeParse(env);

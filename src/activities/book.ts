@@ -146,7 +146,7 @@ export function bookActivities(deps: ActivityDeps) {
     }): Promise<ProposeResult> {
       const id = proposalIdFor(input.tradeDate, input.accountId);
       const existing = await db('proposals').where({ id }).first();
-      if (existing) return summarize(db, id);
+      if (existing) return summarize(db, id, deps);
       const acct = await account(input.accountId);
       const model = await db('models').where({ id: acct.model_id }).first();
       const targets = await db('model_targets')
@@ -181,7 +181,7 @@ export function bookActivities(deps: ActivityDeps) {
       });
       const legs = plan.legs.filter((l) => !blocked.has(l.symbol));
       if (plan.action === 'NONE' || legs.length === 0) {
-        return { action: 'NONE', version: 0, legs: 0, reasons: plan.reasons, notional: '0.00' };
+        return { action: 'NONE', version: 0, legs: 0, reasons: plan.reasons, notional: '0.00', flags: [] };
       }
       await db.transaction(async (trx) => {
         const inserted = await trx('proposals')
@@ -222,7 +222,7 @@ export function bookActivities(deps: ActivityDeps) {
           idempotencyKey: `proposal:${id}`,
         });
       });
-      return summarize(db, id);
+      return summarize(db, id, deps);
     },
 
     /** Applies terminal orders' fills to positions, lots and cash, once per order. */
@@ -283,11 +283,25 @@ export function bookActivities(deps: ActivityDeps) {
   };
 }
 
-async function summarize(db: Knex, id: string): Promise<ProposeResult> {
+/** The proposal as the workflow sees it, with the flags that send an auto account to a trader. */
+async function summarize(db: Knex, id: string, deps: ActivityDeps): Promise<ProposeResult> {
   const p = await db('proposals').where({ id }).first();
-  const legs: { est_notional: string }[] = await db('proposal_legs')
+  const legs: { leg_no: number; symbol: string; side: string; est_notional: string }[] = await db(
+    'proposal_legs',
+  )
     .where({ proposal_id: id })
-    .select('est_notional');
+    .orderBy('leg_no');
+  const limit = dec(deps.policy?.autoReviewMaxLegUsd ?? '100000');
+  const flags = legs
+    .filter((l) => dec(l.est_notional).gt(limit))
+    .map(
+      (l) =>
+        `leg ${l.leg_no} ${l.side} ${l.symbol} $${l.est_notional} is above the auto-approval limit $${cashStr(limit)}`,
+    );
+  const failures: { legNo: number | null; rule: string; message: string }[] =
+    p.plan?.compliance?.failures ?? [];
+  for (const f of failures)
+    flags.push(`compliance ${f.rule}${f.legNo ? ` (leg ${f.legNo})` : ''}: ${f.message}`);
   return {
     action: 'TRADE',
     proposalId: id,
@@ -295,6 +309,7 @@ async function summarize(db: Knex, id: string): Promise<ProposeResult> {
     legs: legs.length,
     reasons: p.reasons,
     notional: cashStr(sum(legs.map((l) => dec(l.est_notional)))),
+    flags,
   };
 }
 

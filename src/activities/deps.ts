@@ -1,13 +1,16 @@
 import type { Knex } from 'knex';
 import type { CustodianPort } from '../custodian/port';
+import type { Notifier } from './notifier';
 
 export interface ActivityDeps {
   db: Knex;
   custodian: CustodianPort;
   dropDir: string;
   correspondent: string;
-  /** Where advisor notifications go (a log line by default). */
-  notify?: (message: { advisorId: string; proposalId: string; deadline: string }) => Promise<void>;
+  /** Where notifications go (a log line by default; see notifier.ts). */
+  notifier?: Notifier;
+  /** Review policy for auto accounts. */
+  policy?: { autoReviewMaxLegUsd?: string };
 }
 
 /** A row of the append-only audit log. `idempotencyKey` makes a retried write a no-op. */

@@ -23,6 +23,8 @@ export interface ProposeResult {
   legs: number;
   reasons: string[];
   notional: string;
+  /** Why an auto account's proposal needs a Zoe trader's review (empty: approve automatically). */
+  flags: string[];
 }
 
 export type { ConfirmSummary };

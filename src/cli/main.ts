@@ -16,7 +16,7 @@ import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import { ensureSchedule } from '../../temporal-config/schedule';
 import { startApiServer } from '../api/server';
-import { type AppConfig, loadConfig } from '../config';
+import { type AppConfig, activityPolicy, loadConfig } from '../config';
 import { seedDemoData } from '../demo/seed';
 import { type DayClock, dayClock, isTradingDay, nextTradingDay, utcToEtDate } from '../domain/calendar';
 import { connectNative } from '../infra/temporal';
@@ -120,6 +120,7 @@ async function cmdStart(args: string[]) {
       custodian: custodian.port,
       dropDir: cfg.custodianDropDir,
       correspondent: cfg.CUSTODIAN_CORRESPONDENT,
+      ...activityPolicy(cfg),
     },
   });
   const running = worker.run();

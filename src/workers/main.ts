@@ -2,7 +2,7 @@
  * A standalone worker process (`npm run worker`): for deployments where workers run apart
  * from the rest. Start as many as you like on the same task queue; they share the work.
  */
-import { loadConfig } from '../config';
+import { activityPolicy, loadConfig } from '../config';
 import { HttpCustodian } from '../custodian/http-client';
 import { createKnex } from '../db/knex';
 import { connectNative } from '../infra/temporal';
@@ -23,6 +23,7 @@ async function main() {
       custodian: new HttpCustodian(cfg.CUSTODIAN_URL),
       dropDir: cfg.custodianDropDir,
       correspondent: cfg.CUSTODIAN_CORRESPONDENT,
+      ...activityPolicy(cfg),
     },
   });
   await worker.run();

@@ -15,6 +15,7 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -28,6 +29,8 @@ import {
   OpsSchema,
   type RejectInput,
   RejectSchema,
+  type ZoeReviewInput,
+  ZoeReviewSchema,
   approveSignal,
   approveUpdate,
   rejectSignal,
@@ -37,6 +40,8 @@ import {
   skipTodaySignal,
   statusQuery,
   zodMessage,
+  zoeReviewSignal,
+  zoeReviewUpdate,
 } from './messages';
 import { SA } from './search-attributes';
 import type { AccountDayInput, AccountDayResult, ConfirmSummary, Stage } from './types';
@@ -85,6 +90,19 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
     status.stage = stage;
     status.stageHistory.push({ stage, at: nowIso() });
     upsertSearchAttributes([{ key: SA.Stage, value: stage }]);
+    const p = status.proposal;
+    const summary = [
+      `${accountId} (${mode}, advisor ${advisorId})`,
+      `${stage} since ${nowIso()}`,
+      p
+        ? `proposal ${p.id}: ${p.legs} legs, $${p.notional}${p.flags.length ? `, flagged: ${p.flags.join('; ')}` : ''}`
+        : '',
+      status.breaks ? `${status.breaks} open breaks` : '',
+      status.lastError ? `error: ${status.lastError}` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    upsertMemo({ summary });
     log.info('stage', { accountId, stage });
   };
   upsertSearchAttributes([
@@ -103,7 +121,7 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
   };
 
   // Why a decision message cannot be taken now; undefined when it can.
-  const decisionRefusal = (p: { proposalId: string; version?: number; advisorId: string }):
+  const decisionRefusal = (p: { proposalId: string; version?: number; advisorId?: string }):
     | string
     | undefined => {
     if (Date.now() >= Date.parse(clock.approvalCutoff)) {
@@ -116,8 +134,13 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
     if (p.version !== undefined && p.version !== status.proposal.version) {
       return `proposal ${p.proposalId} is at version ${status.proposal.version}, not ${p.version}`;
     }
-    if (mode === 'MANUAL' && p.advisorId !== advisorId) {
-      return `advisor ${p.advisorId} does not manage account ${accountId}`;
+    if (p.advisorId !== undefined) {
+      if (mode === 'AUTO') {
+        return `account ${accountId} rebalances automatically: flagged trades are decided by a Zoe trader (zoeReview)`;
+      }
+      if (p.advisorId !== advisorId) return `advisor ${p.advisorId} does not manage account ${accountId}`;
+    } else if (mode === 'MANUAL') {
+      return `account ${accountId} is a manual account: its advisor approves or rejects`;
     }
     if (decision) return undefined; // duplicates are answered with the decision already taken
     if (status.stage !== 'AwaitingApproval' && status.stage !== 'AwaitingZoeReview') {
@@ -150,6 +173,28 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
       throw new Error(`proposal was already ${decision.kind.toLowerCase()}`);
   };
 
+  const validateZoe = (arg: ZoeReviewInput): void => {
+    const parsed = ZoeReviewSchema.safeParse(arg);
+    if (!parsed.success) throw new Error(`invalid zoeReview message: ${zodMessage(parsed.error)}`);
+    const why = decisionRefusal({ proposalId: parsed.data.proposalId });
+    if (why) throw new Error(why);
+    const kind = parsed.data.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED';
+    if (decision && decision.kind !== kind)
+      throw new Error(`proposal was already ${decision.kind.toLowerCase()}`);
+  };
+  setHandler(
+    zoeReviewUpdate,
+    (arg) => decide(arg.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED', arg.trader, 'zoeReview', arg.note),
+    { validator: validateZoe },
+  );
+  setHandler(zoeReviewSignal, (arg) => {
+    try {
+      validateZoe(arg);
+      decide(arg.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED', arg.trader, 'zoeReviewSignal', arg.note);
+    } catch (e) {
+      refuse('zoeReviewSignal', (e as Error).message);
+    }
+  });
   setHandler(approveUpdate, (arg) => decide('APPROVED', arg.advisorId, 'update', arg.note), {
     validator: validateApprove,
   });
@@ -211,7 +256,7 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
         return await fn();
       } catch (e) {
         const stageBefore = status.stage;
-        status.lastError = `${name}: ${(e as Error).message}`;
+        status.lastError = `${name}: ${errorText(e)}`;
         setStage('Failed');
         await db.audit({
           actor: 'system',
@@ -285,12 +330,21 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
       legs: proposal.legs,
       reasons: proposal.reasons,
       notional: proposal.notional,
+      flags: proposal.flags,
     };
     if (opsSkip) throw new SkipToday();
 
     // 3. Review.
-    if (mode === 'AUTO') {
+    if (mode === 'AUTO' && proposal.flags.length === 0) {
       decide('APPROVED', 'auto-review', 'auto');
+    } else if (mode === 'AUTO') {
+      setStage('AwaitingZoeReview');
+      await db.notifyTraders({
+        proposalId: proposal.proposalId,
+        flags: proposal.flags,
+        deadline: clock.approvalCutoff,
+      });
+      await condition(() => decision !== undefined || opsSkip !== undefined, msUntil(clock.approvalCutoff));
     } else {
       setStage('AwaitingApproval');
       await db.notifyAdvisor({ proposalId: proposal.proposalId, advisorId, deadline: clock.approvalCutoff });
@@ -480,6 +534,13 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
       }
     }
   }
+}
+
+/** The innermost message of an error chain ("Activity task failed" says nothing to ops). */
+function errorText(e: unknown): string {
+  let cur = e as (Error & { cause?: unknown }) | undefined;
+  while (cur?.cause instanceof Error) cur = cur.cause as Error & { cause?: unknown };
+  return cur?.message ?? String(e);
 }
 
 class SkipToday extends Error {

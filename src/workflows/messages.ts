@@ -29,6 +29,16 @@ export const RejectSchema = z
   .strict();
 export type RejectInput = z.infer<typeof RejectSchema>;
 
+export const ZoeReviewSchema = z
+  .object({
+    proposalId: z.string().min(1, 'proposalId is required'),
+    trader: actor,
+    decision: z.enum(['APPROVE', 'REJECT']),
+    note: z.string().trim().min(1, 'a review needs a note').max(2000),
+  })
+  .strict();
+export type ZoeReviewInput = z.infer<typeof ZoeReviewSchema>;
+
 export const OpsSchema = z.object({ by: actor, note: z.string().max(2000).optional() }).strict();
 export type OpsInput = z.infer<typeof OpsSchema>;
 
@@ -45,7 +55,14 @@ export interface AccountDayStatus {
   tradeDate: string;
   stage: Stage;
   stageHistory: { stage: Stage; at: string }[];
-  proposal?: { id: string; version: number; legs: number; reasons: string[]; notional: string };
+  proposal?: {
+    id: string;
+    version: number;
+    legs: number;
+    reasons: string[];
+    notional: string;
+    flags: string[];
+  };
   decision?: {
     decision: 'APPROVED' | 'REJECTED' | 'EXPIRED';
     by: string;
@@ -62,7 +79,9 @@ export interface AccountDayStatus {
 
 export const approveUpdate = defineUpdate<DecisionResult, [ApproveInput]>('approve');
 export const rejectUpdate = defineUpdate<DecisionResult, [RejectInput]>('reject');
+export const zoeReviewUpdate = defineUpdate<DecisionResult, [ZoeReviewInput]>('zoeReview');
 export const approveSignal = defineSignal<[ApproveInput]>('approveSignal');
+export const zoeReviewSignal = defineSignal<[ZoeReviewInput]>('zoeReviewSignal');
 export const rejectSignal = defineSignal<[RejectInput]>('rejectSignal');
 export const resolveBreakSignal = defineSignal<[OpsInput]>('resolveBreak');
 export const skipTodaySignal = defineSignal<[OpsInput]>('skipToday');
