@@ -7,6 +7,8 @@
  *   day status [--date D]                      accounts per stage for a day
  *   approve --account A --advisor X [--date D] approve an account's open proposal (Update)
  *   reject --account A --advisor X --reason R [--date D]
+ *   ops stuck [--date D] [--minutes 30]        accounts that need someone or have not moved
+ *   ops retry|skip|resolve --account A --by NAME [--note T] [--date D]
  *   schedule                                   create or update the Temporal Schedule
  *   migrate                                    run database migrations
  */
@@ -24,6 +26,7 @@ import { createTradingWorker } from '../workers/worker';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../workflows/ids';
 import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';
 import type { TradingDayInput, TradingDayResult } from '../workflows/types';
+import { findStuck, opsSignal } from './ops';
 import { dayProgress, renderProgress } from './progress';
 import { openCustodian, openDatabase, openTemporal } from './runtime';
 
@@ -278,6 +281,52 @@ async function cmdDecide(kind: 'approve' | 'reject', args: string[]) {
   });
 }
 
+async function cmdOps(args: string[]) {
+  const [sub, ...rest] = args;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      date: { type: 'string' },
+      minutes: { type: 'string' },
+      account: { type: 'string' },
+      by: { type: 'string' },
+      note: { type: 'string' },
+    },
+  });
+  const tradeDate = values.date ? zDate.parse(values.date) : defaultTradeDate(false);
+  if (sub === 'stuck') {
+    const minutes = z.coerce
+      .number()
+      .int()
+      .min(0)
+      .parse(values.minutes ?? '30');
+    await withClient(async (client) => {
+      const stuck = await findStuck(client, tradeDate, minutes);
+      if (stuck.length === 0) say(`no stuck accounts on ${tradeDate} (threshold ${minutes} min)`);
+      for (const s of stuck) say(`${s.workflowId}  ${s.stage} for ${s.minutes} min  ${s.reason}`);
+    });
+    return;
+  }
+  if (sub === 'retry' || sub === 'skip' || sub === 'resolve') {
+    const p = z
+      .object({
+        account: z.string().min(1, '--account is required'),
+        by: z.string().min(1, '--by is required (your name)'),
+      })
+      .parse(values);
+    await withClient(async (client) => {
+      const s = await opsSignal(client, sub, tradeDate, p.account, p.by, values.note);
+      say(
+        `${p.account}: stage ${s.stage}${s.refusedMessages.length ? `; refused: ${s.refusedMessages.at(-1)?.reason}` : ''}`,
+      );
+    });
+    return;
+  }
+  throw new Error(
+    'usage: ops stuck [--date D] [--minutes N] | ops retry|skip|resolve --account A --by NAME [--note TEXT] [--date D]',
+  );
+}
+
 async function main() {
   const [cmd, ...args] = process.argv.slice(2);
   switch (cmd) {
@@ -311,6 +360,8 @@ async function main() {
     case 'approve':
     case 'reject':
       return cmdDecide(cmd, args);
+    case 'ops':
+      return cmdOps(args);
     case 'schedule':
       return withClient(async (client, cfg) =>
         say(`schedule ${await ensureSchedule(client, cfg.TASK_QUEUE)}`),

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { findStuck } from '../../src/cli/ops';
 import { nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
 import { approveUpdate, statusQuery } from '../../src/workflows/messages';
@@ -89,6 +90,12 @@ describe('DailyTradingDay on the Temporal dev server', () => {
       `WorkflowType="AccountDay" AND AdvisorId="ADV-BEN" AND \`Mode\`="MANUAL" AND TradeDate="${tradeDate}"`,
     );
     assert.deepEqual(byAdvisor, [accountDayWorkflowId(tradeDate, 'ACC002')]);
+
+    // `ops stuck` with a zero threshold lists every account waiting on someone, with the reason.
+    const stuck = await findStuck(env.client, tradeDate, 0);
+    const waitingOn = Object.fromEntries(stuck.map((x) => [x.accountId, x.reason]));
+    assert.match(waitingOn.ACC002 ?? '', /waiting for advisor ADV-BEN until /);
+    assert.match(waitingOn.ACC004 ?? '', /waiting for advisor ADV-ANA until /);
 
     const h2 = env.client.workflow.getHandle(accountDayWorkflowId(tradeDate, 'ACC002'));
     const s2 = await h2.query(statusQuery);
