@@ -34,13 +34,17 @@ async function main(): Promise<number> {
   let adminUrl = process.env.TEST_DATABASE_URL ?? cfg.DATABASE_URL;
   let stopPg: (() => Promise<void>) | undefined;
   if (!adminUrl) {
-    const dataDir = path.join(cfg.DATA_DIR, 'pg-test');
+    // One data directory per run, so two runs side by side never share (or delete) a cluster.
+    const dataDir = path.join(cfg.DATA_DIR, `pg-test-${process.pid}`);
     rmSync(dataDir, { recursive: true, force: true });
     const t0 = Date.now();
     const pg = await startEmbeddedPostgres({ dataDir, port: await freePort() });
     console.log(`[test] embedded PostgreSQL up in ${Date.now() - t0} ms`);
     adminUrl = pg.adminUrl;
-    stopPg = pg.stop;
+    stopPg = async () => {
+      await pg.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
   }
   const concurrency = process.env.TEST_CONCURRENCY ?? '2';
   const args = [

@@ -3,6 +3,7 @@
 //   1. npm dependencies (npm ci; install scripts approved in package.json "allowScripts")
 //   2. the Temporal CLI (dev server + UI) built with `go install` into .tools/bin
 //   3. the classpath of Temporal's time-skipping test server, resolved with Maven
+//   4. for tests: Debian's chromium (apt-get) for the browser tests
 // Each step is skipped when its result is already there. Usage: node scripts/setup.mjs [--for=start|test]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -86,10 +87,35 @@ function testServer() {
   log(`test server resolved in ${secs}s`);
 }
 
+/**
+ * Debian's Chromium for the browser tests (never a browser download). Installed with apt as
+ * root; elsewhere the browser tests report themselves skipped and say why.
+ */
+function chromium() {
+  if (existsSync('/usr/bin/chromium') || process.env.SKIP_CHROMIUM) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !has('apt-get')) {
+    log('Chromium is not installed (apt-get install chromium as root); browser tests will be skipped');
+    return;
+  }
+  log('installing Debian chromium for the browser tests (apt-get, first time only)…');
+  try {
+    run('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+    const secs = run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {
+      stdio: 'ignore',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    log(`chromium installed in ${secs}s`);
+  } catch (e) {
+    log(`could not install chromium (${e.message}); browser tests will be skipped`);
+  }
+}
+
 try {
   npmDeps();
   if (purpose === 'test' || !process.env.TEMPORAL_ADDRESS) temporalCli();
   if (purpose === 'test') testServer();
+  if (purpose === 'test') chromium();
 } catch (err) {
   process.stderr.write(`[setup] ${err.message}\n`);
   process.exit(1);
