@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import { SA } from '../workflows/search-attributes';
 
-const FINAL = new Set(['NoAction', 'Rejected', 'Expired', 'Skipped', 'Confirmed', 'ConfirmBreak']);
+const FINAL = new Set(['NoAction', 'Rejected', 'Expired', 'Skipped', 'NotTraded', 'Confirmed', 'ConfirmBreak']);
 const ORDER = [
   'Starting',
   'Reconciling',
@@ -20,6 +20,7 @@ const ORDER = [
   'Rejected',
   'Expired',
   'Skipped',
+  'NotTraded',
   'Confirmed',
   'ConfirmBreak',
 ];

@@ -391,6 +391,18 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
     setStage('Trading');
     await step('trade', () => executeProposal(proposal.proposalId!, input.fillPollSeconds, status.orders));
     await step('book fills', () => db.bookFills({ proposalId: proposal.proposalId! }));
+    if (status.orders.length === 0) {
+      // The window closed before any order went out (e.g. workers down all window long).
+      await db.audit({
+        actor: 'system',
+        action: 'WINDOW_MISSED',
+        entity: 'proposal',
+        entityId: proposal.proposalId,
+        details: { windowClose: clock.windowClose },
+      });
+      setStage('NotTraded');
+      return result('NotTraded', { note: 'the window closed before orders were sent; tomorrow proposes afresh' });
+    }
     setStage('Traded');
 
     // 6. Next morning: match the custodian's trade confirms.

@@ -21,6 +21,7 @@ export const STAGES = [
   'WaitingForWindow',
   'Trading',
   'Traded',
+  'NotTraded',
   'AwaitingConfirms',
   'Confirmed',
   'ConfirmBreak',
