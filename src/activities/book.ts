@@ -2,27 +2,15 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import Decimal from 'decimal.js';
 import type { Knex } from 'knex';
-import { interimPlan } from '../domain/interim-plan';
+import { planAccount } from '../domain/engine';
 import { type Dec, ZERO, cashStr, dec, qtyStr, sum } from '../domain/money';
 import type { AccountRef } from '../workflows/types';
 import { type ActivityDeps, writeAudit } from './deps';
+import { loadSnapshot } from './snapshot';
 import type { ProposeResult } from './types';
 
 export function proposalIdFor(tradeDate: string, accountId: string): string {
   return `P${tradeDate.replaceAll('-', '')}-${accountId}`;
-}
-
-export async function latestPrices(db: Knex, asOf: string): Promise<Record<string, string>> {
-  const rows: { symbol: string; close: string }[] = await db
-    .select('p.symbol', 'p.close')
-    .from('prices as p')
-    .join(
-      db('prices').where('date', '<=', asOf).groupBy('symbol').select('symbol').max('date as d').as('m'),
-      function () {
-        this.on('p.symbol', '=', 'm.symbol').andOn('p.date', '=', 'm.d');
-      },
-    );
-  return Object.fromEntries(rows.map((r) => [r.symbol, r.close]));
 }
 
 export function bookActivities(deps: ActivityDeps) {
@@ -147,42 +135,13 @@ export function bookActivities(deps: ActivityDeps) {
       const id = proposalIdFor(input.tradeDate, input.accountId);
       const existing = await db('proposals').where({ id }).first();
       if (existing) return summarize(db, id, deps);
-      const acct = await account(input.accountId);
-      const model = await db('models').where({ id: acct.model_id }).first();
-      const targets = await db('model_targets')
-        .where({ model_id: model.id, version: model.current_version })
-        .select('symbol', 'weight');
-      const holdings: { symbol: string; qty: string }[] = await db('positions')
-        .where({ account_id: input.accountId })
-        .select('symbol', 'qty');
-      const cashRow = await db('cash_balances').where({ account_id: input.accountId }).first();
-      const withdrawals: { amount: string }[] = await db('cash_flows')
-        .where({ account_id: input.accountId, type: 'WITHDRAWAL', status: 'PENDING' })
-        .select('amount');
-      const prices = await latestPrices(db, input.tradeDate);
-      const secs: { symbol: string; fractionable: boolean }[] = await db('securities').select(
-        'symbol',
-        'fractionable',
-      );
-      const blocked = new Set(
-        (await db('breaks').where({ account_id: input.accountId, status: 'OPEN' }).select('symbol')).map(
-          (r: { symbol: string }) => r.symbol,
-        ),
-      );
-      const plan = interimPlan({
-        targets,
-        cash: cashRow?.amount ?? '0',
-        pendingWithdrawal: cashStr(sum(withdrawals.map((w) => dec(w.amount).abs()))),
-        holdings,
-        prices,
-        fractionable: Object.fromEntries(secs.map((s) => [s.symbol, s.fractionable])),
-        bandAbsPp: acct.drift_threshold_pp ?? model.band_abs_pp,
-        minTradeUsd: acct.min_trade_usd,
-      });
-      const legs = plan.legs.filter((l) => !blocked.has(l.symbol));
-      if (plan.action === 'NONE' || legs.length === 0) {
-        return { action: 'NONE', version: 0, legs: 0, reasons: plan.reasons, notional: '0.00', flags: [] };
+      const snapshot = await loadSnapshot(db, input.tradeDate, input.accountId);
+      const plan = planAccount(snapshot);
+      const reasons = plan.reasons.map((r) => r.message);
+      if (plan.action === 'NONE' || plan.legs.length === 0) {
+        return { action: 'NONE', version: 0, legs: 0, reasons, notional: '0.00', flags: [] };
       }
+      const legs = plan.legs;
       await db.transaction(async (trx) => {
         const inserted = await trx('proposals')
           .insert({
@@ -191,8 +150,8 @@ export function bookActivities(deps: ActivityDeps) {
             trade_date: input.tradeDate,
             version: 1,
             status: 'PENDING_APPROVAL',
-            model_id: model.id,
-            model_version: model.current_version,
+            model_id: snapshot.model.id,
+            model_version: snapshot.model.version,
             reasons: JSON.stringify(plan.reasons),
             plan: JSON.stringify(plan),
             expires_at: input.expiresAt,
@@ -210,7 +169,8 @@ export function bookActivities(deps: ActivityDeps) {
             qty: l.qty,
             est_price: l.estPrice,
             est_notional: l.estNotional,
-            reasons: JSON.stringify([l.reason]),
+            reasons: JSON.stringify(l.reasons),
+            lots: JSON.stringify(l.lots),
           })),
         );
         await writeAudit(trx, {
@@ -218,7 +178,7 @@ export function bookActivities(deps: ActivityDeps) {
           action: 'PROPOSAL_CREATED',
           entity: 'proposal',
           entityId: id,
-          details: { reasons: plan.reasons, legs: legs.length },
+          details: { reasons, legs: legs.length, tax: plan.tax, compliance: plan.compliance },
           idempotencyKey: `proposal:${id}`,
         });
       });
@@ -239,16 +199,19 @@ export function bookActivities(deps: ActivityDeps) {
         for (const o of orders) {
           const filled = dec(o.filled_qty);
           if (filled.gt(0)) {
-            await applyFill(
-              trx,
-              o.account_id,
-              o.symbol,
-              o.side,
-              filled,
-              dec(o.avg_price),
-              proposal.trade_date,
-              o.client_order_id,
-            );
+            const leg = await trx('proposal_legs')
+              .where({ proposal_id: input.proposalId, leg_no: o.leg_no })
+              .first();
+            await applyFill(trx, {
+              accountId: o.account_id,
+              symbol: o.symbol,
+              side: o.side,
+              qty: filled,
+              price: dec(o.avg_price),
+              tradeDate: proposal.trade_date,
+              clientOrderId: o.client_order_id,
+              lotInstructions: (leg?.lots ?? []) as { lotId: string }[],
+            });
             booked++;
           }
           await trx('orders')
@@ -307,22 +270,33 @@ async function summarize(db: Knex, id: string, deps: ActivityDeps): Promise<Prop
     proposalId: id,
     version: p.version,
     legs: legs.length,
-    reasons: p.reasons,
+    reasons: (p.reasons as (string | { message: string })[]).map((r) =>
+      typeof r === 'string' ? r : r.message,
+    ),
     notional: cashStr(sum(legs.map((l) => dec(l.est_notional)))),
     flags,
   };
 }
 
+/**
+ * Books one order's fill: position, cash, and lots. A buy opens a lot; a sell relieves the lots
+ * the engine chose for the leg (its lot instructions, in order), then first-in first-out for
+ * anything the instructions do not cover (e.g. a lot already relieved by an earlier attempt).
+ */
 async function applyFill(
   trx: Knex.Transaction,
-  accountId: string,
-  symbol: string,
-  side: 'BUY' | 'SELL',
-  qty: Dec,
-  price: Dec,
-  tradeDate: string,
-  clientOrderId: string,
+  f: {
+    accountId: string;
+    symbol: string;
+    side: 'BUY' | 'SELL';
+    qty: Dec;
+    price: Dec;
+    tradeDate: string;
+    clientOrderId: string;
+    lotInstructions: { lotId: string }[];
+  },
 ): Promise<void> {
+  const { accountId, symbol, side, qty, price, tradeDate, clientOrderId } = f;
   const pos = await trx('positions').where({ account_id: accountId, symbol }).forUpdate().first();
   const current = pos ? dec(pos.qty) : ZERO;
   const next = side === 'BUY' ? current.plus(qty) : current.minus(qty);
@@ -353,13 +327,16 @@ async function applyFill(
     });
     return;
   }
-  // Relieve lots first-in first-out (the engine's lot instructions replace this).
   let left = qty;
-  const lots = await trx('tax_lots')
+  const open = await trx('tax_lots')
     .where({ account_id: accountId, symbol })
     .where('qty', '>', 0)
     .orderBy([{ column: 'open_date' }, { column: 'id' }])
     .forUpdate();
+  const rank = new Map(f.lotInstructions.map((l, i) => [l.lotId, i]));
+  const lots = [...open].sort(
+    (a, b) => (rank.get(a.id) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b.id) ?? Number.MAX_SAFE_INTEGER),
+  );
   for (const lot of lots) {
     if (left.lte(0)) break;
     const take = Decimal.min(left, dec(lot.qty)) as Dec;

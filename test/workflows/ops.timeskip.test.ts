@@ -47,9 +47,10 @@ describe('ops, trader review and notifications', () => {
     tradeDate = nextTradingDay(utcToEtDate(new Date(await env.currentTimeMs()).toISOString()));
     clock = dayClock(tradeDate);
     stack = await startStack({ asOf: tradeDate });
-    // A notifier that fails twice, then works; a low auto-approval limit so ACC001 is flagged.
+    // A notifier that fails twice for ADV-BEN (ACC002's advisor), then works; a low auto-approval
+    // limit so ACC001 is flagged.
     stack.deps.notifier = async (n) => {
-      if (n.kind === 'ADVISOR_APPROVAL_NEEDED' && notifierFailures > 0) {
+      if (n.kind === 'ADVISOR_APPROVAL_NEEDED' && n.recipient === 'ADV-BEN' && notifierFailures > 0) {
         notifierFailures--;
         throw new Error('webhook down');
       }
@@ -153,8 +154,9 @@ describe('ops, trader review and notifications', () => {
     const approval = await stack.t.db('approvals').where({ proposal_id: s.proposal!.id }).first();
     assert.equal(approval.actor, 'trader-kim');
     assert.equal(approval.via, 'zoeReview');
-    const notes = await stack.t.db('notifications').where({ kind: 'TRADER_REVIEW_NEEDED' });
+    const notes = await stack.t.db('notifications').where({ idempotency_key: `review:${s.proposal!.id}` });
     assert.equal(notes.length, 1);
+    assert.equal(notes[0].status, 'SENT');
   });
 
   it('skipToday and the notification outbox: notified once despite failures; skipped with the proposal expired', async () => {

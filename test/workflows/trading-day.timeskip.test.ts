@@ -71,6 +71,12 @@ describe('DailyTradingDay on the time-skipping server', () => {
     const now = await env.currentTimeMs();
     if (sixThirty > now) await env.sleep(sixThirty - now);
 
+    const lotsBefore = new Map(
+      (await stack.t.db('tax_lots').select('id', 'qty')).map((l: { id: string; qty: string }) => [
+        l.id,
+        dec(l.qty),
+      ]),
+    );
     const handle = await env.client.workflow.start('DailyTradingDay', {
       taskQueue: 'day-test',
       workflowId: tradingDayWorkflowId(tradeDate),
@@ -166,6 +172,32 @@ describe('DailyTradingDay on the time-skipping server', () => {
         assert.equal(execs.length, 2);
       }
     }
+    // Sells relieved exactly the lots the engine chose (specific lots, in its order).
+    let instructedSells = 0;
+    for (const acct of ['ACC001', 'ACC002']) {
+      const sells = await db('proposal_legs').where({
+        proposal_id: `P${tradeDate.replaceAll('-', '')}-${acct}`,
+        side: 'SELL',
+      });
+      for (const leg of sells) {
+        const lots = leg.lots as { lotId: string; qty: string }[];
+        assert.equal(
+          lots.reduce((a, l) => a.plus(dec(l.qty)), dec('0')).toFixed(5),
+          dec(leg.qty).toFixed(5),
+          'lot instructions cover the leg',
+        );
+        for (const l of lots) {
+          const now = await db('tax_lots').where({ id: l.lotId }).first();
+          assert.equal(
+            dec(now.qty).toFixed(5),
+            lotsBefore.get(l.lotId)!.minus(dec(l.qty)).toFixed(5),
+            `lot ${l.lotId} relieved`,
+          );
+          instructedSells++;
+        }
+      }
+    }
+    assert.ok(instructedSells > 0, 'at least one sell with lot instructions');
     // Exactly one order per client order id at the custodian (no duplicates).
     const simDupes = await db.raw('SELECT client_order_id FROM sim.orders GROUP BY 1 HAVING count(*) > 1');
     assert.equal(simDupes.rows.length, 0);

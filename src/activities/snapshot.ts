@@ -1,0 +1,168 @@
+/**
+ * Loads everything the rebalancing engine needs about one account on one trade date into an
+ * `AccountSnapshot`: the model and its settings (per-account overrides win), holdings with
+ * their open lots and prices, cash and pending withdrawals, restrictions, securities blocked by
+ * open reconciliation breaks, and the household's trades of the last 30 days (IRAs included)
+ * plus today's proposed buys, for the wash-sale rule.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Knex } from 'knex';
+import { addCalendarDays } from '../domain/calendar';
+import type { AccountSnapshot, EngineConfig } from '../domain/engine';
+import { cashStr, dec, sum } from '../domain/money';
+import { latestPrices } from './prices';
+
+const pct = (p: string) => dec(p).div(100).toString();
+
+export async function loadSnapshot(db: Knex, tradeDate: string, accountId: string): Promise<AccountSnapshot> {
+  const a = await db('accounts').where({ id: accountId }).first();
+  if (!a) throw ApplicationFailure.nonRetryable(`account ${accountId} does not exist`, 'NotFound');
+  const model = await db('models').where({ id: a.model_id }).first();
+  if (!model)
+    throw ApplicationFailure.nonRetryable(`model ${a.model_id} of ${accountId} does not exist`, 'NotFound');
+  const targets: { symbol: string; weight: string }[] = await db('model_targets')
+    .where({ model_id: model.id, version: model.current_version })
+    .orderBy('symbol')
+    .select('symbol', 'weight');
+  const modelConfig: Partial<EngineConfig> = {
+    bandRule: model.band_rule,
+    absBand: pct(model.band_abs_pp),
+    relBand: pct(model.band_rel_pct),
+    cashTarget: pct(model.cash_target_pct),
+    ...(model.config ?? {}),
+  };
+  const accountConfig: Partial<EngineConfig> = {
+    minTradeUsd: a.min_trade_usd,
+    ...(a.drift_threshold_pp ? { absBand: pct(a.drift_threshold_pp) } : {}),
+    ...(a.tax_status === 'TAXABLE' ? {} : { tlhEnabled: false }),
+    ...(a.overrides?.engine ?? {}),
+  };
+
+  const prices = await latestPrices(db, tradeDate);
+  const positions: { symbol: string; qty: string }[] = await db('positions')
+    .where({ account_id: accountId })
+    .where('qty', '>', 0)
+    .orderBy('symbol');
+  const lots: { id: string; symbol: string; open_date: string; qty: string; unit_cost: string }[] = await db(
+    'tax_lots',
+  )
+    .where({ account_id: accountId })
+    .where('qty', '>', 0)
+    .orderBy(['symbol', 'open_date', 'id']);
+  const holdings = positions.map((p) => {
+    const price = prices[p.symbol];
+    if (!price)
+      throw ApplicationFailure.nonRetryable(
+        `no price for ${p.symbol} on or before ${tradeDate}`,
+        'MissingPrice',
+      );
+    return {
+      symbol: p.symbol,
+      qty: p.qty,
+      price,
+      lots: lots
+        .filter((l) => l.symbol === p.symbol)
+        .map((l) => ({ lotId: l.id, openDate: l.open_date, qty: l.qty, unitCost: l.unit_cost })),
+    };
+  });
+
+  const secRows: { symbol: string; fractionable: boolean; asset_class: string; tlh_alternates: string[] }[] =
+    await db('securities').select('symbol', 'fractionable', 'asset_class', 'tlh_alternates');
+  const known = new Set(secRows.filter((s) => prices[s.symbol]).map((s) => s.symbol));
+  const securities = Object.fromEntries(
+    secRows
+      .filter((s) => known.has(s.symbol))
+      .map((s) => [
+        s.symbol,
+        {
+          symbol: s.symbol,
+          fractionable: s.fractionable,
+          assetClass: s.asset_class,
+          tlhAlternates: s.tlh_alternates.filter((x) => known.has(x)),
+          esgExcluded: (a.overrides?.esgExcluded ?? []).includes(s.symbol),
+        },
+      ]),
+  );
+
+  const cash = await db('cash_balances').where({ account_id: accountId }).first();
+  const withdrawals: { amount: string }[] = await db('cash_flows')
+    .where({ account_id: accountId, type: 'WITHDRAWAL', status: 'PENDING' })
+    .where('effective_date', '<=', tradeDate)
+    .select('amount');
+  const restrictions = await db('restrictions')
+    .where({ account_id: accountId })
+    .where((q) => q.whereNull('until').orWhere('until', '>=', tradeDate))
+    .select('symbol', 'kind', 'reason');
+  const blocked = await db('breaks').where({ account_id: accountId, status: 'OPEN' }).distinct('symbol');
+
+  // The household, for the wash-sale rule: 30 days back, every account (IRAs included).
+  const members: string[] = (await db('accounts').where({ household_id: a.household_id }).select('id')).map(
+    (r: { id: string }) => r.id,
+  );
+  const since = addCalendarDays(tradeDate, -30);
+  const filled: {
+    account_id: string;
+    symbol: string;
+    side: 'BUY' | 'SELL';
+    trade_date: string;
+    filled_qty: string;
+  }[] = await db('orders')
+    .whereIn('account_id', members)
+    .where('trade_date', '>=', since)
+    .where('trade_date', '<', tradeDate)
+    .where('filled_qty', '>', 0)
+    .select('account_id', 'symbol', 'side', 'trade_date', 'filled_qty');
+  const recentLots: { account_id: string; symbol: string; open_date: string; qty: string }[] = await db(
+    'tax_lots',
+  )
+    .whereIn('account_id', members)
+    .where('open_date', '>=', since)
+    .where('id', 'not like', 'L-%') // our own buys are in `orders` already
+    .select('account_id', 'symbol', 'open_date', 'qty');
+  const proposedBuys: { account_id: string; symbol: string }[] = await db('proposal_legs as l')
+    .join('proposals as p', 'p.id', 'l.proposal_id')
+    .whereIn(
+      'p.account_id',
+      members.filter((m) => m !== accountId),
+    )
+    .where({ 'p.trade_date': tradeDate, 'l.side': 'BUY' })
+    .whereNotIn('p.status', ['REJECTED', 'EXPIRED'])
+    .select('p.account_id', 'l.symbol');
+
+  return {
+    accountId,
+    householdId: a.household_id,
+    asOf: tradeDate,
+    taxStatus: a.tax_status,
+    lotMethod: a.lot_method,
+    model: { id: model.id, version: model.current_version, targets, config: modelConfig },
+    lastTradedModelVersion: a.last_traded_model_version ?? null,
+    accountConfig,
+    cash: cash?.amount ?? '0.00',
+    pendingWithdrawal: cashStr(sum(withdrawals.map((w) => dec(w.amount).abs()))),
+    holdings,
+    securities,
+    prices: Object.fromEntries(Object.entries(prices).filter(([s]) => known.has(s))),
+    restrictions,
+    blockedSymbols: blocked.map((b: { symbol: string }) => b.symbol).filter(Boolean),
+    household: {
+      recentTrades: [
+        ...filled.map((o) => ({
+          accountId: o.account_id,
+          symbol: o.symbol,
+          side: o.side,
+          date: o.trade_date,
+          qty: o.filled_qty,
+        })),
+        ...recentLots.map((l) => ({
+          accountId: l.account_id,
+          symbol: l.symbol,
+          side: 'BUY' as const,
+          date: l.open_date,
+          qty: l.qty,
+        })),
+      ],
+      proposedBuys: proposedBuys.map((b) => ({ accountId: b.account_id, symbol: b.symbol })),
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * Rebalancing engine (issue 3): pure, exact (decimal.js), deterministic, explained.
+ *
+ * `planAccount(snapshot, config?)` runs scan → triggers → proposal → tax lots → compliance for one
+ * account on one trading day and returns an `EnginePlan`. No I/O, no clock, no randomness: safe to
+ * import from Temporal workflows and activities.
+ */
+export { DEFAULT_ENGINE_CONFIG, resolveConfig } from './config';
+export type { BandRule, EngineConfig, RebalanceMode, ResolvedConfig, SwapBackMode } from './config';
+export { planAccount } from './plan';
+export type * from './types';
+export { addDays, dayNumber, daysBetween, fromDayNumber, holdingTerm } from './dates';
+export { estimateTax, orderLots, realizedGains, selectLots } from './lots';
+export type { Lot, SelectedLot } from './lots';
+export { washSaleConflicts, HouseholdIndex, securityKey, substantiallyIdentical } from './washsale';
+export type { LossSale, ReplacementBuy, WashConflict } from './washsale';
+export { bandHalfWidth, driftRows, isBreached } from './valuation';
+export { spread, floorQty, ceilQty } from './sizing';
+export { decStrGreater, scanTlh, swapBackLots } from './tlh';
+export { RestrictionBook, routeTargets } from './restrictions';
+export { checkCompliance } from './compliance';

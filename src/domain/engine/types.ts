@@ -1,0 +1,214 @@
+/**
+ * Input and output shapes of the rebalancing engine.
+ *
+ * Every amount, price, quantity and weight is a decimal string at this edge (never a JS number);
+ * dates are 'YYYY-MM-DD'. Numbers appear only as counts (legNo, day counts) in reasons.
+ */
+import type { EngineConfig } from './config';
+
+export type TaxStatus = 'TAXABLE' | 'IRA' | 'ROTH';
+/**
+ * Lot relief method of the account.
+ * - FIFO / LIFO: by open date (ties by lotId).
+ * - HIFO: highest unit cost first.
+ * - MIN_TAX: losses first (short-term losses, then long-term losses, largest loss per share first),
+ *   then long-term gains, then short-term gains (smallest gain per share first). Apex: MIN_TAX_TERM.
+ * - SPEC_ID: specific identification chosen by the engine with the MIN_TAX order; the plan carries
+ *   the lot instructions, which the order layer must pass on (`lotMatchingInstructions`).
+ */
+export type LotMethod = 'FIFO' | 'LIFO' | 'HIFO' | 'MIN_TAX' | 'SPEC_ID';
+export type Side = 'BUY' | 'SELL';
+export type RestrictionKind = 'NO_BUY' | 'NO_SELL' | 'NO_TRADE';
+
+export interface SnapshotLot {
+  lotId: string;
+  /** Trade date of the purchase, 'YYYY-MM-DD'. */
+  openDate: string;
+  qty: string;
+  /** Adjusted unit cost (including any wash-sale basis adjustment). */
+  unitCost: string;
+}
+
+export interface SnapshotHolding {
+  symbol: string;
+  qty: string;
+  /** Closing price; `prices[symbol]` wins when both are given. */
+  price: string;
+  lots: SnapshotLot[];
+}
+
+export interface ModelTarget {
+  /** Primary security of the sleeve. */
+  symbol: string;
+  /** Relative weight as a fraction ('0.36'); weights are normalised to sum to 1 − cashTarget. */
+  weight: string;
+  /**
+   * Asset class of the sleeve. Holdings of other securities of the same class count towards this
+   * target when exactly one target has this class. Defaults to the primary's asset class.
+   */
+  assetClass?: string;
+}
+
+export interface SecurityInfo {
+  symbol: string;
+  fractionable: boolean;
+  assetClass: string;
+  /** TLH alternates in priority order; each tracks a different index than this security. */
+  tlhAlternates: string[];
+  esgExcluded?: boolean;
+}
+
+export interface HouseholdTrade {
+  accountId: string;
+  symbol: string;
+  side: Side;
+  date: string;
+  qty: string;
+  /** Positive amount of loss realized by this sale (SELL only), if any. */
+  realizedLoss?: string;
+}
+
+export interface AccountSnapshot {
+  accountId: string;
+  householdId: string;
+  /** Trade date, 'YYYY-MM-DD'. */
+  asOf: string;
+  taxStatus: TaxStatus;
+  lotMethod: LotMethod;
+  model: {
+    id: string;
+    version: number;
+    targets: ModelTarget[];
+    config?: Partial<EngineConfig>;
+  };
+  lastTradedModelVersion: number | null;
+  /** Per-account overrides; they win over the model's. */
+  accountConfig?: Partial<EngineConfig>;
+  /** Available (investable) cash; withheld deposits excluded by the caller. */
+  cash: string;
+  /** Cash that must be raised today for a withdrawal ('0' if none). */
+  pendingWithdrawal: string;
+  holdings: SnapshotHolding[];
+  /** Every symbol in targets, holdings and alternates. */
+  securities: Record<string, SecurityInfo>;
+  prices: Record<string, string>;
+  restrictions: { symbol: string; kind: RestrictionKind; reason: string }[];
+  esgScreen?: { excluded: string[]; substitutes: Record<string, string> };
+  /** Symbols with open reconciliation breaks in this account: no trade in them. */
+  blockedSymbols: string[];
+  /**
+   * Trades of the last 30 days in every account of the household (this one and IRAs included; DRIP
+   * reinvestments are BUYs), and today's proposed buys of the other accounts of the household.
+   */
+  household: {
+    recentTrades: HouseholdTrade[];
+    proposedBuys: { accountId: string; symbol: string }[];
+  };
+}
+
+export type ReasonCode =
+  | 'DRIFT'
+  | 'CASH_IN'
+  | 'CASH_OUT'
+  | 'TLH'
+  | 'MODEL_CHANGE'
+  | 'RESTRICTION'
+  | 'ESG'
+  | 'BLOCKED'
+  | 'SWAP_BACK'
+  | 'NON_MODEL'
+  | 'REBALANCE'
+  | 'LOTS'
+  | 'TAX'
+  | 'MIN_TRADE'
+  | 'IMPROVEMENT'
+  | 'WASH_SALE_AVOIDED'
+  | 'LEG_CAPPED'
+  | 'RESIDUAL_BREACH'
+  | 'CASH_SHORTFALL'
+  | 'CASH_UNINVESTED'
+  | 'NO_ACTION';
+
+export type ReasonDetails = Record<string, string | number | boolean | string[]>;
+
+/** A machine-readable explanation. Money and weights are decimal strings; numbers are counts only. */
+export interface Reason {
+  code: ReasonCode;
+  message: string;
+  details: ReasonDetails;
+}
+
+export type HoldingTerm = 'ST' | 'LT';
+
+export interface LegLot {
+  lotId: string;
+  qty: string;
+  unitCost: string;
+  openDate: string;
+  term: HoldingTerm;
+  /** (estPrice − unitCost) × qty, cents. Negative = loss. */
+  estGain: string;
+}
+
+export interface PlanLeg {
+  /** 1-based; sells come before buys. */
+  legNo: number;
+  symbol: string;
+  side: Side;
+  /** Whole shares for non-fractionable securities, else 5 dp. */
+  qty: string;
+  estPrice: string;
+  estNotional: string;
+  reasons: Reason[];
+  /** Lot instructions (sells only); quantities sum to `qty`. */
+  lots: LegLot[];
+}
+
+export interface DriftRow {
+  /** Sleeve key: the model's primary symbol (after ESG routing) or the symbol of a non-model holding. */
+  symbol: string;
+  /** Effective target weight of the sleeve (fraction of total value). */
+  target: string;
+  /** Actual weight (fraction of total value) of all securities of the sleeve. */
+  actual: string;
+  /** Signed deviation actual − target (fraction; 0.01 = 1 pp). */
+  absDev: string;
+  /** Signed deviation relative to the target ((actual − target) / target); '0' when the target is 0. */
+  relDev: string;
+  /** Half-width of the band (fraction of total value) under the configured band rule. */
+  band: string;
+  breached: boolean;
+  /** Securities held in the sleeve. */
+  members: string[];
+}
+
+export interface ComplianceFailure {
+  legNo: number | null;
+  rule: string;
+  message: string;
+}
+
+export interface EnginePlan {
+  accountId: string;
+  asOf: string;
+  action: 'NONE' | 'TRADE';
+  /** Rebalance mode used for sizing (reported even when nothing traded). */
+  mode: 'TO_BAND' | 'FULL';
+  reasons: Reason[];
+  drift: { totalValue: string; cash: { target: string; actual: string }; rows: DriftRow[] };
+  legs: PlanLeg[];
+  /** Realized gains estimated at estPrice (taxable accounts; zero elsewhere). estTax < 0 = a saving. */
+  tax: { realizedST: string; realizedLT: string; estTax?: string };
+  compliance: { ok: boolean; failures: ComplianceFailure[] };
+  /**
+   * Post-trade state at estimated prices. `cash` still includes the pending withdrawal; weights are
+   * fractions of the value net of the withdrawal (`totalValue`), keyed by symbol, plus `$CASH`
+   * (cash net of the withdrawal). `sleeveWeights` are keyed like drift rows.
+   */
+  after: {
+    cash: string;
+    totalValue: string;
+    weights: Record<string, string>;
+    sleeveWeights: Record<string, string>;
+  };
+}
