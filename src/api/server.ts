@@ -1,220 +1,293 @@
 /**
- * The thin advisor API: pending proposals, approve all, reject. Approvals go to the
- * account's workflow as Temporal Updates, so the caller gets the workflow's own answer
- * (refused after the cut-off, wrong advisor, wrong version). Every body and parameter is
- * validated with zod; errors are RFC 7807 problem+json naming what and where.
- * Authentication (per-advisor tokens) is issue #5; until then advisorId travels in the body.
+ * The advisor API (Fastify): pending proposals, one proposal, approve all, reject, an account's
+ * day, history; the OpenAPI document at /openapi.json; the advisor page at /.
+ *
+ * - Every /api/v1 route needs `Authorization: Bearer zoe_…` (src/api/tokens.ts). An advisor
+ *   token sees and decides only its own accounts (anything else is 404, the same answer as
+ *   "does not exist"); ops tokens read everything and decide nothing; trader tokens read
+ *   everything and decide auto accounts' proposals (Zoe review).
+ * - Authentication failures are counted per client address in a fixed window; past the limit
+ *   every authenticated request from that address is 429 with Retry-After.
+ * - Approve and reject go to the account's workflow as Temporal Updates, so the caller gets the
+ *   workflow's own answer; refusals are 409 with its reason.
+ * - Every request part is validated with zod before anything else happens; every error is
+ *   application/problem+json naming what and where. Bad input is always a 4xx.
  */
-import http from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { accountDayWorkflowId } from '../workflows/ids';
-import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';
-
-const ApproveBody = z
-  .object({ advisorId: z.string().min(1), note: z.string().max(2000).optional() })
-  .strict();
-const RejectBody = z
-  .object({ advisorId: z.string().min(1), reason: z.string().trim().min(1).max(2000) })
-  .strict();
-const ListQuery = z.object({
-  advisorId: z.string().min(1, 'advisorId is required'),
-  date: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD')
-    .optional(),
-});
-const ProposalId = z
-  .string()
-  .regex(/^P\d{8}-[A-Za-z0-9_-]{1,30}$/, 'not a proposal id (P{yyyymmdd}-{accountId})');
-
-class Problem extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    readonly detail: string,
-    readonly where?: string,
-  ) {
-    super(detail);
-  }
-}
-
-function zodProblem(where: string, err: z.ZodError): Problem {
-  return new Problem(
-    400,
-    'Invalid request',
-    err.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`).join('; '),
-    where,
-  );
-}
-
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > 100_000) throw new Problem(413, 'Body too large', 'request body over 100 kB', 'body');
-    chunks.push(c as Buffer);
-  }
-  if (chunks.length === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new Problem(400, 'Invalid JSON', 'request body is not valid JSON', 'body');
-  }
-}
+import { utcToEtDate } from '../domain/calendar';
+import { buildOpenApiDocument } from './openapi';
+import { PAGE_CSP, PAGE_HTML, PAGE_JS } from './page';
+import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, Problem, zodProblem } from './problems';
+import { type AuthFailureLimit, AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT } from './rate-limit';
+import { type ApiRoute, ROUTES, type RouteDeps } from './routes';
+import { type Principal, verifyToken } from './tokens';
 
 export interface ApiOptions {
   db: Knex;
   client: Client;
   port: number;
   host?: string;
+  /** Largest accepted request body in bytes (default 16 KiB); larger is 413. */
+  bodyLimit?: number;
+  /** Authentication failures allowed per client address and window (default 20 per minute). */
+  authFailureLimit?: AuthFailureLimit;
+  /** Today's trade date for routes whose date is optional (default: today in America/New_York). */
+  today?: () => string;
+  /** How long a workflow Update or query may take before the API answers 504 (default 15 s). */
+  workflowTimeoutMs?: number;
+  /** Trust X-Forwarded-For (behind a reverse proxy) for the client address (default false). */
+  trustProxy?: boolean;
+  /** Where server-side failures are logged (default console.error). */
+  logError?: (msg: string, err: unknown) => void;
 }
 
-export async function startApiServer(opts: ApiOptions): Promise<{ url: string; close(): Promise<void> }> {
-  const { db, client } = opts;
-  const send = (res: http.ServerResponse, status: number, body: unknown, type = 'application/json') => {
-    res.writeHead(status, { 'content-type': type });
-    res.end(JSON.stringify(body));
-  };
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
 
-  async function decide(id: string, kind: 'approve' | 'reject', raw: unknown) {
-    const pid = ProposalId.safeParse(id);
-    if (!pid.success) throw zodProblem('path.proposalId', pid.error);
-    const p = await db('proposals').where({ id: pid.data }).first();
-    if (!p) throw new Problem(404, 'Not found', `proposal ${pid.data} does not exist`, 'path.proposalId');
-    const handle = client.workflow.getHandle(accountDayWorkflowId(p.trade_date, p.account_id));
-    try {
-      if (kind === 'approve') {
-        const b = ApproveBody.safeParse(raw);
-        if (!b.success) throw zodProblem('body', b.error);
-        return await handle.executeUpdate(approveUpdate, {
-          args: [{ proposalId: p.id, version: p.version, ...b.data }],
-        });
-      }
-      const b = RejectBody.safeParse(raw);
-      if (!b.success) throw zodProblem('body', b.error);
-      return await handle.executeUpdate(rejectUpdate, {
-        args: [{ proposalId: p.id, version: p.version, ...b.data }],
-      });
-    } catch (e) {
-      if (e instanceof Problem) throw e;
-      const cause = (e as { cause?: Error }).cause?.message ?? (e as Error).message;
-      if (/not found|already completed/i.test(cause)) {
-        throw new Problem(
-          409,
-          'Not awaiting a decision',
-          `the account's day for ${p.trade_date} is over: ${cause}`,
-        );
-      }
-      throw new Problem(409, 'Refused', cause);
-    }
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
   }
+}
 
-  const server = http.createServer(async (req, res) => {
+const FASTIFY_WHERE: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'header.content-type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'header.content-length',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'body',
+  FST_ERR_BAD_URL: 'path',
+};
+
+function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  for (const [k, v] of Object.entries(p.headers)) reply.header(k, v);
+  return reply
+    .code(p.status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .header('cache-control', 'no-store')
+    .send(JSON.stringify(p.body()));
+}
+
+/** The same error as a Problem: ours as they are, a framework 4xx kept as a 4xx, anything else 500. */
+function toProblem(err: unknown): Problem {
+  if (err instanceof Problem) return err;
+  const e = err as Partial<FastifyError> & Error;
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status === 414) {
+    return new Problem(
+      414,
+      'URI too long',
+      'a path parameter is longer than 200 characters',
+      'path',
+      PROBLEM_TYPES.invalid,
+    );
+  }
+  if (status >= 400 && status < 500) {
+    const where =
+      (e.code && FASTIFY_WHERE[e.code]) ?? (status === 413 || status === 415 ? 'body' : undefined);
+    const title = status === 413 ? 'Body too large' : (STATUS_CODES[status] ?? 'Bad request');
+    return new Problem(status, title, e.message || title, where, PROBLEM_TYPES.invalid);
+  }
+  return new Problem(
+    500,
+    'Internal error',
+    'the request could not be completed',
+    undefined,
+    PROBLEM_TYPES.internal,
+  ).causedBy(err);
+}
+
+function fastifyPath(openApiPath: string): string {
+  return openApiPath.replace(/\{(\w+)\}/g, ':$1');
+}
+
+/** A route without query parameters refuses any (an unknown parameter is a caller mistake). */
+const NO_PARAMETERS = z.object({}).strict();
+
+function parse<S extends z.ZodTypeAny>(schema: S | undefined, value: unknown, where: string): z.infer<S> {
+  const r = (schema ?? NO_PARAMETERS).safeParse(value === undefined ? {} : value);
+  if (!r.success) throw zodProblem(where, r.error);
+  return r.data;
+}
+
+/** Builds the Fastify app (not listening): used by startApiServer and handy in tests. */
+export function buildApiApp(opts: Omit<ApiOptions, 'port' | 'host'>) {
+  const logError = opts.logError ?? ((msg: string, err: unknown) => console.error(`[api] ${msg}`, err));
+  const deps: RouteDeps = {
+    db: opts.db,
+    client: opts.client,
+    today: opts.today ?? (() => utcToEtDate(new Date().toISOString())),
+    workflowTimeoutMs: opts.workflowTimeoutMs ?? 15_000,
+    logError,
+  };
+  const limiter = new AuthFailureLimiter(opts.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
+  const openapi = JSON.stringify(buildOpenApiDocument(ROUTES));
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimit ?? 16 * 1024,
+    trustProxy: opts.trustProxy ?? false,
+    maxParamLength: 200,
+    return503OnClosing: true,
+    // A URL that cannot be decoded: a caller mistake, answered as a problem like any other.
+    frameworkErrors: (err, _req, reply) => {
+      sendProblem(reply, toProblem(err));
+    },
+  });
+  app.decorateRequest('principal', null);
+
+  // JSON only, parsed by us so a malformed body is a 400 naming the body, and an empty body
+  // (a bare POST .../approve) counts as no body.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, raw, done) => {
+    const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
     try {
-      const url = new URL(req.url ?? '/', 'http://api');
-      const parts = url.pathname.split('/').filter(Boolean);
-      if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { ok: true });
-      if (req.method === 'GET' && url.pathname === '/api/v1/proposals') {
-        const q = ListQuery.safeParse(Object.fromEntries(url.searchParams));
-        if (!q.success) throw zodProblem('query', q.error);
-        const rows = await db('proposals as p')
-          .join('accounts as a', 'a.id', 'p.account_id')
-          .where({ 'a.advisor_id': q.data.advisorId, 'p.status': 'PENDING_APPROVAL' })
-          .modify((b) => (q.data.date ? b.where('p.trade_date', q.data.date) : b))
-          .orderBy('p.id')
-          .select('p.id', 'p.account_id', 'p.trade_date', 'p.version', 'p.reasons', 'p.expires_at');
-        const legs = await db('proposal_legs')
-          .whereIn(
-            'proposal_id',
-            rows.map((r: { id: string }) => r.id),
-          )
-          .orderBy(['proposal_id', 'leg_no']);
-        return send(res, 200, {
-          proposals: rows.map(
-            (r: {
-              id: string;
-              account_id: string;
-              trade_date: string;
-              version: number;
-              reasons: string[];
-              expires_at: Date;
-            }) => ({
-              id: r.id,
-              accountId: r.account_id,
-              tradeDate: r.trade_date,
-              version: r.version,
-              reasons: r.reasons,
-              deadline: new Date(r.expires_at).toISOString(),
-              legs: legs
-                .filter((l: { proposal_id: string }) => l.proposal_id === r.id)
-                .map(
-                  (l: {
-                    leg_no: number;
-                    symbol: string;
-                    side: string;
-                    qty: string;
-                    est_price: string;
-                    est_notional: string;
-                  }) => ({
-                    legNo: l.leg_no,
-                    symbol: l.symbol,
-                    side: l.side,
-                    qty: l.qty,
-                    estPrice: l.est_price,
-                    estNotional: l.est_notional,
-                  }),
-                ),
-            }),
-          ),
-        });
-      }
-      if (
-        parts[0] === 'api' &&
-        parts[1] === 'v1' &&
-        parts[2] === 'proposals' &&
-        parts[3] &&
-        req.method === 'POST'
-      ) {
-        const action = parts[4];
-        if (action !== 'approve' && action !== 'reject')
-          throw new Problem(404, 'Not found', `unknown action ${action}`, 'path');
-        return send(res, 200, await decide(decodeURIComponent(parts[3]), action, await readJson(req)));
-      }
-      if (
-        parts[0] === 'api' &&
-        parts[1] === 'v1' &&
-        parts[2] === 'accounts' &&
-        parts[3] &&
-        parts[4] === 'status'
-      ) {
-        const date = url.searchParams.get('date');
-        if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date))
-          throw new Problem(400, 'Invalid request', 'query.date: must be YYYY-MM-DD', 'query.date');
-        const status = await client.workflow
-          .getHandle(accountDayWorkflowId(date, parts[3]))
-          .query(statusQuery);
-        return send(res, 200, status);
-      }
-      throw new Problem(404, 'Not found', `${req.method} ${url.pathname} is not a route`, 'path');
+      done(null, JSON.parse(text));
     } catch (e) {
-      const p = e instanceof Problem ? e : new Problem(500, 'Internal error', (e as Error).message);
-      if (p.status >= 500) console.error('[api]', e);
-      return send(
-        res,
-        p.status,
-        { type: 'about:blank', title: p.title, status: p.status, detail: p.detail, where: p.where },
-        'application/problem+json',
+      done(
+        new Problem(
+          400,
+          'Malformed JSON',
+          `body is not valid JSON: ${(e as Error).message}`,
+          'body',
+          PROBLEM_TYPES.invalid,
+        ),
+        undefined,
       );
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    return payload;
   });
-  const addr = server.address();
+
+  app.setErrorHandler((err, req, reply) => {
+    const p = toProblem(err);
+    if (p.status >= 500) logError(`${req.method} ${req.url} failed`, p.origin ?? err);
+    return sendProblem(reply, p);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(
+      reply,
+      new Problem(
+        404,
+        'Not found',
+        `${req.method} ${req.url.split('?')[0]} is not a route`,
+        'path',
+        PROBLEM_TYPES.notFound,
+      ),
+    ),
+  );
+
+  /** Bearer token → principal; failures counted per address; 429 once past the limit. */
+  async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const ip = req.ip;
+    const wait = limiter.retryAfter(ip);
+    if (wait > 0) {
+      throw new Problem(
+        429,
+        'Too many authentication failures',
+        `too many failed authentications from this address; try again in ${wait} s`,
+        'header.authorization',
+        PROBLEM_TYPES.rateLimited,
+        { 'retry-after': String(wait) },
+      );
+    }
+    const fail = (detail: string, error: 'invalid_request' | 'invalid_token') => {
+      limiter.fail(ip);
+      reply.header('www-authenticate', `Bearer realm="zoe", error="${error}"`);
+      return new Problem(
+        401,
+        'Unauthenticated',
+        detail,
+        'header.authorization',
+        PROBLEM_TYPES.unauthenticated,
+      );
+    };
+    const header = req.headers.authorization;
+    if (!header) throw fail('an Authorization: Bearer <token> header is required', 'invalid_request');
+    const m = /^Bearer +(\S+) *$/i.exec(header);
+    if (!m?.[1]) throw fail('the Authorization header must be "Bearer <token>"', 'invalid_request');
+    const principal = await verifyToken(deps.db, m[1]);
+    if (!principal) throw fail('the token is not valid (malformed, unknown or revoked)', 'invalid_token');
+    req.principal = principal;
+  }
+
+  for (const r of ROUTES) registerRoute(r);
+
+  function registerRoute(r: ApiRoute): void {
+    app.route({
+      method: r.method.toUpperCase() as 'GET' | 'POST',
+      url: fastifyPath(r.path),
+      onRequest: authenticate,
+      handler: async (req, reply) => {
+        const params = parse(r.params, req.params, 'path');
+        const query = parse(r.query, req.query, 'query');
+        let body: unknown = {};
+        if (r.body) {
+          if (req.body === undefined && !r.bodyOptional) {
+            throw new Problem(
+              400,
+              'Invalid request',
+              'body: a JSON body is required',
+              'body',
+              PROBLEM_TYPES.invalid,
+            );
+          }
+          body = parse(r.body, req.body === undefined ? {} : req.body, 'body');
+          // A JSON null or array is not "no body": the schema refuses it above.
+        } else if (req.body !== undefined) {
+          throw new Problem(
+            400,
+            'Invalid request',
+            'body: this route takes no body',
+            'body',
+            PROBLEM_TYPES.invalid,
+          );
+        }
+        const principal = req.principal;
+        if (!principal) throw new Problem(401, 'Unauthenticated', 'no principal', 'header.authorization');
+        const out = await r.handler({ params, query, body, principal, ip: req.ip, deps });
+        return reply
+          .header('cache-control', 'no-store')
+          .type('application/json; charset=utf-8')
+          .send(JSON.stringify(out));
+      },
+    });
+  }
+
+  app.get('/health', async (_req, reply) => reply.header('cache-control', 'no-store').send({ ok: true }));
+  app.get('/openapi.json', async (_req, reply) =>
+    reply.type('application/json; charset=utf-8').header('access-control-allow-origin', '*').send(openapi),
+  );
+  app.get('/', async (_req, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', PAGE_CSP)
+      .header('x-frame-options', 'DENY')
+      .header('cache-control', 'no-cache')
+      .send(PAGE_HTML),
+  );
+  app.get('/app.js', async (_req, reply) =>
+    reply.type('application/javascript; charset=utf-8').header('cache-control', 'no-cache').send(PAGE_JS),
+  );
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
+
+  return app;
+}
+
+export async function startApiServer(opts: ApiOptions): Promise<RunningApi> {
+  const app = buildApiApp(opts);
+  await app.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
+  const addr = app.server.address();
   const port = addr && typeof addr === 'object' ? addr.port : opts.port;
-  return { url: `http://localhost:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `http://localhost:${port}`, close: () => app.close() };
 }

@@ -9,6 +9,7 @@
  *   reject --account A --advisor X --reason R [--date D]
  *   ops stuck [--date D] [--minutes 30]        accounts that need someone or have not moved
  *   ops retry|skip|resolve --account A --by NAME [--note T] [--date D]
+ *   advisor token create --advisor ID|--role ops|trader --label L | revoke --id ID | list
  *   schedule                                   create or update the Temporal Schedule
  *   migrate                                    run database migrations
  */
@@ -18,6 +19,7 @@ import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import { ensureSchedule } from '../../temporal-config/schedule';
 import { startApiServer } from '../api/server';
+import { createAdvisorToken, listTokens, revokeToken, rotateToken } from '../api/tokens';
 import { type AppConfig, activityPolicy, loadConfig } from '../config';
 import { seedDemoData } from '../demo/seed';
 import { type DayClock, dayClock, isTradingDay, nextTradingDay, utcToEtDate } from '../domain/calendar';
@@ -135,6 +137,11 @@ async function cmdStart(args: string[]) {
   });
   const api = await startApiServer({ db: database.db, client, port: cfg.API_PORT });
   stops.push(api.close);
+  const demo = await rotateToken(
+    database.db,
+    { advisorId: 'ADV-BEN', label: 'demo (npm start)' },
+    { by: 'npm start' },
+  );
   const schedule = await ensureSchedule(client, cfg.TASK_QUEUE);
 
   const input: TradingDayInput = realClock
@@ -156,7 +163,9 @@ async function cmdStart(args: string[]) {
   );
   say(`Temporal UI:      ${ui}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows`);
   say(`Waiting accounts: ${ui}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows?query=${filter}`);
-  say(`Advisor API:      ${api.url}/api/v1/proposals?advisorId=ADV-BEN`);
+  say(`Advisor page:     ${api.url}/  (demo token for ADV-BEN below)`);
+  say(`Advisor API:      ${api.url}/api/v1/proposals  (OpenAPI: ${api.url}/openapi.json)`);
+  say(`Demo token:       ${demo.token}`);
   say(`Custodian (sim):  ${custodian.url}`);
   say(`Schedule:         daily-trading-day ${schedule} (weekdays 06:30 America/New_York)`);
   say('Ctrl-C stops everything; `npm start` again resumes with the same data.\n');
@@ -327,6 +336,48 @@ async function cmdOps(args: string[]) {
   );
 }
 
+async function cmdAdvisor(args: string[]) {
+  const [sub, action, ...rest] = args;
+  if (sub !== 'token') throw new Error('usage: advisor token create|revoke|list ...');
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      advisor: { type: 'string' },
+      role: { type: 'string' },
+      label: { type: 'string' },
+      id: { type: 'string' },
+      by: { type: 'string' },
+    },
+  });
+  const database = await openDatabase(loadConfig());
+  try {
+    if (action === 'create') {
+      const label = z.string().min(1, '--label is required').parse(values.label);
+      const owner = values.advisor
+        ? { advisorId: values.advisor, label }
+        : {
+            role: z
+              .enum(['ops', 'trader'], { message: '--advisor ID or --role ops|trader is required' })
+              .parse(values.role),
+            label,
+          };
+      const t = await createAdvisorToken(database.db, owner, { by: values.by ?? 'cli' });
+      say(`token ${t.id} (shown once, store it now):\n${t.token}`);
+    } else if (action === 'revoke') {
+      const id = z.string().min(1, '--id is required').parse(values.id);
+      const r = await revokeToken(database.db, id, { by: values.by ?? 'cli' });
+      say(r.alreadyRevoked ? `${id} was already revoked` : `${id} revoked at ${r.revokedAt}`);
+    } else if (action === 'list') {
+      for (const t of await listTokens(database.db)) say(JSON.stringify(t));
+    } else
+      throw new Error(
+        'usage: advisor token create --advisor ID|--role ops|trader --label L | revoke --id ID | list',
+      );
+  } finally {
+    await database.stop();
+  }
+}
+
 async function main() {
   const [cmd, ...args] = process.argv.slice(2);
   switch (cmd) {
@@ -362,6 +413,8 @@ async function main() {
       return cmdDecide(cmd, args);
     case 'ops':
       return cmdOps(args);
+    case 'advisor':
+      return cmdAdvisor(args);
     case 'schedule':
       return withClient(async (client, cfg) =>
         say(`schedule ${await ensureSchedule(client, cfg.TASK_QUEUE)}`),

@@ -2,7 +2,15 @@
 import type { Client } from '@temporalio/client';
 import { SA } from '../workflows/search-attributes';
 
-const FINAL = new Set(['NoAction', 'Rejected', 'Expired', 'Skipped', 'NotTraded', 'Confirmed', 'ConfirmBreak']);
+const FINAL = new Set([
+  'NoAction',
+  'Rejected',
+  'Expired',
+  'Skipped',
+  'NotTraded',
+  'Confirmed',
+  'ConfirmBreak',
+]);
 const ORDER = [
   'Starting',
   'Reconciling',

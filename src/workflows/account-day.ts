@@ -401,7 +401,9 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
         details: { windowClose: clock.windowClose },
       });
       setStage('NotTraded');
-      return result('NotTraded', { note: 'the window closed before orders were sent; tomorrow proposes afresh' });
+      return result('NotTraded', {
+        note: 'the window closed before orders were sent; tomorrow proposes afresh',
+      });
     }
     setStage('Traded');
 

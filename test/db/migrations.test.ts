@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { MIGRATIONS_DIR } from '../../src/db/knex';
 import { type TestDb, createTestDb } from '../support/db';
 
 const BOOK_TABLES = [
@@ -23,7 +25,10 @@ const BOOK_TABLES = [
   'confirm_matches',
   'breaks',
   'audit_log',
+  'api_tokens',
+  'notifications',
 ];
+const MIGRATIONS = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.ts')).length;
 
 async function tables(t: TestDb, schema: string): Promise<string[]> {
   const rows = await t.db('information_schema.tables').where({ table_schema: schema }).select('table_name');
@@ -40,7 +45,7 @@ describe('migrations on a fresh embedded PostgreSQL', () => {
   it('go up: every book table and the simulator schema exist', async () => {
     assert.deepEqual(await tables(t, 'public'), []);
     const [, applied] = (await t.db.migrate.latest()) as [number, string[]];
-    assert.equal(applied.length, 2);
+    assert.equal(applied.length, MIGRATIONS);
     const pub = await tables(t, 'public');
     for (const table of BOOK_TABLES) assert.ok(pub.includes(table), `missing table ${table}`);
     assert.ok((await tables(t, 'sim')).includes('orders'));
@@ -57,6 +62,6 @@ describe('migrations on a fresh embedded PostgreSQL', () => {
     assert.deepEqual(await tables(t, 'public'), ['knex_migrations', 'knex_migrations_lock']);
     assert.deepEqual(await tables(t, 'sim'), []);
     const [, applied] = (await t.db.migrate.latest()) as [number, string[]];
-    assert.equal(applied.length, 2);
+    assert.equal(applied.length, MIGRATIONS);
   });
 });
