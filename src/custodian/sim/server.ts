@@ -1,12 +1,23 @@
 /**
  * The simulated custodian's HTTP API: the subset of Apex Ascend's order API the day needs,
  * plus a simulator-only endpoint that writes the start-of-day files for a process date.
- * Every request body is validated with zod; errors are JSON {code, message}.
+ * Every request body is validated with zod.
+ *
+ * Two dialects share the order paths `/trading/v1/accounts/{account}/orders…`:
+ * - Ascend's (./ascend.ts), as the official SDK speaks it, behind the service-account token
+ *   flow (./auth.ts, `POST /iam/v1/serviceAccounts:generateAccessToken`); errors are a
+ *   google.rpc Status `{code, message, details}`. On when the server is given `auth`.
+ * - the hand-written client's (../http-client.ts): camelCase, flat decimal strings, no auth;
+ *   errors `{code, message}`. Served to requests that carry neither `Authorization` nor
+ *   `x-api-key`, unless `legacyRoutes: false`.
+ * A request with either header is an Ascend request, and is refused (401) without a valid token.
  */
 import http from 'node:http';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { zPositiveDecimal } from '../../domain/money';
+import { AscendOrders, statusBody } from './ascend';
+import { SimAuth, type SimAuthOptions, TOKEN_PATH } from './auth';
 import { type SodOptions, writeStartOfDayFiles } from './files';
 import { type FillModel, SimCustodian, SimError } from './state';
 
@@ -28,11 +39,18 @@ export interface SimServerOptions extends Omit<SodOptions, 'lowerCaseSymbols' | 
   fillModel: FillModel;
   port: number;
   host?: string;
+  /** Service accounts and API key: turns on the token endpoint and the Ascend dialect. */
+  auth?: SimAuthOptions;
+  /** Serve unauthenticated requests the hand-written client's dialect (default true). */
+  legacyRoutes?: boolean;
+  /** The simulator's clock (token expiry, JWS age, executions); default the system clock. */
+  clock?: () => Date;
 }
 
 export interface RunningSim {
   url: string;
   sim: SimCustodian;
+  auth?: SimAuth;
   close(): Promise<void>;
 }
 
@@ -53,20 +71,62 @@ async function body(req: http.IncomingMessage): Promise<unknown> {
 }
 
 export async function startSimServer(opts: SimServerOptions): Promise<RunningSim> {
-  const sim = new SimCustodian(opts.db, opts.fillModel);
-  const send = (res: http.ServerResponse, status: number, payload: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
+  const clock = opts.clock ?? (() => new Date());
+  const sim = new SimCustodian(opts.db, opts.fillModel, clock);
+  const auth = opts.auth ? new SimAuth(opts.db, opts.auth, clock) : undefined;
+  const ascend = new AscendOrders(sim);
+  const legacyRoutes = opts.legacyRoutes ?? true;
+  const send = (
+    res: http.ServerResponse,
+    status: number,
+    payload: unknown,
+    headers: http.OutgoingHttpHeaders = {},
+  ) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(payload));
   };
+  const noAuth = () =>
+    new SimError(
+      501,
+      'UNIMPLEMENTED',
+      'this simulator was started without service accounts (the `auth` option)',
+    );
   const server = http.createServer(async (req, res) => {
+    let dialect: 'legacy' | 'ascend' = 'legacy';
     try {
       const url = new URL(req.url ?? '/', 'http://sim');
       const parts = url.pathname.split('/').filter(Boolean);
       if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { ok: true });
+      if (url.pathname === TOKEN_PATH) {
+        dialect = 'ascend';
+        if (req.method !== 'POST')
+          throw new SimError(404, 'NOT_FOUND', `${req.method} ${url.pathname} is not a route`);
+        if (!auth) throw noAuth();
+        return send(res, 200, await auth.issueToken(req, await body(req)));
+      }
       // /trading/v1/accounts/{account}/orders[/{orderId}[:cancel]]
       if (parts[0] === 'trading' && parts[1] === 'v1' && parts[2] === 'accounts' && parts[4] === 'orders') {
         const account = decodeURIComponent(parts[3] ?? '');
         const tail = parts[5] ? decodeURIComponent(parts[5]) : undefined;
+        const credentials = req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined;
+        if (credentials || !legacyRoutes) {
+          dialect = 'ascend';
+          if (!auth) throw noAuth();
+          await auth.authenticate(req);
+          if (parts.length === 5 && req.method === 'POST')
+            return send(res, 200, await ascend.create(account, await body(req)));
+          if (parts.length === 5 && req.method === 'GET')
+            return send(res, 200, await ascend.list(account, url.searchParams));
+          if (parts.length === 6 && tail?.endsWith(':cancel') && req.method === 'POST')
+            return send(
+              res,
+              200,
+              await ascend.cancel(account, tail.slice(0, -':cancel'.length), await body(req)),
+            );
+          if (parts.length === 6 && tail && req.method === 'GET')
+            return send(res, 200, await ascend.get(account, tail));
+          throw new SimError(404, 'NOT_FOUND', `${req.method} ${url.pathname} is not a route`);
+        }
         if (!tail && req.method === 'POST') {
           const parsed = CreateOrderBody.safeParse(await body(req));
           if (!parsed.success) {
@@ -107,9 +167,17 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
       }
       return send(res, 404, { code: 'NOT_FOUND', message: `${req.method} ${url.pathname} is not a route` });
     } catch (e) {
-      if (e instanceof SimError) return send(res, e.status, { code: e.code, message: e.message });
-      console.error('[custodian-sim]', e);
-      return send(res, 500, { code: 'SYSTEM_ERROR', message: (e as Error).message });
+      const known = e instanceof SimError;
+      if (!known) console.error('[custodian-sim]', e);
+      const status = known ? e.status : 500;
+      const code = known ? e.code : 'SYSTEM_ERROR';
+      const message = (e as Error).message;
+      if (dialect === 'legacy') return send(res, status, { code, message });
+      const headers: http.OutgoingHttpHeaders =
+        status === 401
+          ? { 'www-authenticate': 'Bearer realm="sim.apexapis.com", error="invalid_token"' }
+          : {};
+      return send(res, status, statusBody(status, code, message), headers);
     }
   });
   await new Promise<void>((resolve, reject) => {
@@ -121,6 +189,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
   return {
     url: `http://127.0.0.1:${port}`,
     sim,
+    auth,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -3,6 +3,10 @@
  * Orders fill according to a seeded fill model: most fill at once, some fill partly and
  * stop (PARTIALLY_FILLED until cancelled), some are rejected; re-sent residuals (attempt
  * 2+) fill. Fill prices are the simulator's closing price for the order date.
+ *
+ * Cancels come in two kinds: the hand-written client's route cancels at once (CANCELED),
+ * Ascend's route is asynchronous as Apex documents it: the order goes to PENDING_CANCEL and
+ * becomes CANCELED `cancelAckDelayMs` later (default 0: at the next read).
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -13,6 +17,8 @@ export interface FillModel {
   seed: string;
   partialFillRate: number;
   rejectRate: number;
+  /** How long an Ascend cancel stays PENDING_CANCEL before it is acknowledged; default 0. */
+  cancelAckDelayMs?: number;
 }
 
 export class SimError extends Error {
@@ -31,7 +37,7 @@ export function unit(seed: string, key: string): number {
   return h.readUInt32BE(0) / 2 ** 32;
 }
 
-interface OrderRow {
+export interface OrderRow {
   order_id: string;
   client_order_id: string;
   account_number: string;
@@ -44,6 +50,35 @@ interface OrderRow {
   filled_quantity: string;
   average_price: string | null;
   order_rejected_reason: string | null;
+  create_time: Date;
+  last_update_time: Date;
+}
+
+export interface ExecutionRow {
+  execution_id: string;
+  order_id: string;
+  quantity: string;
+  price: string;
+  executed_time: Date;
+}
+
+/** Orders still working at the custodian (DOMAIN.md §1.2: the `open` flag). */
+export const OPEN_STATUSES = [
+  'PENDING_NEW',
+  'NEW',
+  'PENDING_QUEUED',
+  'QUEUED',
+  'PARTIALLY_FILLED',
+  'PENDING_CANCEL',
+];
+
+export interface OrderListQuery {
+  open?: boolean;
+  /** Conditions on order_date, e.g. { op: '>=', date: '2026-11-24' }. */
+  orderDate?: { op: '=' | '<>' | '<' | '<=' | '>' | '>='; date: string }[];
+  /** Keyset: only orders created before this one (newest first). */
+  before?: { createUs: string; orderId: string };
+  limit: number;
 }
 
 export class SimCustodian {
@@ -187,6 +222,7 @@ export class SimCustodian {
     accountNumber: string,
     clientOrderId: string,
   ): Promise<CustodianOrder | undefined> {
+    await this.settleCancels({ account_number: accountNumber, client_order_id: clientOrderId });
     const row = await this.db('sim.orders')
       .where({ account_number: accountNumber, client_order_id: clientOrderId })
       .first();
@@ -194,6 +230,7 @@ export class SimCustodian {
   }
 
   async getOrder(accountNumber: string, orderId: string): Promise<CustodianOrder> {
+    await this.settleCancels({ account_number: accountNumber, order_id: orderId });
     const row = await this.db('sim.orders')
       .where({ account_number: accountNumber, order_id: orderId })
       .first();
@@ -219,6 +256,107 @@ export class SimCustodian {
       return (await trx('sim.orders').where({ order_id: orderId }).first()) as OrderRow;
     });
     return this.toApi(row);
+  }
+
+  /**
+   * Acknowledges Ascend cancels whose delay has passed: PENDING_CANCEL becomes CANCELED with
+   * its filled quantity final. Called before every read, so the state is right whoever reads.
+   */
+  async settleCancels(where: Record<string, string>): Promise<void> {
+    const delay = this.model.cancelAckDelayMs ?? 0;
+    const cutoff = new Date(this.clock().getTime() - delay);
+    await this.db('sim.orders')
+      .where(where)
+      .where({ order_status: 'PENDING_CANCEL' })
+      .where('last_update_time', '<=', cutoff)
+      .update({ order_status: 'CANCELED', last_update_time: this.clock() });
+  }
+
+  /** Ascend's cancel: asynchronous, the order goes to PENDING_CANCEL (see settleCancels). */
+  async requestCancel(accountNumber: string, orderId: string): Promise<OrderRow> {
+    await this.settleCancels({ account_number: accountNumber, order_id: orderId });
+    return this.db.transaction(async (trx) => {
+      const o: OrderRow | undefined = await trx('sim.orders')
+        .where({ account_number: accountNumber, order_id: orderId })
+        .forUpdate()
+        .first();
+      if (!o)
+        throw new SimError(
+          404,
+          'CANCELLATION_UNKNOWN_ORDER',
+          `order ${orderId} not found for account ${accountNumber}`,
+        );
+      if (o.order_status === 'CANCELED')
+        throw new SimError(400, 'ORDER_ALREADY_CANCELED', `order ${orderId} is already canceled`);
+      if (o.order_status === 'PENDING_CANCEL')
+        throw new SimError(
+          400,
+          'ORDER_ALREADY_IN_PENDING_CANCEL_OR_PENDING_REPLACE_STATUS',
+          `order ${orderId} is already pending cancel`,
+        );
+      if (o.order_status === 'FILLED' || o.order_status === 'REJECTED')
+        throw new SimError(400, 'TOO_LATE_TO_CANCEL', `order ${orderId} is ${o.order_status}`);
+      const [row] = await trx('sim.orders')
+        .where({ order_id: orderId })
+        .update({ order_status: 'PENDING_CANCEL', last_update_time: this.clock() })
+        .returning('*');
+      return row as OrderRow;
+    });
+  }
+
+  /** The raw order row (Ascend's view is built from it), or undefined. */
+  async orderRow(accountNumber: string, orderId: string): Promise<OrderRow | undefined> {
+    await this.settleCancels({ account_number: accountNumber, order_id: orderId });
+    return this.db('sim.orders').where({ account_number: accountNumber, order_id: orderId }).first();
+  }
+
+  /** The order with this client order id, whatever its account (ids are unique at the custodian). */
+  async orderRowByClientOrderId(clientOrderId: string): Promise<OrderRow | undefined> {
+    await this.settleCancels({ client_order_id: clientOrderId });
+    return this.db('sim.orders').where({ client_order_id: clientOrderId }).first();
+  }
+
+  async accountExists(accountNumber: string): Promise<boolean> {
+    return (await this.db('sim.accounts').where({ account_number: accountNumber }).first()) !== undefined;
+  }
+
+  /**
+   * An account's orders, newest first (creation time, then order id), with the creation time in
+   * microseconds since the epoch as `create_us` for keyset paging.
+   */
+  async listOrderRows(
+    accountNumber: string,
+    q: OrderListQuery,
+  ): Promise<(OrderRow & { create_us: string })[]> {
+    await this.settleCancels({ account_number: accountNumber });
+    const createUs = '(extract(epoch from create_time) * 1000000)::bigint';
+    const query = this.db('sim.orders')
+      .where({ account_number: accountNumber })
+      .select('*', this.db.raw(`${createUs}::text as create_us`))
+      .orderBy([
+        { column: 'create_time', order: 'desc' },
+        { column: 'order_id', order: 'desc' },
+      ])
+      .limit(q.limit);
+    if (q.open === true) query.whereIn('order_status', OPEN_STATUSES);
+    if (q.open === false) query.whereNotIn('order_status', OPEN_STATUSES);
+    for (const c of q.orderDate ?? []) query.where('order_date', c.op, c.date);
+    if (q.before)
+      query.whereRaw(`(${createUs}, order_id) < (?::bigint, ?)`, [q.before.createUs, q.before.orderId]);
+    return query;
+  }
+
+  async executionsOf(orderIds: string[]): Promise<Map<string, ExecutionRow[]>> {
+    const rows: ExecutionRow[] =
+      orderIds.length === 0
+        ? []
+        : await this.db('sim.executions')
+            .whereIn('order_id', orderIds)
+            .orderBy(['executed_time', 'execution_id'])
+            .select('execution_id', 'order_id', 'quantity', 'price', 'executed_time');
+    const out = new Map<string, ExecutionRow[]>(orderIds.map((id) => [id, []]));
+    for (const r of rows) out.get(r.order_id)?.push(r);
+    return out;
   }
 
   /** Positions as of the start of `processDate`: current minus executions on or after it. */
