@@ -14,7 +14,7 @@ import { parseCustodianFile } from '../custodian/files';
 import { parseFileName } from '../custodian/files/names';
 import type { Ext871Row, Ext872Row } from '../custodian/files/schemas';
 import { nextSettlementDay, nextTradingDay } from '../domain/calendar';
-import { dec, qtyStr } from '../domain/money';
+import { matchConfirms } from '../domain/confirms';
 import type { ConfirmSummary } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 
@@ -24,8 +24,6 @@ export interface IngestResult {
   skipped: string[];
   rejected: { file: string; errors: string[] }[];
 }
-
-const PRICE_TOLERANCE = dec('0.005');
 
 export function fileActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -102,9 +100,9 @@ export function fileActivities(deps: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`account ${input.accountId} does not exist`, 'NotFound');
       const ours: {
         client_order_id: string;
-        custodian_order_id: string;
+        custodian_order_id: string | null;
         symbol: string;
-        side: string;
+        side: 'BUY' | 'SELL';
         filled_qty: string;
         avg_price: string;
       }[] = await db('orders')
@@ -113,74 +111,58 @@ export function fileActivities(deps: ActivityDeps) {
       const theirs: {
         order_id: string;
         client_order_id: string | null;
-        buy_sell_code: string;
+        buy_sell_code: 'B' | 'S' | 'C' | 'T';
         symbol: string;
         qty: string;
         price: string;
+        principal: string;
         settle_date: string;
+        trade_date: string;
       }[] = await db('custodian_trades').where({
         trade_date: input.tradeDate,
         account_number: acct.custodian_account_number,
       });
-      const settle = nextSettlementDay(input.tradeDate);
+      const matched = matchConfirms({
+        tradeDate: input.tradeDate,
+        expectedSettlementDate: nextSettlementDay(input.tradeDate),
+        ours: ours.map((o) => ({
+          clientOrderId: o.client_order_id,
+          custodianOrderId: o.custodian_order_id,
+          accountNumber: acct.custodian_account_number,
+          symbol: o.symbol,
+          side: o.side,
+          qty: o.filled_qty,
+          avgPrice: o.avg_price,
+        })),
+        theirs: theirs.map((t) => ({
+          orderId: t.order_id,
+          clientOrderId: t.client_order_id,
+          accountNumber: acct.custodian_account_number,
+          symbol: t.symbol,
+          buySellCode: t.buy_sell_code,
+          quantity: t.qty,
+          price: t.price,
+          principalAmount: t.principal,
+          settlementDate: t.settle_date,
+          tradeDate: t.trade_date,
+        })),
+      });
+      const s = matched.summary;
       const summary: ConfirmSummary = {
-        matched: 0,
-        matchedWithinTolerance: 0,
-        mismatched: 0,
-        unmatchedOurs: 0,
-        unmatchedTheirs: 0,
+        matched: s.matched,
+        matchedWithinTolerance: s.matchedWithinTolerance,
+        mismatched: s.mismatched + s.canceledAtCustodian,
+        unmatchedOurs: s.unmatchedOurs,
+        unmatchedTheirs: s.unmatchedTheirs,
       };
-      const rows: {
-        client_order_id: string | null;
-        custodian_order_id: string | null;
-        result: string;
-        diffs: string[];
-      }[] = [];
-      const used = new Set<string>();
-      for (const o of ours) {
-        const t = theirs.find(
-          (x) =>
-            x.order_id === o.custodian_order_id ||
-            (x.client_order_id && x.client_order_id === o.client_order_id),
-        );
-        if (!t) {
-          summary.unmatchedOurs++;
-          rows.push({
-            client_order_id: o.client_order_id,
-            custodian_order_id: o.custodian_order_id,
-            result: 'UNMATCHED_OURS',
-            diffs: [],
-          });
-          continue;
-        }
-        used.add(t.order_id);
-        const diffs: string[] = [];
-        const side = t.buy_sell_code === 'B' ? 'BUY' : t.buy_sell_code === 'S' ? 'SELL' : 'CANCELED';
-        if (side !== o.side) diffs.push(`side: ours ${o.side}, theirs ${t.buy_sell_code}`);
-        if (t.symbol !== o.symbol) diffs.push(`symbol: ours ${o.symbol}, theirs ${t.symbol}`);
-        if (!dec(t.qty).eq(dec(o.filled_qty)))
-          diffs.push(`quantity: ours ${qtyStr(dec(o.filled_qty))}, theirs ${qtyStr(dec(t.qty))}`);
-        const priceDiff = dec(t.price).minus(dec(o.avg_price)).abs();
-        if (priceDiff.gt(PRICE_TOLERANCE)) diffs.push(`price: ours ${o.avg_price}, theirs ${t.price}`);
-        if (t.settle_date !== settle)
-          diffs.push(`settlement date: expected ${settle}, theirs ${t.settle_date}`);
-        const result =
-          diffs.length > 0 ? 'MISMATCHED' : priceDiff.isZero() ? 'MATCHED' : 'MATCHED_WITHIN_TOLERANCE';
-        if (result === 'MISMATCHED') summary.mismatched++;
-        else if (result === 'MATCHED') summary.matched++;
-        else summary.matchedWithinTolerance++;
-        rows.push({ client_order_id: o.client_order_id, custodian_order_id: t.order_id, result, diffs });
-      }
-      for (const t of theirs) {
-        if (used.has(t.order_id)) continue;
-        summary.unmatchedTheirs++;
-        rows.push({
-          client_order_id: t.client_order_id,
-          custodian_order_id: t.order_id,
-          result: 'UNMATCHED_THEIRS',
-          diffs: [],
-        });
-      }
+      // '' rather than NULL for a missing id: NULLs are distinct in a unique key, and a retried
+      // activity must update its rows, not add new ones.
+      const rows = matched.results.map((r) => ({
+        client_order_id: r.clientOrderId ?? '',
+        custodian_order_id: r.custodianOrderId ?? '',
+        result: r.result,
+        diffs: r.diffs.map((d) => `${d.field}: ours ${d.ours}, theirs ${d.theirs}`),
+      }));
       await db.transaction(async (trx) => {
         for (const r of rows) {
           await trx('confirm_matches')

@@ -1,0 +1,103 @@
+/**
+ * Next-morning confirm matching through the activity: our fills against the custodian's trade
+ * file (EXT872 rows), with a price outside tolerance, a fill the custodian does not know, and a
+ * custodian trade we do not know (a "DK").
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createActivities } from '../../src/activities';
+import { nextSettlementDay, nextTradingDay } from '../../src/domain/calendar';
+import { type Stack, startStack } from '../support/harness';
+
+describe('matchConfirms activity', () => {
+  const tradeDate = '2026-12-01';
+  const processDate = nextTradingDay(tradeDate);
+  const settle = nextSettlementDay(tradeDate);
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack({ asOf: tradeDate });
+    const db = stack.t.db;
+    await db('proposals').insert({
+      id: 'P20261201-ACC001',
+      account_id: 'ACC001',
+      trade_date: tradeDate,
+      status: 'EXECUTED',
+      model_id: 'M6040',
+      model_version: 1,
+      reasons: '[]',
+      plan: '{}',
+      expires_at: '2026-12-01T16:45:00Z',
+    });
+    const order = (leg: number, symbol: string, side: string, qty: string, px: string, custId: string) => ({
+      client_order_id: `20261201-ACC001-L${leg}-A1`,
+      proposal_id: 'P20261201-ACC001',
+      leg_no: leg,
+      attempt: 1,
+      account_id: 'ACC001',
+      trade_date: tradeDate,
+      symbol,
+      side,
+      qty,
+      filled_qty: qty,
+      avg_price: px,
+      status: 'FILLED',
+      custodian_order_id: custId,
+    });
+    await db('orders').insert([
+      order(1, 'VTI', 'SELL', '10.00000', '300.00', 'SIM-1'), // matches exactly
+      order(2, 'BND', 'BUY', '20.00000', '72.00', 'SIM-2'), // custodian price 72.01: outside ±0.005
+      order(3, 'VXUS', 'BUY', '5.00000', '60.00', 'SIM-3'), // custodian has no such trade
+    ]);
+    const trade = (
+      orderId: string,
+      code: string,
+      symbol: string,
+      qty: string,
+      px: string,
+      principal: string,
+    ) => ({
+      process_date: processDate,
+      account_number: '3ZO00001',
+      buy_sell_code: code,
+      trade_date: tradeDate,
+      order_id: orderId,
+      client_order_id: null,
+      exec_time_hhmm: '1201',
+      cusip: '000000000',
+      symbol,
+      qty,
+      price: px,
+      settle_date: settle,
+      principal,
+      net_amount: principal,
+    });
+    await db('custodian_trades').insert([
+      trade('SIM-1', 'S', 'VTI', '10.00000', '300.00', '3000.00'),
+      trade('SIM-2', 'B', 'BND', '20.00000', '72.01', '1440.20'),
+      trade('SIM-9', 'B', 'AGG', '3.00000', '98.00', '294.00'), // unknown to us
+    ]);
+  });
+  after(async () => stack?.close());
+
+  it('records MATCHED, MISMATCHED with the field, UNMATCHED_OURS and UNMATCHED_THEIRS', async () => {
+    const summary = await createActivities(stack.deps).matchConfirms({ tradeDate, accountId: 'ACC001' });
+    assert.deepEqual(summary, {
+      matched: 1,
+      matchedWithinTolerance: 0,
+      mismatched: 1,
+      unmatchedOurs: 1,
+      unmatchedTheirs: 1,
+    });
+    const rows = await stack.t.db('confirm_matches').where({ trade_date: tradeDate }).orderBy('id');
+    const byResult = Object.fromEntries(rows.map((r: { result: string }) => [r.result, r]));
+    assert.equal(byResult.MATCHED.custodian_order_id, 'SIM-1');
+    assert.equal(byResult.MISMATCHED.custodian_order_id, 'SIM-2');
+    assert.match(byResult.MISMATCHED.diffs.join(' '), /price: ours 72(\.0+)?, theirs 72\.01/);
+    assert.equal(byResult.UNMATCHED_OURS.client_order_id, '20261201-ACC001-L3-A1');
+    assert.equal(byResult.UNMATCHED_THEIRS.custodian_order_id, 'SIM-9');
+    // Running it again (a retried activity) changes nothing.
+    await createActivities(stack.deps).matchConfirms({ tradeDate, accountId: 'ACC001' });
+    assert.equal((await stack.t.db('confirm_matches').where({ trade_date: tradeDate })).length, 4);
+  });
+});
