@@ -12,8 +12,19 @@ import { makeHousehold, makeUniverse, prng } from './generate';
 
 const CHUNK = 500;
 
+/** `--accounts N` (or a bare N); default 10,000. */
+function accountsArg(argv: string[]): number {
+  const i = argv.indexOf('--accounts');
+  const raw = i >= 0 ? argv[i + 1] : argv.find((a) => /^\d+$/.test(a));
+  const n = raw === undefined ? 10_000 : Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new Error(`--accounts must be a positive whole number, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
 function main(): void {
-  const target = Number(process.argv[2] ?? 10_000);
+  const target = accountsArg(process.argv.slice(2));
   const rand = prng(20260316);
   const asOf = '2026-03-16';
   const u = makeUniverse(rand);
