@@ -6,3 +6,7 @@ export function tradingDayWorkflowId(tradeDate: string): string {
 export function accountDayWorkflowId(tradeDate: string, accountId: string): string {
   return `account-day/${tradeDate}/${accountId}`;
 }
+
+export function accountBatchWorkflowId(tradeDate: string, batchNo: number): string {
+  return `account-batch/${tradeDate}/${batchNo}`;
+}

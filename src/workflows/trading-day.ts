@@ -1,8 +1,9 @@
 /**
  * DailyTradingDay: started by the Temporal Schedule (or by hand) as `trading-day/{date}`.
- * Checks the calendar, ingests the custodian's morning files, fans out one AccountDay child
- * per eligible account (`account-day/{date}/{accountId}`), waits for all of them (they run
- * through review, the window and next-morning confirm matching) and returns a summary.
+ * Checks the calendar, ingests the custodian's morning files, fans out AccountBatch children
+ * (`account-batch/{date}/{n}`, up to `batchSize` accounts each), which start one AccountDay per
+ * account (`account-day/{date}/{accountId}`); waits for all of them (they run through review,
+ * the window and next-morning confirm matching) and returns a summary of counts.
  */
 import {
   ApplicationFailure,
@@ -14,10 +15,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { type DayClock, dayClock, holidayName, isTradingDay } from '../domain/calendar';
-import { AccountDay } from './account-day';
-import { accountDayWorkflowId } from './ids';
+import { AccountBatch, emptyConfirms } from './account-batch';
+import { accountBatchWorkflowId } from './ids';
 import { SA } from './search-attributes';
-import type { AccountDayResult, ConfirmSummary, TradingDayInput, TradingDayResult } from './types';
+import type { ConfirmSummary, TradingDayInput, TradingDayResult } from './types';
+
+/** Accounts per AccountBatch: small histories, far below Temporal's pending-children limit. */
+const DEFAULT_BATCH_SIZE = 200;
 
 const act = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -30,13 +34,6 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
     { key: SA.TradeDate, value: tradeDate },
     { key: SA.Stage, value: 'Starting' },
   ]);
-  const emptyConfirms: ConfirmSummary = {
-    matched: 0,
-    matchedWithinTolerance: 0,
-    mismatched: 0,
-    unmatchedOurs: 0,
-    unmatchedTheirs: 0,
-  };
 
   let open: boolean;
   let clock: DayClock;
@@ -56,7 +53,7 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
       accounts: 0,
       byStage: {},
       ordersFilled: 0,
-      confirms: emptyConfirms,
+      confirms: emptyConfirms(),
       failedAccounts: [],
     };
   }
@@ -64,43 +61,50 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
   upsertSearchAttributes([{ key: SA.Stage, value: 'IngestingFiles' }]);
   await act.ingestMorningFiles({ processDate: tradeDate });
 
-  const accounts = await act.listEligibleAccounts({ tradeDate, accountIds: input.accountIds });
+  const batches = await act.planAccountBatches({
+    tradeDate,
+    batchSize: input.batchSize ?? DEFAULT_BATCH_SIZE,
+    accountIds: input.accountIds,
+  });
   upsertSearchAttributes([{ key: SA.Stage, value: 'AccountsRunning' }]);
   const handles = await Promise.all(
-    accounts.map((a) =>
-      startChild(AccountDay, {
-        workflowId: accountDayWorkflowId(tradeDate, a.accountId),
-        args: [{ ...a, tradeDate, clock, fillPollSeconds: input.fillPollSeconds ?? 60 }],
+    batches.map((range) =>
+      startChild(AccountBatch, {
+        workflowId: accountBatchWorkflowId(tradeDate, range.batchNo),
+        args: [
+          {
+            tradeDate,
+            range,
+            clock,
+            fillPollSeconds: input.fillPollSeconds ?? 60,
+            accountIds: input.accountIds,
+          },
+        ],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       }),
     ),
   );
-  const settled = await Promise.allSettled(handles.map((h) => h.result()));
+  const results = await Promise.all(handles.map((h) => h.result()));
 
   const byStage: Record<string, number> = {};
-  const confirms = { ...emptyConfirms };
+  const confirms = emptyConfirms();
   const failedAccounts: string[] = [];
   let ordersFilled = 0;
-  settled.forEach((s, i) => {
-    if (s.status === 'rejected') {
-      failedAccounts.push(accounts[i]!.accountId);
-      byStage.Failed = (byStage.Failed ?? 0) + 1;
-      return;
-    }
-    const r: AccountDayResult = s.value;
-    byStage[r.stage] = (byStage[r.stage] ?? 0) + 1;
-    ordersFilled += r.filledOrders;
-    if (r.confirms) {
-      for (const k of Object.keys(confirms) as (keyof ConfirmSummary)[]) confirms[k] += r.confirms[k];
-    }
-  });
+  let accounts = 0;
+  for (const r of results) {
+    accounts += r.accounts;
+    ordersFilled += r.ordersFilled;
+    failedAccounts.push(...r.failedAccounts);
+    for (const [stage, n] of Object.entries(r.byStage)) byStage[stage] = (byStage[stage] ?? 0) + n;
+    for (const k of Object.keys(confirms) as (keyof ConfirmSummary)[]) confirms[k] += r.confirms[k];
+  }
   upsertSearchAttributes([
     { key: SA.Stage, value: failedAccounts.length ? 'CompletedWithFailures' : 'Completed' },
   ]);
   const summary: TradingDayResult = {
     tradeDate,
     status: 'COMPLETED',
-    accounts: accounts.length,
+    accounts,
     byStage,
     ordersFilled,
     confirms,

@@ -40,12 +40,40 @@ export interface TradingDayInput {
   fillPollSeconds?: number;
   /** Restrict the day to these accounts (tests, partial re-runs). */
   accountIds?: string[];
+  /** Accounts per AccountBatch child (default 200). */
+  batchSize?: number;
 }
 
 export interface AccountRef {
   accountId: string;
   advisorId: string;
   mode: Mode;
+}
+
+/** A contiguous range of account ids handled by one AccountBatch. */
+export interface AccountBatchRange {
+  batchNo: number;
+  fromId: string;
+  toId: string;
+  count: number;
+}
+
+export interface AccountBatchInput {
+  tradeDate: string;
+  range: AccountBatchRange;
+  clock: DayClock;
+  fillPollSeconds: number;
+  accountIds?: string[];
+}
+
+/** What a batch hands back: counts only; the details live in PostgreSQL. */
+export interface AccountBatchResult {
+  batchNo: number;
+  accounts: number;
+  byStage: Record<string, number>;
+  ordersFilled: number;
+  confirms: ConfirmSummary;
+  failedAccounts: string[];
 }
 
 export interface AccountDayInput extends AccountRef {

@@ -90,12 +90,18 @@ describe('matchConfirms activity', () => {
       unmatchedTheirs: 1,
     });
     const rows = await stack.t.db('confirm_matches').where({ trade_date: tradeDate }).orderBy('id');
-    const byResult = Object.fromEntries(rows.map((r: { result: string }) => [r.result, r]));
-    assert.equal(byResult.MATCHED.custodian_order_id, 'SIM-1');
-    assert.equal(byResult.MISMATCHED.custodian_order_id, 'SIM-2');
-    assert.match(byResult.MISMATCHED.diffs.join(' '), /price: ours 72(\.0+)?, theirs 72\.01/);
-    assert.equal(byResult.UNMATCHED_OURS.client_order_id, '20261201-ACC001-L3-A1');
-    assert.equal(byResult.UNMATCHED_THEIRS.custodian_order_id, 'SIM-9');
+    type Row = { result: string; client_order_id: string; custodian_order_id: string; diffs: string[] };
+    const byResult: Record<string, Row> = Object.fromEntries(rows.map((r: Row) => [r.result, r]));
+    const get = (k: string): Row => {
+      const r = byResult[k];
+      assert.ok(r, `a ${k} row`);
+      return r;
+    };
+    assert.equal(get('MATCHED').custodian_order_id, 'SIM-1');
+    assert.equal(get('MISMATCHED').custodian_order_id, 'SIM-2');
+    assert.match(get('MISMATCHED').diffs.join(' '), /price: ours 72(\.0+)?, theirs 72\.01/);
+    assert.equal(get('UNMATCHED_OURS').client_order_id, '20261201-ACC001-L3-A1');
+    assert.equal(get('UNMATCHED_THEIRS').custodian_order_id, 'SIM-9');
     // Running it again (a retried activity) changes nothing.
     await createActivities(stack.deps).matchConfirms({ tradeDate, accountId: 'ACC001' });
     assert.equal((await stack.t.db('confirm_matches').where({ trade_date: tradeDate })).length, 4);

@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { etToUtc, nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
 import { dec } from '../../src/domain/money';
-import { accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
+import { accountBatchWorkflowId, accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
 import { approveUpdate, rejectUpdate, resolveBreakSignal, statusQuery } from '../../src/workflows/messages';
 import type { TradingDayResult } from '../../src/workflows/types';
 import { type Stack, startStack, workerFor } from '../support/harness';
@@ -80,7 +80,7 @@ describe('DailyTradingDay on the time-skipping server', () => {
     const handle = await env.client.workflow.start('DailyTradingDay', {
       taskQueue: 'day-test',
       workflowId: tradingDayWorkflowId(tradeDate),
-      args: [{ tradeDate, accountIds: ACCOUNTS, fillPollSeconds: 300 }],
+      args: [{ tradeDate, accountIds: ACCOUNTS, fillPollSeconds: 300, batchSize: 2 }],
     });
     const manualApprove = accountDayWorkflowId(tradeDate, 'ACC002');
     const manualReject = accountDayWorkflowId(tradeDate, 'ACC004');
@@ -123,6 +123,12 @@ describe('DailyTradingDay on the time-skipping server', () => {
     const result: TradingDayResult = await handle.result();
     assert.equal(result.status, 'COMPLETED');
     assert.equal(result.accounts, ACCOUNTS.length);
+    // 5 accounts in batches of 2: account-batch/{date}/0, /1 and /2, each completed; no /3.
+    for (const n of [0, 1, 2]) {
+      const d = await env.client.workflow.getHandle(accountBatchWorkflowId(tradeDate, n)).describe();
+      assert.equal(d.status.name, 'COMPLETED');
+    }
+    await assert.rejects(env.client.workflow.getHandle(accountBatchWorkflowId(tradeDate, 3)).describe());
     assert.deepEqual(result.failedAccounts, []);
     assert.equal(result.byStage.Confirmed, 2, JSON.stringify(result.byStage)); // ACC001 (auto) and ACC002 (approved)
     assert.equal(result.byStage.Rejected, 1);

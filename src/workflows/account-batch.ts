@@ -1,0 +1,61 @@
+/**
+ * AccountBatch: `account-batch/{date}/{n}`, one per few hundred accounts. It starts their
+ * AccountDay children and hands the day back counts only, so neither this history nor the
+ * day's grows with the number of accounts beyond a batch.
+ */
+import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { AccountDay } from './account-day';
+import { accountDayWorkflowId } from './ids';
+import type { AccountBatchInput, AccountBatchResult, AccountDayResult, ConfirmSummary } from './types';
+
+const act = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export function emptyConfirms(): ConfirmSummary {
+  return { matched: 0, matchedWithinTolerance: 0, mismatched: 0, unmatchedOurs: 0, unmatchedTheirs: 0 };
+}
+
+export async function AccountBatch(input: AccountBatchInput): Promise<AccountBatchResult> {
+  const { tradeDate, range } = input;
+  const accounts = await act.listEligibleAccounts({
+    tradeDate,
+    fromId: range.fromId,
+    toId: range.toId,
+    accountIds: input.accountIds,
+  });
+  const handles = await Promise.all(
+    accounts.map((a) =>
+      startChild(AccountDay, {
+        workflowId: accountDayWorkflowId(tradeDate, a.accountId),
+        args: [{ ...a, tradeDate, clock: input.clock, fillPollSeconds: input.fillPollSeconds }],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      }),
+    ),
+  );
+  const settled = await Promise.allSettled(handles.map((h) => h.result()));
+  const out: AccountBatchResult = {
+    batchNo: range.batchNo,
+    accounts: accounts.length,
+    byStage: {},
+    ordersFilled: 0,
+    confirms: emptyConfirms(),
+    failedAccounts: [],
+  };
+  settled.forEach((s, i) => {
+    if (s.status === 'rejected') {
+      out.failedAccounts.push(accounts[i]!.accountId);
+      out.byStage.Failed = (out.byStage.Failed ?? 0) + 1;
+      return;
+    }
+    const r: AccountDayResult = s.value;
+    out.byStage[r.stage] = (out.byStage[r.stage] ?? 0) + 1;
+    out.ordersFilled += r.filledOrders;
+    if (r.confirms) {
+      for (const k of Object.keys(out.confirms) as (keyof ConfirmSummary)[]) out.confirms[k] += r.confirms[k];
+    }
+  });
+  return out;
+}
