@@ -23,6 +23,7 @@ import {
 } from '../../src/workflows/messages';
 import type { AccountDayResult } from '../../src/workflows/types';
 import { type Stack, startStack } from '../support/harness';
+import { recordHistories } from '../support/histories';
 import { timeSkippingEnv } from '../support/temporal';
 
 async function rejectsWith(p: Promise<unknown>, re: RegExp): Promise<void> {
@@ -198,6 +199,10 @@ describe('ops, trader review and notifications', () => {
     );
     const p = await stack.t.db('proposals').where({ id: s.proposal!.id }).first();
     assert.equal(p.status, 'EXPIRED');
+    await recordHistories(env.client, {
+      'AccountDay-ops-skipped': accountDayWorkflowId(tradeDate, 'ACC002'),
+      'AccountDay-ops-retried-after-failure': accountDayWorkflowId(tradeDate, 'ACC006'),
+    });
     assert.equal((await stack.t.db('orders').where({ proposal_id: s.proposal!.id })).length, 0);
   });
 });

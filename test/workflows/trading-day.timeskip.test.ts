@@ -13,6 +13,7 @@ import { accountBatchWorkflowId, accountDayWorkflowId, tradingDayWorkflowId } fr
 import { approveUpdate, rejectUpdate, resolveBreakSignal, statusQuery } from '../../src/workflows/messages';
 import type { TradingDayResult } from '../../src/workflows/types';
 import { type Stack, startStack, workerFor } from '../support/harness';
+import { recordHistories } from '../support/histories';
 import { timeSkippingEnv } from '../support/temporal';
 
 const ACCOUNTS = ['ACC001', 'ACC002', 'ACC004', 'ACC005', 'ACC011'];
@@ -236,6 +237,15 @@ describe('DailyTradingDay on the time-skipping server', () => {
         assert.equal(t[p.symbol], dec(p.qty).toFixed(5), `${acct} ${p.symbol} reconciles next morning`);
       }
     }
+    await recordHistories(env.client, {
+      'DailyTradingDay-completed': tradingDayWorkflowId(tradeDate),
+      'AccountBatch-completed': accountBatchWorkflowId(tradeDate, 0),
+      'AccountDay-auto-confirmed': accountDayWorkflowId(tradeDate, 'ACC001'),
+      'AccountDay-manual-approved-confirmed': manualApprove,
+      'AccountDay-manual-rejected': manualReject,
+      'AccountDay-no-action': accountDayWorkflowId(tradeDate, 'ACC005'),
+      'AccountDay-break-skipped': accountDayWorkflowId(tradeDate, 'ACC011'),
+    });
     const audit = await db('audit_log').where({ action: 'PROPOSAL_APPROVED' });
     assert.ok(audit.some((r: { actor: string }) => r.actor === 'ADV-BEN'));
     void resolveBreakSignal;
