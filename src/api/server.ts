@@ -132,7 +132,7 @@ export function buildApiApp(opts: Omit<ApiOptions, 'port' | 'host'>) {
     logger: false,
     bodyLimit: opts.bodyLimit ?? 16 * 1024,
     trustProxy: opts.trustProxy ?? false,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
     // A URL that cannot be decoded: a caller mistake, answered as a problem like any other.
     frameworkErrors: (err, _req, reply) => {

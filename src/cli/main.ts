@@ -195,9 +195,12 @@ async function cmdStart(args: string[]) {
           say(
             `  ${r.account_id} (${r.advisor_id}) proposal ${r.id}: npm run cli -- approve --account ${r.account_id} --advisor ${r.advisor_id} --date ${tradeDate}`,
           );
-          say(
-            `      or: curl -X POST ${api.url}/api/v1/proposals/${r.id}/approve -H 'content-type: application/json' -d '{"advisorId":"${r.advisor_id}"}'`,
-          );
+          if (r.advisor_id === 'ADV-BEN') {
+            // The demo token is ADV-BEN's: his proposals can be approved through the API too.
+            say(
+              `      or: curl -X POST ${api.url}/api/v1/proposals/${r.id}/approve -H 'authorization: Bearer ${demo.token}' -H 'content-type: application/json' -d '{}'`,
+            );
+          }
         }
       }
     } catch {
