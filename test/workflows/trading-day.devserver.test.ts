@@ -1,6 +1,6 @@
 /**
  * The same day on the real Temporal dev server (no time skipping): workers started here, the
- * day's clock configured to "now" (cut-off in ~20 s, window right after), accounts found by
+ * day's clock configured to "now" (cut-off in 40 s, window right after), accounts found by
  * search attribute through the client's list API, exactly as ops would in the UI.
  */
 import assert from 'node:assert/strict';
@@ -63,10 +63,10 @@ describe('DailyTradingDay on the Temporal dev server', () => {
   it('runs the day with the window set to now and lists accounts by Stage', async () => {
     const at = (s: number) => new Date(Date.now() + s * 1000).toISOString();
     const clockOverride = {
-      approvalCutoff: at(25),
-      windowOpen: at(26),
-      windowClose: at(45),
-      confirmAt: at(46),
+      approvalCutoff: at(40),
+      windowOpen: at(41),
+      windowClose: at(60),
+      confirmAt: at(61),
     };
     const accountIds = ['ACC001', 'ACC002', 'ACC003', 'ACC004'];
     const handle = await env.client.workflow.start('DailyTradingDay', {
