@@ -19,7 +19,7 @@ import { zPositiveDecimal } from '../../domain/money';
 import { AscendOrders, statusBody } from './ascend';
 import { SimAuth, type SimAuthOptions, TOKEN_PATH } from './auth';
 import { type SodOptions, writeStartOfDayFiles } from './files';
-import { type FillModel, SimCustodian, SimError } from './state';
+import { type FillModel, SimCustodian, SimError, unit } from './state';
 
 const CreateOrderBody = z
   .object({
@@ -47,9 +47,26 @@ export interface SimServerOptions extends Omit<SodOptions, 'lowerCaseSymbols' | 
   clock?: () => Date;
 }
 
+/**
+ * The fault switch, for tests and chaos runs (also `POST /sim/v1/faults`): a share of order-API
+ * calls answered 503 before doing anything, a share of order creations done but answered 503
+ * (the response is lost: the caller must not send the order again), and added latency.
+ */
+export const FaultsSchema = z
+  .object({
+    errorRate: z.number().min(0).max(1).default(0),
+    dropResponseRate: z.number().min(0).max(1).default(0),
+    latencyMs: z.number().int().min(0).max(60_000).default(0),
+  })
+  .strict();
+export type Faults = z.infer<typeof FaultsSchema>;
+
 export interface RunningSim {
   url: string;
   sim: SimCustodian;
+  setFaults(f: Partial<Faults>): Faults;
+  /** How many faults were injected so far, by kind. */
+  injected: { errors: number; droppedResponses: number };
   auth?: SimAuth;
   close(): Promise<void>;
 }
@@ -76,12 +93,19 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
   const auth = opts.auth ? new SimAuth(opts.db, opts.auth, clock) : undefined;
   const ascend = new AscendOrders(sim);
   const legacyRoutes = opts.legacyRoutes ?? true;
+  const dropAnswer = new WeakSet<http.ServerResponse>();
   const send = (
     res: http.ServerResponse,
     status: number,
     payload: unknown,
     headers: http.OutgoingHttpHeaders = {},
   ) => {
+    if (dropAnswer.has(res) && status < 300) {
+      injected.droppedResponses++;
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 'UNAVAILABLE', message: 'response lost (injected fault)' }));
+      return;
+    }
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(payload));
   };
@@ -91,12 +115,45 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
       'UNIMPLEMENTED',
       'this simulator was started without service accounts (the `auth` option)',
     );
+  let faults: Faults = FaultsSchema.parse({});
+  const injected = { errors: 0, droppedResponses: 0 };
+  let faultDraw = 0;
+  const chance = (rate: number) => rate > 0 && unit(opts.fillModel.seed, `fault:${faultDraw++}`) < rate;
+  const setFaults = (f: Partial<Faults>): Faults => {
+    faults = FaultsSchema.parse({ ...faults, ...f });
+    return faults;
+  };
   const server = http.createServer(async (req, res) => {
     let dialect: 'legacy' | 'ascend' = 'legacy';
     try {
       const url = new URL(req.url ?? '/', 'http://sim');
       const parts = url.pathname.split('/').filter(Boolean);
       if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { ok: true });
+      if (url.pathname === '/sim/v1/faults') {
+        if (req.method === 'GET') return send(res, 200, { faults, injected });
+        if (req.method !== 'POST')
+          throw new SimError(404, 'NOT_FOUND', `${req.method} ${url.pathname} is not a route`);
+        const parsed = FaultsSchema.partial()
+          .strict()
+          .safeParse(await body(req));
+        if (!parsed.success) {
+          const msg = parsed.error.issues
+            .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+            .join('; ');
+          return send(res, 400, { code: 'INVALID_ARGUMENT', message: msg });
+        }
+        return send(res, 200, { faults: setFaults(parsed.data) });
+      }
+      if (parts[0] === 'trading') {
+        if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+        if (chance(faults.errorRate)) {
+          injected.errors++;
+          throw new SimError(503, 'UNAVAILABLE', 'the custodian is unavailable (injected fault)');
+        }
+        // An order creation that is carried out but whose answer never reaches the caller.
+        if (req.method === 'POST' && parts.length === 5 && chance(faults.dropResponseRate))
+          dropAnswer.add(res);
+      }
       if (url.pathname === TOKEN_PATH) {
         dialect = 'ascend';
         if (req.method !== 'POST')
@@ -190,6 +247,8 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
     url: `http://127.0.0.1:${port}`,
     sim,
     auth,
+    setFaults,
+    injected,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
