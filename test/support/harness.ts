@@ -26,6 +26,8 @@ export async function startStack(opts: {
   asOf: string;
   partialFillRate?: number;
   rejectRate?: number;
+  /** The simulator's clock (execution times); default the system clock. */
+  simClock?: () => Date;
 }): Promise<Stack> {
   const t = await createTestDb();
   await seedDemoData(t.db, { asOf: opts.asOf });
@@ -36,6 +38,7 @@ export async function startStack(opts: {
     dropDir,
     correspondent: 'ZOE',
     fillModel: { seed: 'test', partialFillRate: opts.partialFillRate ?? 0, rejectRate: opts.rejectRate ?? 0 },
+    clock: opts.simClock,
   });
   const deps: ActivityDeps = {
     db: t.db,
