@@ -70,7 +70,18 @@ async function main(): Promise<number> {
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
-    child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
+    // A test file that never exits (a handle left open after a failure) must not hold CI until
+    // its own limit: stop the run and say so, with a failing summary line.
+    const limitMs = Number(process.env.TEST_RUN_TIMEOUT_MS ?? 45 * 60_000);
+    const watchdog = setTimeout(() => {
+      console.log(`\n[test] the run did not finish within ${Math.round(limitMs / 60_000)} minutes; stopped`);
+      child.kill('SIGKILL');
+      console.log('0 passed, 1 failed');
+    }, limitMs);
+    child.on('exit', (c, sig) => {
+      clearTimeout(watchdog);
+      resolve(c ?? (sig ? 1 : 0));
+    });
   });
   if (stopPg) await stopPg().catch(() => undefined);
   return code;

@@ -35,7 +35,10 @@ export default async function* reporter(source) {
     } else {
       failed++;
       failures.push({ name, error: data.details?.error });
-      yield `  ✖ ${name}${ms}\n`;
+      const err = data.details?.error;
+      const cause = err?.cause ?? err;
+      // The reason right away too: a run that later hangs still shows why this failed.
+      yield `  ✖ ${name}${ms}\n      ${String(cause?.message ?? cause).split('\n')[0]}\n`;
     }
   }
   for (const f of failures) {
