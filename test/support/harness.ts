@@ -11,8 +11,10 @@ import type { ActivityDeps } from '../../src/activities';
 import { HttpCustodian } from '../../src/custodian/http-client';
 import { type RunningSim, startSimServer } from '../../src/custodian/sim/server';
 import { seedDemoData } from '../../src/demo/seed';
+import { etToUtc, nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
 import { createTradingWorker } from '../../src/workers/worker';
 import { type TestDb, createTestDb } from './db';
+import { timeSkippingEnv } from './temporal';
 
 export interface Stack {
   t: TestDb;
@@ -70,4 +72,49 @@ export async function workerFor(
     taskQueue,
     deps: stack.deps,
   });
+}
+
+/** Moves the time-skipping server's clock forward to `hhmm` ET on `date` (no-op if past). */
+export async function skipToEt(env: TestWorkflowEnvironment, date: string, hhmm: string): Promise<void> {
+  const target = Date.parse(etToUtc(date, hhmm));
+  const now = await env.currentTimeMs();
+  if (target > now) await env.sleep(target - now);
+}
+
+export interface DayFixture {
+  env: TestWorkflowEnvironment;
+  stack: Stack;
+  tradeDate: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The usual set-up of a workflow test on the time-skipping server: the server, the next
+ * trading day, a seeded stack and one worker on `taskQueue`.
+ */
+export async function timeSkippingDay(
+  taskQueue: string,
+  opts: { partialFillRate?: number; tradeDate?: (today: string) => string; simClock?: () => Date } = {},
+): Promise<DayFixture> {
+  const env = await timeSkippingEnv();
+  const today = utcToEtDate(new Date(await env.currentTimeMs()).toISOString());
+  const tradeDate = opts.tradeDate ? opts.tradeDate(today) : nextTradingDay(today);
+  const stack = await startStack({
+    asOf: tradeDate,
+    partialFillRate: opts.partialFillRate,
+    simClock: opts.simClock,
+  });
+  const worker = await workerFor(env, stack, taskQueue);
+  const run = worker.run();
+  return {
+    env,
+    stack,
+    tradeDate,
+    async close() {
+      worker.shutdown();
+      await run.catch(() => undefined);
+      await stack.close();
+      await env.teardown();
+    },
+  };
 }

@@ -2,40 +2,27 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { dayClock, etToUtc, nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
+import { dayClock } from '../../src/domain/calendar';
 import { accountDayWorkflowId } from '../../src/workflows/ids';
 import { approveUpdate, statusQuery } from '../../src/workflows/messages';
 import type { AccountDayResult } from '../../src/workflows/types';
-import { type Stack, startStack, workerFor } from '../support/harness';
-import { timeSkippingEnv } from '../support/temporal';
+import { type DayFixture, type Stack, skipToEt, timeSkippingDay } from '../support/harness';
 
 describe('approval cut-off', () => {
+  let day: DayFixture;
   let env: TestWorkflowEnvironment;
   let stack: Stack;
-  let worker: Worker;
-  let run: Promise<void>;
   let tradeDate: string;
 
   before(async () => {
-    env = await timeSkippingEnv();
-    tradeDate = nextTradingDay(utcToEtDate(new Date(await env.currentTimeMs()).toISOString()));
-    stack = await startStack({ asOf: tradeDate });
-    worker = await workerFor(env, stack, 'cutoff-test');
-    run = worker.run();
+    day = await timeSkippingDay('cutoff-test');
+    ({ env, stack, tradeDate } = day);
   });
-  after(async () => {
-    worker?.shutdown();
-    await run?.catch(() => undefined);
-    await stack?.close();
-    await env?.teardown();
-  });
+  after(async () => day?.close());
 
   it('refuses a late approval with the cut-off in the message and expires the proposal', async () => {
     const clock = dayClock(tradeDate);
-    const start = Date.parse(etToUtc(tradeDate, '06:30'));
-    const now = await env.currentTimeMs();
-    if (start > now) await env.sleep(start - now);
+    await skipToEt(env, tradeDate, '06:30');
     await stack.deps.custodian.requestStartOfDayFiles(tradeDate);
     // The parent ingests files; here the account day runs alone, so ingest first.
     const { createActivities } = await import('../../src/activities');

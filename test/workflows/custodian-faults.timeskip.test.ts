@@ -7,41 +7,27 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { etToUtc, nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
 import { dec } from '../../src/domain/money';
 import { tradingDayWorkflowId } from '../../src/workflows/ids';
 import type { TradingDayResult } from '../../src/workflows/types';
-import { type Stack, startStack, workerFor } from '../support/harness';
-import { timeSkippingEnv } from '../support/temporal';
+import { type DayFixture, type Stack, skipToEt, timeSkippingDay } from '../support/harness';
 
 const AUTO_ACCOUNTS = ['ACC001', 'ACC003', 'ACC005', 'ACC007'];
 
 describe('a flaky custodian', () => {
+  let day: DayFixture;
   let env: TestWorkflowEnvironment;
   let stack: Stack;
-  let worker: Worker;
-  let run: Promise<void>;
   let tradeDate: string;
 
   before(async () => {
-    env = await timeSkippingEnv();
-    tradeDate = nextTradingDay(utcToEtDate(new Date(await env.currentTimeMs()).toISOString()));
-    stack = await startStack({ asOf: tradeDate, partialFillRate: 0.5 });
-    worker = await workerFor(env, stack, 'faults-test');
-    run = worker.run();
+    day = await timeSkippingDay('faults-test', { partialFillRate: 0.5 });
+    ({ env, stack, tradeDate } = day);
   });
-  after(async () => {
-    worker?.shutdown();
-    await run?.catch(() => undefined);
-    await stack?.close();
-    await env?.teardown();
-  });
+  after(async () => day?.close());
 
   it('sends no order twice, loses no fill, and completes the day', async () => {
-    const start = Date.parse(etToUtc(tradeDate, '06:30'));
-    const now = await env.currentTimeMs();
-    if (start > now) await env.sleep(start - now);
+    await skipToEt(env, tradeDate, '06:30');
     stack.sim.setFaults({ errorRate: 0.3, dropResponseRate: 0.5 });
 
     const result: TradingDayResult = await env.client.workflow.execute('DailyTradingDay', {

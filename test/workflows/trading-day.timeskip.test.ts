@@ -6,15 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { etToUtc, nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
+import { nextTradingDay } from '../../src/domain/calendar';
 import { dec } from '../../src/domain/money';
 import { accountBatchWorkflowId, accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
 import { approveUpdate, rejectUpdate, resolveBreakSignal, statusQuery } from '../../src/workflows/messages';
 import type { TradingDayResult } from '../../src/workflows/types';
-import { type Stack, startStack, workerFor } from '../support/harness';
+import { type DayFixture, type Stack, skipToEt, timeSkippingDay } from '../support/harness';
 import { recordHistories } from '../support/histories';
-import { timeSkippingEnv } from '../support/temporal';
 
 const ACCOUNTS = ['ACC001', 'ACC002', 'ACC004', 'ACC005', 'ACC011'];
 
@@ -46,31 +44,20 @@ async function rejectsWith(p: Promise<unknown>, re: RegExp): Promise<void> {
 }
 
 describe('DailyTradingDay on the time-skipping server', () => {
+  let day: DayFixture;
   let env: TestWorkflowEnvironment;
   let stack: Stack;
-  let worker: Worker;
-  let run: Promise<void>;
   let tradeDate: string;
 
   before(async () => {
-    env = await timeSkippingEnv();
-    tradeDate = nextTradingDay(utcToEtDate(new Date(await env.currentTimeMs()).toISOString()));
-    stack = await startStack({ asOf: tradeDate, partialFillRate: 1 });
-    worker = await workerFor(env, stack, 'day-test');
-    run = worker.run();
+    day = await timeSkippingDay('day-test', { partialFillRate: 1 });
+    ({ env, stack, tradeDate } = day);
   });
-  after(async () => {
-    worker?.shutdown();
-    await run?.catch(() => undefined);
-    await stack?.close();
-    await env?.teardown();
-  });
+  after(async () => day?.close());
 
   it('reconciles, proposes, takes approvals, trades with a residual retry and matches confirms', async () => {
     // Start at 06:30 ET on the trade date.
-    const sixThirty = Date.parse(etToUtc(tradeDate, '06:30'));
-    const now = await env.currentTimeMs();
-    if (sixThirty > now) await env.sleep(sixThirty - now);
+    await skipToEt(env, tradeDate, '06:30');
 
     const lotsBefore = new Map(
       (await stack.t.db('tax_lots').select('id', 'qty')).map((l: { id: string; qty: string }) => [
