@@ -17,7 +17,6 @@ import {
   currency,
   cusip,
   date,
-  decimal,
   hhmm,
   ident,
   money,
