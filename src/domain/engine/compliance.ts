@@ -10,8 +10,9 @@
  * limit), MAX_NOTIONAL / MAX_SHARES, MIN_TRADE, NOTIONAL (qty × price), NEGATIVE_CASH, WITHDRAWAL
  * (buys while the withdrawal is not funded).
  */
-import { type Dec, ZERO as ZERO_, cashStr, dec } from '../money';
+import { type Dec, ZERO as ZERO_, dec } from '../money';
 import type { ResolvedConfig } from './config';
+import { cashStrFast as cashStr, decShared } from './parse';
 import type { AccountSnapshot, ComplianceFailure, EnginePlan } from './types';
 import { HouseholdIndex, type ReplacementBuy, securityKey, washSaleConflicts } from './washsale';
 
@@ -23,6 +24,8 @@ export interface ComplianceInputs {
   held: ReadonlyMap<string, Dec>;
   price: (symbol: string) => Dec | undefined;
   household: HouseholdIndex;
+  /** held × price of a holding, as already computed from the same `held` and `price` (optional). */
+  value?: (symbol: string) => Dec | undefined;
 }
 
 export function checkCompliance(
@@ -60,7 +63,8 @@ export function checkCompliance(
   }
   const blocked = new Set(snap.blockedSymbols);
   const esg = new Set(snap.esgScreen?.excluded ?? []);
-  for (const [s, info] of Object.entries(snap.securities)) if (info.esgExcluded) esg.add(s);
+  const secs = snap.securities;
+  for (const s in secs) if (Object.hasOwn(secs, s) && secs[s]!.esgExcluded) esg.add(s);
   const hh =
     inputs?.household ??
     new HouseholdIndex(
@@ -76,7 +80,11 @@ export function checkCompliance(
   const cash = dec(snap.cash);
   const W = dec(snap.pendingWithdrawal);
   let value = cash;
-  for (const h of snap.holdings) value = value.plus(held.get(h.symbol)!.times(priceOf(h.symbol)));
+  const holdingValue = inputs?.value;
+  for (const h of snap.holdings) {
+    const v = holdingValue?.(h.symbol);
+    value = value.plus(v ?? held.get(h.symbol)!.times(priceOf(h.symbol)));
+  }
   const vp = value.minus(W);
   const minTrade = cfg.minTradeUsd.gt(cfg.minTradePct.times(value))
     ? cfg.minTradeUsd
@@ -96,7 +104,7 @@ export function checkCompliance(
     if (leg.side === 'BUY') seenBuy = true;
     else if (seenBuy) fail(leg.legNo, 'ORDER', 'sells must come before buys');
     const qty = dec(leg.qty);
-    const price = dec(leg.estPrice);
+    const price = decShared(leg.estPrice);
     const notional = dec(leg.estNotional);
     if (qty.lte(0)) fail(leg.legNo, 'QTY', 'quantity must be positive');
     if (qty.decimalPlaces() > 5) fail(leg.legNo, 'QTY', 'quantity has more than 5 decimals');
@@ -152,8 +160,10 @@ export function checkCompliance(
       fail(leg.legNo, 'MIN_TRADE', `sell below the minimum trade ${cashStr(minTrade)}`);
     let lotSum = ZERO;
     const known = lotsOf(leg.symbol);
+    const lotQtys: Dec[] = [];
     for (const l of leg.lots) {
       const lq = dec(l.qty);
+      lotQtys.push(lq);
       lotSum = lotSum.plus(lq);
       const lotQty = known.get(l.lotId);
       if (lotQty === undefined) {
@@ -171,8 +181,9 @@ export function checkCompliance(
       let lossQty = ZERO;
       let loss = ZERO;
       const soldLots: { openDate: string; qty: Dec }[] = [];
-      for (const l of leg.lots) {
-        const lq = dec(l.qty);
+      for (let j = 0; j < leg.lots.length; j++) {
+        const l = leg.lots[j]!;
+        const lq = lotQtys[j]!;
         soldLots.push({ openDate: l.openDate, qty: lq });
         const c = dec(l.unitCost);
         if (price.lt(c)) {

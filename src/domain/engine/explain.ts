@@ -2,7 +2,8 @@
  * Explanations: builders for the machine-readable reasons carried by plans and legs.
  * Weights are printed as fractions (6 dp) and as percentages in messages; money as cents.
  */
-import { type Dec, cashStr } from '../money';
+import type { Dec } from '../money';
+import { cashStrFast } from './parse';
 import type { Reason, ReasonCode, ReasonDetails } from './types';
 import { weightStr } from './valuation';
 
@@ -16,4 +17,4 @@ export function pct(d: Dec): string {
 }
 
 export const w = weightStr;
-export const usd = cashStr;
+export const usd = cashStrFast;

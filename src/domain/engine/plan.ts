@@ -2,12 +2,13 @@
  * planAccount: scan → triggers → propose (value space, then shares) → lots → compliance → explain.
  * Pure and deterministic: the same snapshot gives the same plan, whatever the order of its holdings.
  */
-import { Dec, ONE as ONE_, ZERO as ZERO_, cashStr, dec, priceStr, qtyStr } from '../money';
+import { Dec, ONE as ONE_, ZERO as ZERO_, dec } from '../money';
 import { checkCompliance } from './compliance';
 import { type EngineConfig, type ResolvedConfig, resolveConfig } from './config';
 import { dayNumber, holdingTerm } from './dates';
 import { pct, reason, usd, w } from './explain';
 import { LOT_METHOD_WHY, type Lot, type SelectedLot, estimateTax, realizedGains, selectLots } from './lots';
+import { cashStrFast as cashStr, decShared, priceStrFast as priceStr, qtyStrFast as qtyStr } from './parse';
 import { RestrictionBook, routeTargets } from './restrictions';
 import { ceilQty, floorQty, maxDec, minDec, spread } from './sizing';
 import { scanTlh, swapBackLots } from './tlh';
@@ -18,6 +19,7 @@ import {
   type Sleeve,
   buildSleeves,
   computeDriftRows,
+  insetOf,
   isBreachedValue,
   parseHoldings,
 } from './valuation';
@@ -175,7 +177,7 @@ class Planner {
     // 1. Sleeves (ESG routing, mapping of holdings), drift.
     const targets = snap.model.targets.map((t) => ({
       symbol: t.symbol,
-      weight: dec(t.weight),
+      weight: decShared(t.weight),
       ...(t.assetClass !== undefined ? { assetClass: t.assetClass } : {}),
     }));
     const routed = routeTargets(
@@ -185,7 +187,7 @@ class Planner {
       snap.esgScreen?.substitutes ?? {},
     );
     const sleeves = buildSleeves(routed.targets, this.holdings, snap.securities, cfg);
-    const driftRows = computeDriftRows(sleeves, this.Vp, cfg);
+    const driftRows = computeDriftRows(sleeves, this.Vp, cfg, this.ratios);
     this.sleeves = sleeves.map((s, i) => this.initSleeve(s, driftRows[i]!));
     for (const t of routed.targets) {
       if (t.routedFrom !== undefined) {
@@ -376,14 +378,15 @@ class Planner {
       let F = ZERO;
       let cap = ZERO;
       for (const m of st.members) {
-        F = F.plus(m.forcedValue);
+        // Adding the ZERO constant leaves F unchanged (F is always an operation result or ZERO).
+        if (m.forcedValue !== ZERO) F = F.plus(m.forcedValue);
         if (!m.canSell) continue;
         if (m.forced.length === 0 && !m.excludeLoss) {
           // Every lot is available (lots always cover the position, see Holding.lots).
           m.extraLots = null;
           m.extraCapQty = m.h.qty;
           m.extraCapValue = m.h.value;
-          cap = cap.plus(m.h.value);
+          cap = cap === ZERO ? m.h.value : cap.plus(m.h.value);
           continue;
         }
         const forced = new Set(m.forced);
@@ -396,10 +399,10 @@ class Planner {
         const room = m.h.qty.minus(forcedQty);
         m.extraCapQty = q.lt(room) ? (room.gt(0) ? q : ZERO) : room.gt(0) ? room : ZERO;
         m.extraCapValue = m.extraCapQty.times(m.h.price);
-        cap = cap.plus(m.extraCapValue);
+        cap = cap === ZERO ? m.extraCapValue : cap.plus(m.extraCapValue);
       }
       st.F = F;
-      st.lo = st.A.minus(F).minus(cap);
+      st.lo = (F === ZERO ? st.A : st.A.minus(F)).minus(cap);
     }
   }
 
@@ -582,22 +585,23 @@ class Planner {
   sizeValues(): void {
     const cfg = this.cfg;
     const Vp = this.Vp;
-    const inset = ONE.minus(cfg.bandInset);
+    const inset = insetOf(cfg);
     const bump = this.minTrade.times(HUNDRED_ONE);
     const limitV = cfg.concentrationLimit.times(Vp);
     for (const st of this.sleeves) {
       const s = st.s;
       if (st.frozen) continue;
       const buy = st.buySymbol;
-      const base = st.A.minus(st.F);
+      const base = st.F === ZERO ? st.A : st.A.minus(st.F);
       if (buy === null) st.hi = base;
       else {
         const price = this.prices.get(buy)!;
         let held = ZERO;
         for (const m of st.members) if (m.h.symbol === buy) held = m.h.value;
-        let room = limitV.minus(held);
+        // limitV − 0 = limitV exactly (an operation result).
+        let room = held === ZERO ? limitV : limitV.minus(held);
         if (room.lt(0)) room = ZERO;
-        room = minDec(room, minDec(cfg.maxLegNotional, cfg.maxLegShares.times(price)));
+        room = minDec(room, legRoom(cfg, price));
         st.hi = base.plus(room);
       }
       let D: Dec;
@@ -609,7 +613,7 @@ class Planner {
         st.purposes.add('FULL');
       } else if (st.breach !== null) {
         const tV = st.tV;
-        const edge = s.half.times(inset).times(Vp);
+        const edge = (s.info !== undefined ? s.info.insetHalf : s.half.times(inset)).times(Vp);
         const dev = st.A.minus(tV);
         D = dev.gt(0) ? tV.plus(edge) : tV.minus(edge);
         const move = st.A.minus(D).abs();
@@ -651,7 +655,8 @@ class Planner {
         const surplus = st.D.minus(st.tV);
         const r1 = surplus.gt(0) ? minDec(surplus, cap) : ZERO;
         room1.push(r1);
-        room2.push(cap.minus(r1));
+        // cap − 0 = cap exactly (cap is an operation result or ZERO).
+        room2.push(r1 === ZERO ? cap : cap.minus(r1));
       }
       const cuts = spread(raise, room1, room2);
       let after = ZERO;
@@ -684,13 +689,17 @@ class Planner {
       const room1: Dec[] = [];
       const room2: Dec[] = [];
       for (const st of live) {
-        const upper = st.s.target.plus(st.s.half.times(inset)).times(Vp);
+        const info = st.s.info;
+        const upper = (info !== undefined ? info.insetUpper : st.s.target.plus(st.s.half.times(inset))).times(
+          Vp,
+        );
         const up = minDec(st.hi, upper);
         const cap = up.gt(st.D) ? up.minus(st.D) : ZERO;
         const deficit = st.tV.minus(st.D);
         const r1 = deficit.gt(0) ? minDec(deficit, cap) : ZERO;
         room1.push(r1);
-        room2.push(cap.minus(r1));
+        // cap − 0 = cap exactly (cap is an operation result or ZERO).
+        room2.push(r1 === ZERO ? cap : cap.minus(r1));
       }
       const adds = spread(invest, room1, room2);
       let got = ZERO;
@@ -718,7 +727,7 @@ class Planner {
     // Member split: buys go to the sleeve's buy symbol; sells come from the cheapest members in tax.
     for (const st of this.sleeves) {
       if (st.frozen) continue;
-      const base = st.A.minus(st.F);
+      const base = st.F === ZERO ? st.A : st.A.minus(st.F);
       if (st.D.gt(base) && st.buySymbol !== null) {
         const amt = st.D.minus(base);
         const t0 = minDec(amt, st.F);
@@ -769,6 +778,7 @@ class Planner {
             ? m.extraCapQty
             : minDec(ceilQty(m.extraValue.div(h.price), h.fractionable), m.extraCapQty);
         }
+        if (forcedQty === ZERO && extraQty === ZERO) continue;
         if (forcedQty.plus(extraQty).lte(0)) continue;
         let capped = false;
         const total = forcedQty.plus(extraQty);
@@ -843,6 +853,7 @@ class Planner {
     for (const st of this.sleeves) {
       if (st.buySymbol === null) continue;
       const [a, b, c] = st.tiers;
+      if (a === ZERO && b === ZERO && c === ZERO) continue;
       if (a.plus(b).plus(c).lte(0)) continue;
       const cur = bySym.get(st.buySymbol);
       if (cur) {
@@ -923,7 +934,8 @@ class Planner {
   maxAbsDev(): string {
     let m = ZERO;
     for (const st of this.sleeves) {
-      const d = st.A.minus(st.tV).abs();
+      // st.A is s.value and st.tV is s.tV: the deviation computed with the drift rows.
+      const d = st.s.absDev ?? st.A.minus(st.tV).abs();
       if (d.gt(m)) m = d;
     }
     return w(this.ratios.of(m));
@@ -981,6 +993,8 @@ class Planner {
     for (const st of this.sleeves) for (const m of st.members) owner.set(m.h.symbol, st);
     const sleeveAfter = new Map<SleeveState, Dec>();
     for (const st of this.sleeves) sleeveAfter.set(st, st.A);
+    // Sleeves whose value moved by legs of a symbol other than their single member.
+    const mixed = new Set<SleeveState>();
     for (const l of drafts) {
       const sell = l.side === 'SELL';
       const v = valueAfter.get(l.symbol) ?? ZERO;
@@ -997,6 +1011,7 @@ class Planner {
       }
       const sv = sleeveAfter.get(st)!;
       sleeveAfter.set(st, sell ? sv.minus(l.exact) : sv.plus(l.exact));
+      if (st.members.length !== 1 || st.members[0]!.h.symbol !== l.symbol) mixed.add(st);
     }
     const vpAfter = residue.isZero() ? Vp : maxDec(ZERO, Vp.plus(residue));
     const ratios = residue.isZero() ? this.ratios : new Ratios(vpAfter);
@@ -1007,16 +1022,26 @@ class Planner {
         if (st.members.length === 1) rowBySymbol.set(st.members[0]!.h.symbol, drift.rows[i]!.actual);
       });
     const weights: Record<string, string> = {};
+    const weightOf = new Map<string, string>();
     for (const sym of [...valueAfter.keys()].sort()) {
       if (!qtyAfter.get(sym)!.gt(0)) continue;
       const cached = traded.has(sym) ? undefined : rowBySymbol.get(sym);
-      weights[sym] = cached ?? w(ratios.of(valueAfter.get(sym)!));
+      const wt = cached ?? w(ratios.of(valueAfter.get(sym)!));
+      weights[sym] = wt;
+      weightOf.set(sym, wt);
     }
     weights.$CASH = w(ratios.of(cashAfter.minus(this.W)));
     const sleeveWeights: Record<string, string> = {};
     this.sleeves.forEach((st, i) => {
       const v = sleeveAfter.get(st)!;
-      sleeveWeights[st.s.key] = v.eq(st.A) && residue.isZero() ? drift.rows[i]!.actual : w(ratios.of(v));
+      if (v.eq(st.A) && residue.isZero()) {
+        sleeveWeights[st.s.key] = drift.rows[i]!.actual;
+        return;
+      }
+      // A single-member sleeve moved only by its member's legs has exactly the member's value after.
+      const sole =
+        st.members.length === 1 && !mixed.has(st) ? weightOf.get(st.members[0]!.h.symbol) : undefined;
+      sleeveWeights[st.s.key] = sole ?? w(ratios.of(v));
     });
     const rowOf = new Map(this.sleeves.map((st, i) => [st, drift.rows[i]!]));
     // Legs: sells before buys, numbered; reasons.
@@ -1053,11 +1078,12 @@ class Planner {
     }
     // Residual breaches after trading (model sleeves).
     if (legs.length > 0 || this.reasons.some((r) => r.code === 'DRIFT')) {
+      const vpPositive = !Vp.lte(0);
+      const noResidue = residue.isZero();
       for (const st of this.sleeves) {
-        if (!st.s.isModel || Vp.lte(0)) continue;
+        if (!st.s.isModel || !vpPositive) continue;
         const va = sleeveAfter.get(st)!;
-        if (!isBreachedValue(va, st.s.target, st.s.half, vpAfter, residue.isZero() ? st.tV : undefined))
-          continue;
+        if (!isBreachedValue(va, st.s.target, st.s.half, vpAfter, noResidue ? st.tV : undefined)) continue;
         const after = ratios.of(va);
         const causes = this.residualCauses(st, va);
         this.reasons.push(
@@ -1066,9 +1092,9 @@ class Planner {
             `${st.s.key} stays outside its band (${pct(after)} vs ${pct(st.s.target)})`,
             {
               sleeve: st.s.key,
-              target: w(st.s.target),
+              target: st.s.info !== undefined ? st.s.info.targetStr : w(st.s.target),
               after: w(after),
-              band: w(st.s.half),
+              band: st.s.info !== undefined ? st.s.info.halfStr : w(st.s.half),
               causes,
             },
           ),
@@ -1135,8 +1161,17 @@ class Planner {
       held: new Map(this.holdings.map((h) => [h.symbol, h.qty])),
       price: (sym) => this.prices.get(sym),
       household: this.hh,
+      value: (sym) => this.holdingBy().get(sym)?.value,
     });
     return plan;
+  }
+
+  private holdingMap: Map<string, Holding> | null = null;
+
+  /** Parsed holdings by symbol. */
+  holdingBy(): Map<string, Holding> {
+    if (this.holdingMap === null) this.holdingMap = new Map(this.holdings.map((h) => [h.symbol, h]));
+    return this.holdingMap;
   }
 
   residualCauses(st: SleeveState, afterValue: Dec): string[] {
@@ -1179,8 +1214,8 @@ class Planner {
         before,
         after: sleeveWeights[st.s.key]!,
         band: row.band,
-        lower: w(maxDec(ZERO, st.s.target.minus(st.s.half))),
-        upper: w(st.s.target.plus(st.s.half)),
+        lower: st.s.info !== undefined ? st.s.info.lowerStr : w(maxDec(ZERO, st.s.target.minus(st.s.half))),
+        upper: st.s.info !== undefined ? st.s.info.upperStr : w(st.s.target.plus(st.s.half)),
       };
       const m = l.member;
       if (m) {
@@ -1286,7 +1321,7 @@ export class PriceBook {
           this.holdingPrices = new Map(this.snap.holdings.map((h) => [h.symbol, h.price]));
         s = this.holdingPrices.get(symbol);
       }
-      p = s === undefined ? null : dec(s);
+      p = s === undefined ? null : decShared(s);
       this.parsed.set(symbol, p);
     }
     return p ?? undefined;
@@ -1294,6 +1329,23 @@ export class PriceBook {
 }
 
 const STEP = new Dec('0.00001');
+
+/** min(maxLegNotional, maxLegShares × price): the largest buy of one leg, memoised per config and price. */
+const legRoomMemo = new WeakMap<ResolvedConfig, WeakMap<Dec, Dec>>();
+
+function legRoom(cfg: ResolvedConfig, price: Dec): Dec {
+  let m = legRoomMemo.get(cfg);
+  if (m === undefined) {
+    m = new WeakMap();
+    legRoomMemo.set(cfg, m);
+  }
+  let r = m.get(price);
+  if (r === undefined) {
+    r = minDec(cfg.maxLegNotional, cfg.maxLegShares.times(price));
+    m.set(price, r);
+  }
+  return r;
+}
 
 function toCents(d: Dec): Dec {
   return d.toDecimalPlaces(2, Dec.ROUND_HALF_EVEN);

@@ -39,7 +39,8 @@ export class RestrictionBook {
     }
     this.blocked = new Set(snap.blockedSymbols);
     const ex = new Set(snap.esgScreen?.excluded ?? []);
-    for (const [sym, info] of Object.entries(snap.securities)) if (info.esgExcluded) ex.add(sym);
+    const secs = snap.securities;
+    for (const sym in secs) if (Object.hasOwn(secs, sym) && secs[sym]!.esgExcluded) ex.add(sym);
     this.esgExcluded = ex;
   }
 

@@ -44,7 +44,7 @@ export function scanTlh(
   const today = dayNumber(asOf);
   // Cheap pre-checks on the raw strings, so most holdings never need their lots parsed.
   let candidate = false;
-  const priceStr = h.price.toFixed();
+  const priceStr = plainStr(h.price);
   for (const l of h.rawLots) {
     if (today - dayNumber(l.openDate) <= opts.windowDays)
       return { lots: [], loss: ZERO, value: ZERO, skip: 'RECENT_LOT' };
@@ -53,13 +53,17 @@ export function scanTlh(
   if (!candidate) return { lots: [], loss: ZERO, value: ZERO, skip: 'NO_LOSS_LOTS' };
   if (opts.householdBuys) return { lots: [], loss: ZERO, value: ZERO, skip: 'HOUSEHOLD_BUY' };
   // Lots qualify when price <= cost × (1 − pct), i.e. loss >= pct of cost; checked without division.
-  const factor = ONE.minus(opts.minLossPct);
+  const factor = lossFactor(opts.minLossPct);
   const lots: TlhLot[] = [];
   let loss = ZERO;
   let value = ZERO;
   let recent = false;
-  for (const l of h.lots) {
-    if (today - dayNumber(l.openDate) <= opts.windowDays) {
+  const all = h.lots;
+  // Every lot from the snapshot passed the window check above; only the synthetic lot (last) may not.
+  const synthetic = h.unlotted ? all.length - 1 : -1;
+  for (let i = 0; i < all.length; i++) {
+    const l = all[i]!;
+    if (i === synthetic && today - dayNumber(l.openDate) <= opts.windowDays) {
       recent = true;
       continue;
     }
@@ -76,27 +80,80 @@ export function scanTlh(
   return { lots, loss, value };
 }
 
-const PLAIN = /^\d+(\.\d+)?$/;
+const plainMemo = new WeakMap<Dec, string>();
+
+/** d.toFixed() (memoised per instance: prices are shared across accounts). */
+function plainStr(d: Dec): string {
+  let s = plainMemo.get(d);
+  if (s === undefined) {
+    s = d.toFixed();
+    plainMemo.set(d, s);
+  }
+  return s;
+}
+
+const factorMemo = new WeakMap<Dec, Dec>();
+
+/** 1 − minLossPct (memoised per instance: the configuration's value). */
+function lossFactor(minLossPct: Dec): Dec {
+  let f = factorMemo.get(minLossPct);
+  if (f === undefined) {
+    f = ONE.minus(minLossPct);
+    factorMemo.set(minLossPct, f);
+  }
+  return f;
+}
+
+/** End of the integer part of a plain decimal string (/^\d+(\.\d+)?$/), or -1 when it is not plain. */
+function plainIntEnd(s: string): number {
+  const n = s.length;
+  if (n === 0) return -1;
+  let dot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) continue;
+    if (c === 46 && dot < 0 && i > 0 && i < n - 1) {
+      dot = i;
+      continue;
+    }
+    return -1;
+  }
+  return dot < 0 ? n : dot;
+}
 
 /**
  * a > b for non-negative plain decimal strings, without parsing; null when either is not plain.
  */
 export function decStrGreater(a: string, b: string): boolean | null {
-  if (!PLAIN.test(a) || !PLAIN.test(b)) return null;
-  const ad = a.indexOf('.');
-  const bd = b.indexOf('.');
-  const ai = ad < 0 ? a : a.slice(0, ad);
-  const af = ad < 0 ? '' : a.slice(ad + 1);
-  const bi = bd < 0 ? b : b.slice(0, bd);
-  const bf = bd < 0 ? '' : b.slice(bd + 1);
-  const ai2 = ai.replace(/^0+(?=\d)/, '');
-  const bi2 = bi.replace(/^0+(?=\d)/, '');
-  if (ai2.length !== bi2.length) return ai2.length > bi2.length;
-  if (ai2 !== bi2) return ai2 > bi2;
-  const n = Math.max(af.length, bf.length);
-  const a3 = af.padEnd(n, '0');
-  const b3 = bf.padEnd(n, '0');
-  return a3 > b3;
+  const ad = plainIntEnd(a);
+  if (ad < 0) return null;
+  const bd = plainIntEnd(b);
+  if (bd < 0) return null;
+  // Integer parts without leading zeros (keeping one digit), compared by length, then digit by digit.
+  let ai = 0;
+  while (ai < ad - 1 && a.charCodeAt(ai) === 48) ai++;
+  let bi = 0;
+  while (bi < bd - 1 && b.charCodeAt(bi) === 48) bi++;
+  const al = ad - ai;
+  const bl = bd - bi;
+  if (al !== bl) return al > bl;
+  for (let k = 0; k < al; k++) {
+    const x = a.charCodeAt(ai + k);
+    const y = b.charCodeAt(bi + k);
+    if (x !== y) return x > y;
+  }
+  // Fractions, the shorter padded with zeros.
+  const af = ad < a.length ? ad + 1 : a.length;
+  const bf = bd < b.length ? bd + 1 : b.length;
+  const an = a.length - af;
+  const bn = b.length - bf;
+  const n = an > bn ? an : bn;
+  for (let k = 0; k < n; k++) {
+    const x = k < an ? a.charCodeAt(af + k) : 48;
+    const y = k < bn ? b.charCodeAt(bf + k) : 48;
+    if (x !== y) return x > y;
+  }
+  return false;
 }
 
 /**

@@ -126,6 +126,97 @@ export function parseHoldings(
   return out.sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
 }
 
+/**
+ * An effective target weight with what is derived from it alone (under one configuration): band
+ * half-width, display strings, inverse, inset band edges. Computed on first use; memoised across
+ * accounts per configuration when the weight and the normalisation factor repeat.
+ */
+export class TargetInfo {
+  private tStr: string | undefined;
+  private hStr: string | undefined;
+  private lStr: string | undefined;
+  private uStr: string | undefined;
+  private invV: Dec | null | undefined;
+  private insetHalfV: Dec | undefined;
+  private insetUpperV: Dec | undefined;
+
+  constructor(
+    readonly target: Dec,
+    readonly half: Dec,
+    private readonly inset: Dec,
+  ) {}
+
+  /** weightStr(target). */
+  get targetStr(): string {
+    if (this.tStr === undefined) this.tStr = weightStr(this.target);
+    return this.tStr;
+  }
+
+  /** weightStr(half). */
+  get halfStr(): string {
+    if (this.hStr === undefined) this.hStr = weightStr(this.half);
+    return this.hStr;
+  }
+
+  /** weightStr(max(0, target − half)). */
+  get lowerStr(): string {
+    if (this.lStr === undefined) {
+      const lo = this.target.minus(this.half);
+      this.lStr = weightStr(ZERO.gt(lo) ? ZERO : lo);
+    }
+    return this.lStr;
+  }
+
+  /** weightStr(target + half). */
+  get upperStr(): string {
+    if (this.uStr === undefined) this.uStr = weightStr(this.target.plus(this.half));
+    return this.uStr;
+  }
+
+  /** 1 / target (null when the target is not positive). */
+  get inv(): Dec | null {
+    if (this.invV === undefined) this.invV = this.target.gt(0) ? ONE.div(this.target) : null;
+    return this.invV;
+  }
+
+  /** half × (1 − bandInset). */
+  get insetHalf(): Dec {
+    if (this.insetHalfV === undefined) this.insetHalfV = this.half.times(this.inset);
+    return this.insetHalfV;
+  }
+
+  /** target + half × (1 − bandInset). */
+  get insetUpper(): Dec {
+    if (this.insetUpperV === undefined) this.insetUpperV = this.target.plus(this.insetHalf);
+    return this.insetUpperV;
+  }
+}
+
+/** Per configuration: 1 − bandInset, and TargetInfo per raw weight (by Dec identity) at factor 1 − cashTarget. */
+const targetMemo = new WeakMap<
+  ResolvedConfig,
+  { inset: Dec; invested: Dec; byWeight: WeakMap<Dec, TargetInfo> }
+>();
+
+function configMemo(cfg: ResolvedConfig): { inset: Dec; invested: Dec; byWeight: WeakMap<Dec, TargetInfo> } {
+  let m = targetMemo.get(cfg);
+  if (m === undefined) {
+    m = { inset: ONE.minus(cfg.bandInset), invested: ONE.minus(cfg.cashTarget), byWeight: new WeakMap() };
+    targetMemo.set(cfg, m);
+  }
+  return m;
+}
+
+/** 1 − bandInset of a configuration (memoised). */
+export function insetOf(cfg: ResolvedConfig): Dec {
+  return configMemo(cfg).inset;
+}
+
+/** TargetInfo of an effective target weight (no memo). */
+export function targetInfo(target: Dec, cfg: ResolvedConfig): TargetInfo {
+  return new TargetInfo(target, bandHalfWidth(target, cfg), configMemo(cfg).inset);
+}
+
 /** Half-width of a target's band (fraction of value) under the band rule. */
 export function bandHalfWidth(target: Dec, cfg: ResolvedConfig): Dec {
   switch (cfg.bandRule) {
@@ -171,6 +262,10 @@ export interface Sleeve {
   value: Dec;
   /** Target value (target × total), set by computeDriftRows. */
   tV?: Dec;
+  /** Values derived from the target alone (strings, inverse, inset edges). */
+  info?: TargetInfo;
+  /** |value − tV|, set by computeDriftRows for model sleeves when the total is positive. */
+  absDev?: Dec;
 }
 
 /**
@@ -187,10 +282,18 @@ export function buildSleeves(
 ): Sleeve[] {
   let total = ZERO;
   for (const t of targets) total = total.plus(t.weight);
-  const invested = ONE.minus(cfg.cashTarget);
-  const factor = total.gt(0) ? (total.eq(1) ? invested : invested.div(total)) : ZERO;
+  const memo = configMemo(cfg);
+  const invested = memo.invested;
+  const unit = total.gt(0) && total.eq(1);
+  const factor = total.gt(0) ? (unit ? invested : invested.div(total)) : ZERO;
   const sleeves: Sleeve[] = targets.map((t) => {
-    const target = t.weight.times(factor);
+    // The effective target depends only on the weight when the weights sum to 1 (memoised by weight).
+    let info = unit ? memo.byWeight.get(t.weight) : undefined;
+    if (info === undefined) {
+      info = targetInfo(t.weight.times(factor), cfg);
+      if (unit) memo.byWeight.set(t.weight, info);
+    }
+    const target = info.target;
     const candidates: string[] = [];
     const add = (s: string) => {
       if (!candidates.includes(s)) candidates.push(s);
@@ -207,11 +310,12 @@ export function buildSleeves(
       ...(t.routedFrom !== undefined ? { routedFrom: t.routedFrom } : {}),
       assetClass: t.assetClass,
       target,
-      half: bandHalfWidth(target, cfg),
+      half: info.half,
       candidates,
       known,
       members: [],
       value: ZERO,
+      info,
     };
   });
   const byKey = new Map(sleeves.map((s) => [s.key, s]));
@@ -222,7 +326,8 @@ export function buildSleeves(
     const s = sleeveOf(h.symbol, sleeves, byKey, classCount, securities);
     if (s) {
       s.members.push(h);
-      s.value = s.value.plus(h.value);
+      // 0 + x = x exactly (h.value is an operation result, already at the working precision).
+      s.value = s.value === ZERO ? h.value : s.value.plus(h.value);
     } else {
       extra.push({
         key: h.symbol,
@@ -259,27 +364,42 @@ export function sleeveOf(
   return undefined;
 }
 
-/** Drift rows of sleeves against `totalValue` (rows in sleeve order). */
+/** Drift rows of sleeves against `totalValue` (rows in sleeve order); `ratios`: `new Ratios(totalValue)` if the caller has it. */
 export function computeDriftRows(
   sleeves: readonly Sleeve[],
   totalValue: Dec,
   cfg: ResolvedConfig,
+  ratios?: Ratios,
 ): DriftRow[] {
-  const r = new Ratios(totalValue);
+  const r = ratios ?? new Ratios(totalValue);
+  const positive = !totalValue.lte(0);
   return sleeves.map((s) => {
     const actual = r.of(s.value);
     const dev = actual.minus(s.target);
-    s.tV = s.target.times(totalValue);
-    const breached = s.isModel
-      ? isBreachedValue(s.value, s.target, s.half, totalValue, s.tV)
-      : cfg.sellNonModelHoldings && s.value.gt(0);
+    const tV = s.target.times(totalValue);
+    s.tV = tV;
+    let breached: boolean;
+    if (s.isModel) {
+      // isBreachedValue(s.value, s.target, s.half, totalValue, tV), keeping |value − tV|.
+      if (positive) {
+        const d = s.value.minus(tV).abs();
+        s.absDev = d;
+        breached = !d.isZero() && d.gte(s.half.times(totalValue));
+      } else breached = false;
+    } else breached = cfg.sellNonModelHoldings && s.value.gt(0);
+    const info = s.info;
+    let relDev = '0';
+    if (info !== undefined) {
+      const inv = info.inv;
+      if (inv !== null) relDev = weightStr(dev.times(inv));
+    } else if (s.target.gt(0)) relDev = weightStr(dev.times(inverse(s.target)));
     return {
       symbol: s.key,
-      target: weightStr(s.target),
+      target: info !== undefined ? info.targetStr : weightStr(s.target),
       actual: weightStr(actual),
       absDev: weightStr(dev),
-      relDev: s.target.gt(0) ? weightStr(dev.times(inverse(s.target))) : '0',
-      band: weightStr(s.half),
+      relDev,
+      band: info !== undefined ? info.halfStr : weightStr(s.half),
       breached,
       members: s.members.map((m) => m.symbol),
     };
