@@ -230,8 +230,10 @@ export function bookActivities(deps: ActivityDeps) {
         const proposal = await trx('proposals').where({ id: input.proposalId }).forUpdate().first();
         if (!proposal)
           throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, 'NotFound');
+        // The proposal's account and date as well: they pick the (trade_date, account_id) index.
+        const mine = { account_id: proposal.account_id, trade_date: proposal.trade_date };
         const orders = await trx('orders')
-          .where({ proposal_id: input.proposalId, booked: false })
+          .where({ ...mine, proposal_id: input.proposalId, booked: false })
           .whereIn('status', ['FILLED', 'CANCELED', 'REJECTED'])
           .orderBy('client_order_id');
         let booked = 0;
@@ -258,7 +260,7 @@ export function bookActivities(deps: ActivityDeps) {
             .update({ booked: true, updated_at: trx.fn.now() });
         }
         const legs = await trx('proposal_legs').where({ proposal_id: input.proposalId });
-        const all = await trx('orders').where({ proposal_id: input.proposalId });
+        const all = await trx('orders').where({ ...mine, proposal_id: input.proposalId });
         const filledByLeg = (legNo: number) =>
           sum(
             all

@@ -6,11 +6,11 @@
  * with every error (file, line, field) and nothing of it is applied; re-ingesting a file
  * with the same checksum is a no-op. A PostgreSQL advisory lock serialises concurrent callers.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Knex } from 'knex';
-import { parseCustodianFile } from '../custodian/files';
+import { checksum, parseCustodianFile } from '../custodian/files';
 import { parseFileName } from '../custodian/files/names';
 import type { Ext871Row, Ext872Row } from '../custodian/files/schemas';
 import { nextSettlementDay, nextTradingDay } from '../domain/calendar';
@@ -28,25 +28,53 @@ export interface IngestResult {
 export function fileActivities(deps: ActivityDeps) {
   const { db } = deps;
 
+  // sha256 of each file, remembered while the file is unchanged (same inode, size and mtime): a
+  // re-ingest (every account's confirm matching asks for the morning's files) then costs a stat,
+  // not a read and hash of a file that grows with the number of accounts.
+  const checksums = new Map<string, { identity: string; sum: string }>();
+  async function fileChecksum(file: string): Promise<string> {
+    const st = await stat(file, { bigint: true });
+    const identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+    const known = checksums.get(file);
+    if (known?.identity === identity) return known.sum;
+    const sum = checksum(await readFile(file));
+    checksums.set(file, { identity, sum });
+    return sum;
+  }
+
   async function ingest(processDate: string): Promise<IngestResult> {
     await deps.custodian.requestStartOfDayFiles(processDate);
     const names = (await readdir(deps.dropDir).catch(() => [] as string[]))
       .filter((n) => parseFileName(n)?.processDate === processDate)
       .sort();
     const result: IngestResult = { processDate, ingested: [], skipped: [], rejected: [] };
+    // Nothing new (every file's checksum recorded already, the usual case when each account's
+    // confirm matching asks): no transaction, so callers do not queue on the lock holding connections.
+    const sums = await Promise.all(names.map((n) => fileChecksum(path.join(deps.dropDir, n))));
+    const recorded: { code: string; checksum: string }[] = sums.length
+      ? await db('custodian_files')
+          .where({ process_date: processDate })
+          .whereIn('checksum', sums)
+          .select('code', 'checksum')
+      : [];
+    const isRecorded = (name: string, i: number) =>
+      recorded.some((r) => r.code === parseFileName(name)!.code && r.checksum === sums[i]);
+    if (names.every(isRecorded)) return { ...result, skipped: names };
     await db.transaction(async (trx) => {
       await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${processDate}`]);
       for (const name of names) {
         const meta = parseFileName(name)!;
-        const content = await readFile(path.join(deps.dropDir, name));
-        const parsed = parseCustodianFile(meta.code, content, name);
+        const file = path.join(deps.dropDir, name);
+        // Seen already (same checksum): skipped before parsing it again.
         const seen = await trx('custodian_files')
-          .where({ code: meta.code, process_date: processDate, checksum: parsed.checksum })
+          .where({ code: meta.code, process_date: processDate, checksum: await fileChecksum(file) })
           .first();
         if (seen) {
           result.skipped.push(name);
           continue;
         }
+        const content = await readFile(file);
+        const parsed = parseCustodianFile(meta.code, content, name);
         if (!parsed.ok) {
           const errors = parsed.errors.map(
             (e) => `${e.file} line ${e.line}${e.field ? `, field ${e.field}` : ''}: ${e.message}`,

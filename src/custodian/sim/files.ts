@@ -52,6 +52,12 @@ async function writeFileSet(
   opts: SodOptions,
 ): Promise<string[]> {
   await mkdir(opts.dropDir, { recursive: true });
+  // A delivered file never changes (see writeOnce): when the whole set is there already, there is
+  // nothing to build. Without this, every request re-read every position and execution of the day.
+  const names = (['EXT871', 'EXT747', 'EXT872'] as const).map((code) =>
+    fileName(code, processDate, opts.correspondent),
+  );
+  if (names.every((n) => existsSync(path.join(opts.dropDir, n)))) return names;
   const secs: { symbol: string; cusip: string; description: string }[] =
     await db('sim.securities').orderBy('symbol');
   const bySymbol = new Map(secs.map((s) => [s.symbol, s]));
