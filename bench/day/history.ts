@@ -1,0 +1,75 @@
+/**
+ * Workflow history sizes: events, and bytes as the protobuf-encoded `temporal.api.history.v1.History`
+ * (what Temporal's history size limit counts is close to this) and as JSON (for reference).
+ * Temporal's limits: 51,200 events and 50 MB; it warns at 10,240 events and 10 MB.
+ */
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+export const LIMITS = { events: 51_200, bytes: 50 * 1024 * 1024 };
+
+export interface HistorySize {
+  workflowId: string;
+  events: number;
+  protoBytes: number;
+  jsonBytes: number;
+}
+
+export async function historySize(client: Client, workflowId: string): Promise<HistorySize> {
+  const History = temporal.api.history.v1.History;
+  const h = await client.workflow.getHandle(workflowId).fetchHistory();
+  const bytes = History.encode(h).finish();
+  // The SDK's historyToJSON is pinned to another protobufjs major here (see test/support/histories.ts):
+  // JSON of the decoded message instead (camelCase names, base64 bytes, enums as names).
+  const json = JSON.stringify(
+    History.toObject(History.decode(bytes), { longs: String, enums: String, bytes: String }),
+  );
+  return {
+    workflowId,
+    events: h.events?.length ?? 0,
+    protoBytes: bytes.length,
+    jsonBytes: Buffer.byteLength(json),
+  };
+}
+
+export interface HistoryReport {
+  /** The largest history by events, and by bytes, of those measured. */
+  largestByEvents: HistorySize;
+  largestByBytes: HistorySize;
+  /** Largest as a share of Temporal's limits (target: under 10%). */
+  pctOfEventLimit: number;
+  pctOfSizeLimit: number;
+  measured: { kind: string; count: number; maxEvents: number; maxProtoBytes: number }[];
+  bytesAre: string;
+}
+
+export async function measureHistories(
+  client: Client,
+  groups: { kind: string; ids: string[] }[],
+): Promise<HistoryReport> {
+  const all: HistorySize[] = [];
+  const measured: HistoryReport['measured'] = [];
+  for (const g of groups) {
+    const sizes: HistorySize[] = [];
+    for (let i = 0; i < g.ids.length; i += 8) {
+      sizes.push(...(await Promise.all(g.ids.slice(i, i + 8).map((id) => historySize(client, id)))));
+    }
+    all.push(...sizes);
+    measured.push({
+      kind: g.kind,
+      count: sizes.length,
+      maxEvents: Math.max(0, ...sizes.map((s) => s.events)),
+      maxProtoBytes: Math.max(0, ...sizes.map((s) => s.protoBytes)),
+    });
+  }
+  const byEvents = all.reduce((a, b) => (b.events > a.events ? b : a));
+  const byBytes = all.reduce((a, b) => (b.protoBytes > a.protoBytes ? b : a));
+  return {
+    largestByEvents: byEvents,
+    largestByBytes: byBytes,
+    pctOfEventLimit: Math.round((byEvents.events / LIMITS.events) * 10_000) / 100,
+    pctOfSizeLimit: Math.round((byBytes.protoBytes / LIMITS.bytes) * 10_000) / 100,
+    measured,
+    bytesAre: 'protoBytes: protobuf-encoded History as fetched (payloads included); jsonBytes: JSON of it',
+  };
+}

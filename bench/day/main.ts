@@ -1,0 +1,513 @@
+/**
+ * `npm run bench:day -- --accounts N`: one whole trading day on the Temporal dev server, with the
+ * day's clock set so that its phases follow each other at once, and the same-shaped no-op
+ * workflow tree on the same server in the same run (the orchestration floor). Prints ONE JSON
+ * object on stdout; progress goes to stderr.
+ *
+ * What it starts, all its own (free ports, its own data directories, removed at the end):
+ * PostgreSQL (embedded, unless DATABASE_URL), the Temporal dev server (.tools/bin/temporal with
+ * our search attributes), the custodian simulator (in this process), and one worker process per
+ * tree (bench/day/worker-child.ts). Manual accounts are approved in bulk through the `approve`
+ * Update, as their advisors would (bench/day/approver.ts); --no-approve lets them expire.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Knex } from 'knex';
+import { startSimServer } from '../../src/custodian/sim/server';
+import { createKnex } from '../../src/db/knex';
+import { seedDemoData } from '../../src/demo/seed';
+import { nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
+import { freePort } from '../../src/infra/postgres';
+import { temporalCliPath } from '../../src/infra/temporal';
+import { accountBatchWorkflowId, accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
+import type { TradingDayInput, TradingDayResult } from '../../src/workflows/types';
+import { type ApproverStats, startApprover } from './approver';
+import { ArgError, type BenchArgs, USAGE, parseArgs } from './args';
+import { CpuSampler } from './cpu';
+import { createProposedIndexes, openBenchDb } from './db';
+import { type HistoryReport, measureHistories } from './history';
+import type { ActivityStats, ChildConfig, ChildMessage, WorkerSettings } from './protocol';
+
+type Report = Extract<ChildMessage, { type: 'report' }>;
+
+const log = (m: string) =>
+  process.stderr.write(`[bench:day ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const secs = (ms: number) => Math.round(ms / 100) / 10;
+
+interface RunningWorker {
+  pid: number;
+  settings: WorkerSettings;
+  stop(): Promise<Report>;
+  kill(): void;
+}
+
+/** Starts a worker process and resolves once it polls. */
+function spawnWorker(
+  cfg: ChildConfig,
+  onProgress: (m: Extract<ChildMessage, { type: 'progress' }>) => void,
+): Promise<RunningWorker> {
+  const child: ChildProcess = fork(require.resolve('./worker-child'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_WORKER_CONFIG: JSON.stringify(cfg) },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  child.stdout?.pipe(process.stderr);
+  let onReport: ((r: Report) => void) | undefined;
+  return new Promise((resolve, reject) => {
+    const exited = (code: number | null) =>
+      reject(new Error(`${cfg.mode} worker exited (${code}) before it was ready`));
+    child.once('exit', exited);
+    child.on('message', (m: ChildMessage) => {
+      if (m.type === 'progress') onProgress(m);
+      if (m.type === 'report') onReport?.(m);
+      if (m.type !== 'ready') return;
+      child.off('exit', exited);
+      resolve({
+        pid: m.pid,
+        settings: m.settings,
+        kill: () => child.kill('SIGKILL'),
+        stop: () =>
+          new Promise<Report>((res, rej) => {
+            onReport = res;
+            child.once('exit', (code) =>
+              rej(new Error(`${cfg.mode} worker exited (${code}) without a report`)),
+            );
+            child.send({ type: 'stop' });
+          }),
+      });
+    });
+  });
+}
+
+function sampleEvenly<T>(xs: T[], n: number): T[] {
+  if (xs.length <= n) return xs;
+  return Array.from({ length: n }, (_, i) => xs[Math.floor((i * (xs.length - 1)) / Math.max(1, n - 1))]!);
+}
+
+function relative(stats: Record<string, ActivityStats>, t0: number) {
+  return Object.fromEntries(
+    Object.entries(stats).map(([k, s]) => [
+      k,
+      { ...s, first: undefined, last: undefined, firstAtS: secs(s.first - t0), lastAtS: secs(s.last - t0) },
+    ]),
+  );
+}
+
+async function runNoop(
+  env: TestWorkflowEnvironment,
+  args: BenchArgs,
+  cpu: CpuSampler,
+  onWorker: (w: RunningWorker) => void,
+) {
+  const taskQueue = `bench-noop-${process.pid}`;
+  const w = await spawnWorker(
+    { mode: 'noop', address: env.address, namespace: env.namespace ?? 'default', taskQueue, dbPool: 0 },
+    (p) => log(`noop: ${JSON.stringify(p.counts)} rss ${p.rssMiB} MiB`),
+  );
+  onWorker(w);
+  cpu.roles.set(w.pid, 'noopWorker');
+  const id = `noop-day/${process.pid}`;
+  log(`noop tree: ${args.accounts} children in batches of ${args.batchSize}`);
+  const t0 = Date.now();
+  const h = await env.client.workflow.start('NoopDay', {
+    taskQueue,
+    workflowId: id,
+    args: [{ accounts: args.accounts, batchSize: args.batchSize }],
+  });
+  const done = (await h.result()) as number;
+  const t1 = Date.now();
+  log(`noop tree done in ${secs(t1 - t0)} s`);
+  const batches = Math.ceil(args.accounts / args.batchSize);
+  const batchIds = Array.from({ length: batches }, (_, b) => `${id}/batch/${b}`);
+  const histories = await measureHistories(env.client, [
+    { kind: 'NoopDay', ids: [id] },
+    { kind: 'NoopBatch', ids: sampleEvenly(batchIds, 60) },
+    {
+      kind: 'NoopAccount',
+      ids: [`${id}/batch/0/account/0`, `${id}/batch/${batches - 1}/account/${args.accounts - 1}`],
+    },
+  ]);
+  const report = await w.stop();
+  return {
+    accounts: done,
+    totalS: secs(t1 - t0),
+    accountsPerSecond: Math.round((done / ((t1 - t0) / 1000)) * 10) / 10,
+    largestHistory: histories,
+    worker: {
+      settings: report.settings,
+      peakRssMiB: report.peakRssMiB,
+      peakHeapUsedMiB: report.peakHeapUsedMiB,
+      cpuSeconds: report.cpuSeconds,
+      core: report.core,
+    },
+    cpuSeconds: cpu.between(t0, t1),
+  };
+}
+
+async function dbSummary(db: Knex, tradeDate: string) {
+  const count = async (q: Knex.QueryBuilder) => Number(((await q) as { n: string }[])[0]?.n ?? 0);
+  const group = async (table: string, col: string, where: Record<string, unknown>) =>
+    Object.fromEntries(
+      (
+        (await db(table).where(where).groupBy(col).select(col).count('* as n')) as Record<string, string>[]
+      ).map((r) => [r[col], Number(r.n)]),
+    );
+  const dupes = await db.raw(
+    'SELECT count(*) AS n FROM (SELECT client_order_id FROM sim.orders GROUP BY 1 HAVING count(*) > 1) d',
+  );
+  const seq = await db.raw(`SELECT schemaname || '.' || relname AS t, seq_scan, seq_tup_read, idx_scan
+    FROM pg_stat_user_tables ORDER BY seq_tup_read DESC LIMIT 8`);
+  return {
+    proposalsByStatus: await group('proposals', 'status', { trade_date: tradeDate }),
+    ordersByStatus: await group('orders', 'status', { trade_date: tradeDate }),
+    ordersPerAccountMax: Number(
+      (
+        await db('orders')
+          .where({ trade_date: tradeDate })
+          .groupBy('account_id')
+          .select(db.raw('count(*) AS n'))
+          .orderBy('n', 'desc')
+          .first()
+      )?.n ?? 0,
+    ),
+    confirmMatchesByResult: await group('confirm_matches', 'result', { trade_date: tradeDate }),
+    duplicateClientOrderIdsAtSim: Number(dupes.rows[0]?.n ?? 0),
+    breaksByStatus: await group('breaks', 'status', { trade_date: tradeDate }),
+    auditRows: await count(db('audit_log').count('* as n')),
+    topSeqScans: (
+      seq.rows as { t: string; seq_scan: string; seq_tup_read: string; idx_scan: string | null }[]
+    ).map((r) => ({
+      table: r.t,
+      seqScans: Number(r.seq_scan),
+      rowsRead: Number(r.seq_tup_read),
+      idxScans: Number(r.idx_scan ?? 0),
+    })),
+  };
+}
+
+async function main(): Promise<void> {
+  let args: BenchArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof ArgError) {
+      if (e.message) console.error(`bench:day: ${e.message}`);
+      console.error(USAGE);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const cleanup: { name: string; fn: () => Promise<unknown> | unknown }[] = [];
+  const workers: RunningWorker[] = [];
+  const cpu = new CpuSampler();
+  cpu.start();
+  let benchPeakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => {
+    benchPeakRss = Math.max(benchPeakRss, process.memoryUsage().rss);
+  }, 500);
+  rssTimer.unref();
+  const tradeDate = nextTradingDay(utcToEtDate(new Date().toISOString()));
+  const runStart = Date.now();
+  let interrupted = false;
+  let interrupt: () => void = () => {};
+  const interruption = new Promise<void>((resolve) => {
+    interrupt = resolve;
+  });
+  // Ctrl-C: the day (if running) is ended as on a timeout and the JSON so far is printed.
+  const onSignal = () => {
+    interrupted = true;
+    interrupt();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    log(`${args.accounts} accounts, trade date ${tradeDate}, batches of ${args.batchSize}`);
+    const bdb = await openBenchDb({ pool: 10 });
+    cleanup.push({ name: 'database', fn: () => bdb.stop() });
+    log(`PostgreSQL: ${bdb.embedded ? `embedded, data ${bdb.dataDir}` : 'DATABASE_URL'}`);
+    const proposedIndexes = args.proposedIndexes ? await createProposedIndexes(bdb.db) : [];
+
+    const seedStart = Date.now();
+    await seedDemoData(bdb.db, { asOf: tradeDate, accounts: args.accounts });
+    const seedEnd = Date.now();
+    log(`seeded ${args.accounts} accounts in ${secs(seedEnd - seedStart)} s`);
+
+    // The dev server prints a banner on its stdout, which it shares with this process: a wrapper
+    // sends it to stderr, so that stdout carries the JSON only.
+    const wrapperDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-bench-temporal-'));
+    cleanup.push({ name: 'wrapper', fn: () => rmSync(wrapperDir, { recursive: true, force: true }) });
+    const cli = temporalCliPath({ TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH });
+    const wrapper = path.join(wrapperDir, 'temporal');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${JSON.stringify(cli)} "$@" 1>&2\n`, { mode: 0o755 });
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: wrapper },
+        searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
+        extraArgs: ['--log-level', 'error'],
+      },
+    });
+    cleanup.push({ name: 'temporal', fn: () => env.teardown() });
+    log(`Temporal dev server on ${env.address}`);
+
+    const dropDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-bench-drop-'));
+    cleanup.push({ name: 'drop dir', fn: () => rmSync(dropDir, { recursive: true, force: true }) });
+    const simDb = createKnex(bdb.url, { max: 10 });
+    cleanup.push({ name: 'sim db', fn: () => simDb.destroy() });
+    const sim = await startSimServer({
+      db: simDb,
+      port: await freePort(),
+      dropDir,
+      correspondent: 'ZOE',
+      fillModel: { seed: 'bench', partialFillRate: args.partialFillRate, rejectRate: 0 },
+    });
+    cleanup.push({ name: 'simulator', fn: () => sim.close() });
+    log(`custodian simulator on ${sim.url}`);
+
+    const noop = args.skipNoop
+      ? undefined
+      : await runNoop(env, args, cpu, (w) => {
+          workers.push(w);
+        });
+    if (interrupted) throw new Error('interrupted');
+
+    // The day.
+    const taskQueue = `bench-day-${process.pid}`;
+    let dayStart = Date.now();
+    const worker = await spawnWorker(
+      {
+        mode: 'day',
+        address: env.address,
+        namespace: env.namespace ?? 'default',
+        taskQueue,
+        databaseUrl: bdb.url,
+        custodianUrl: sim.url,
+        dropDir,
+        dbPool: args.dbPool,
+        maxCachedWorkflows: args.maxCachedWorkflows,
+        maxConcurrentActivityTaskExecutions: args.maxConcurrentActivityTaskExecutions,
+        maxConcurrentWorkflowTaskExecutions: args.maxConcurrentWorkflowTaskExecutions,
+      },
+      (p) =>
+        log(
+          `day +${secs(Date.now() - dayStart)} s: past review ${p.pastReview}/${args.accounts}, rss ${p.rssMiB} MiB, ${Object.entries(
+            p.counts,
+          )
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+        ),
+    );
+    workers.push(worker);
+    cpu.roles.set(worker.pid, 'worker');
+
+    const reviewMs = args.reviewSeconds * 1000;
+    const openMs = reviewMs + 1000;
+    const closeMs = openMs + args.windowSeconds * 1000;
+    const confirmMs = closeMs + args.confirmDelaySeconds * 1000;
+    const at = (ms: number) => new Date(dayStart + ms).toISOString();
+    dayStart = Date.now();
+    const input: TradingDayInput = {
+      tradeDate,
+      clockOverride: {
+        approvalCutoff: at(reviewMs),
+        windowOpen: at(openMs),
+        windowClose: at(closeMs),
+        confirmAt: at(confirmMs),
+      },
+      fillPollSeconds: args.fillPollSeconds,
+      batchSize: args.batchSize,
+    };
+    log(
+      `day started: cut-off +${args.reviewSeconds} s, window +${secs(openMs)}–${secs(closeMs)} s, confirms +${secs(confirmMs)} s`,
+    );
+    const handle = await env.client.workflow.start('DailyTradingDay', {
+      taskQueue,
+      workflowId: tradingDayWorkflowId(tradeDate),
+      args: [input],
+    });
+    const approver = args.approve
+      ? startApprover({ db: bdb.db, client: env.client, tradeDate, concurrency: 32 })
+      : undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      handle.result().then((r: TradingDayResult) => ({ done: true as const, result: r })),
+      new Promise<{ done: false }>((resolve) => {
+        timer = setTimeout(() => resolve({ done: false }), args.timeoutMinutes * 60_000);
+      }),
+      interruption.then(() => ({ done: false as const })),
+    ]);
+    clearTimeout(timer);
+    const dayEnd = Date.now();
+    const approverStats: ApproverStats | undefined = await approver?.stop();
+    log('collecting histories and statistics');
+    if (!outcome.done) {
+      log(
+        `${interrupted ? 'interrupted' : `timed out after ${args.timeoutMinutes} min`}: terminating the day`,
+      );
+      await handle.terminate('bench timeout').catch(() => undefined);
+    } else log(`day done in ${secs(dayEnd - dayStart)} s`);
+
+    // Histories: the day, every batch (up to 60, evenly), account days with the most orders and a spread.
+    const batches = Math.ceil(args.accounts / args.batchSize);
+    const busiest: string[] = (
+      await bdb
+        .db('orders')
+        .where({ trade_date: tradeDate })
+        .groupBy('account_id')
+        .select('account_id')
+        .count('* as n')
+        .orderBy('n', 'desc')
+        .limit(5)
+    ).map((r) => r.account_id as string);
+    const allAccounts: string[] = (await bdb.db('accounts').orderBy('id').select('id')).map(
+      (r: { id: string }) => r.id,
+    );
+    const sampleAccounts = [...new Set([...busiest, ...sampleEvenly(allAccounts, 8)])];
+    const histories: HistoryReport = await measureHistories(env.client, [
+      { kind: 'DailyTradingDay', ids: [tradingDayWorkflowId(tradeDate)] },
+      {
+        kind: 'AccountBatch',
+        ids: sampleEvenly(
+          Array.from({ length: batches }, (_, b) => accountBatchWorkflowId(tradeDate, b)),
+          60,
+        ),
+      },
+      { kind: 'AccountDay', ids: sampleAccounts.map((a) => accountDayWorkflowId(tradeDate, a)) },
+    ]).catch((e) => {
+      log(`history measurement failed: ${(e as Error).message}`);
+      return undefined as unknown as HistoryReport;
+    });
+    const report = await worker.stop();
+    const db = await dbSummary(bdb.db, tradeDate);
+    cpu.stop();
+
+    // Phases, from the activities' own timestamps (epoch ms).
+    const a = report.activities;
+    const pastReviewAt = report.pastReview.length
+      ? report.pastReview[report.pastReview.length - 1]!
+      : undefined;
+    const allPastReview = report.pastReview.length >= args.accounts;
+    const firstSubmit = a.submitOrders?.first;
+    const tradingDone = a.bookFills?.last;
+    const firstConfirm = a.matchConfirms?.first;
+    const phase = (from: number | undefined, to: number | undefined) =>
+      from !== undefined && to !== undefined
+        ? { s: secs(to - from), cpuSeconds: cpu.between(from, to) }
+        : undefined;
+    const totalS = secs(dayEnd - dayStart);
+    const accounts = outcome.done ? outcome.result.accounts : args.accounts;
+    const out = {
+      bench: 'day',
+      completed: outcome.done,
+      endedBy: outcome.done
+        ? 'day result'
+        : interrupted
+          ? 'interrupt'
+          : `timeout (${args.timeoutMinutes} min)`,
+      command: `npm run bench:day -- ${process.argv.slice(2).join(' ')}`.trim(),
+      accounts,
+      accountsPerSecond: Math.round((accounts / ((dayEnd - dayStart) / 1000)) * 100) / 100,
+      machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+      tradeDate,
+      batchSize: args.batchSize,
+      proposedIndexes: proposedIndexes.length ? proposedIndexes : undefined,
+      clock: {
+        note: 'seconds after the day started; the clock is fixed at start (see slack)',
+        approvalCutoff: secs(reviewMs),
+        windowOpen: secs(openMs),
+        windowClose: secs(closeMs),
+        confirmAt: secs(confirmMs),
+        fillPollSeconds: args.fillPollSeconds,
+        partialFillRate: args.partialFillRate,
+        manualAccounts: args.approve
+          ? 'approved in bulk via the approve Update'
+          : 'left to expire at the cut-off',
+      },
+      phases: {
+        seed: { s: secs(seedEnd - seedStart), cpuSeconds: cpu.between(seedStart, seedEnd) },
+        ingestAndFanoutToAllPastReview: {
+          ...phase(dayStart, allPastReview ? pastReviewAt : undefined),
+          allAccountsPastReview: allPastReview,
+          pastReview: report.pastReview.length,
+          ingestS: a.ingestMorningFiles
+            ? secs(a.ingestMorningFiles.last - a.ingestMorningFiles.first)
+            : undefined,
+          firstReconcileAtS: a.reconcileAccount ? secs(a.reconcileAccount.first - dayStart) : undefined,
+          lastReconcileAtS: a.reconcileAccount ? secs(a.reconcileAccount.last - dayStart) : undefined,
+          // When a quarter, half, three quarters and all of the accounts were past review.
+          pastReviewAtS: Object.fromEntries(
+            [0.25, 0.5, 0.75, 1].map((q) => {
+              const t = report.pastReview[Math.ceil(q * args.accounts) - 1];
+              return [`${q * 100}%`, t === undefined ? null : secs(t - dayStart)];
+            }),
+          ),
+        },
+        trading: { ...phase(firstSubmit, tradingDone), from: 'first submitOrders', to: 'last bookFills' },
+        confirms: { ...phase(firstConfirm, dayEnd), from: 'first matchConfirms', to: 'day result' },
+        total: phase(dayStart, dayEnd),
+        runIncludingSetupS: secs(Date.now() - runStart),
+      },
+      slack: {
+        note: 'idle time waiting for the fixed clock (negative: the phase ran past its deadline)',
+        cutoffAfterLastReviewS:
+          pastReviewAt !== undefined ? secs(dayStart + reviewMs - pastReviewAt) : undefined,
+        windowCloseAfterLastBookingS:
+          tradingDone !== undefined ? secs(dayStart + closeMs - tradingDone) : undefined,
+      },
+      result: outcome.done
+        ? {
+            byStage: outcome.result.byStage,
+            ordersFilled: outcome.result.ordersFilled,
+            confirms: outcome.result.confirms,
+            failedAccounts: outcome.result.failedAccounts.length,
+          }
+        : undefined,
+      largestHistory: histories,
+      worker: {
+        settings: report.settings,
+        peakRssMiB: report.peakRssMiB,
+        peakHeapUsedMiB: report.peakHeapUsedMiB,
+        cpuSeconds: report.cpuSeconds,
+        core: report.core,
+      },
+      benchProcess: {
+        note: 'this process: the simulator, the client and the approver',
+        peakRssMiB: Math.round(benchPeakRss / 2 ** 20),
+      },
+      approver: approverStats,
+      activities: relative(a, dayStart),
+      db,
+      noop,
+      ratio:
+        noop && outcome.done
+          ? {
+              totalWall: Math.round((totalS / noop.totalS) * 100) / 100,
+              note: 'day total / no-op tree total (same accounts, same batch size, same server)',
+            }
+          : undefined,
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } finally {
+    clearInterval(rssTimer);
+    for (const w of workers) w.kill();
+    for (const c of cleanup.reverse()) {
+      try {
+        await c.fn();
+      } catch (e) {
+        log(`cleanup ${c.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error('[bench:day]', e);
+    process.exit(1);
+  },
+);

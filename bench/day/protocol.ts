@@ -1,0 +1,60 @@
+/** Messages between bench/day/main.ts and its worker processes (bench/day/worker-child.ts). */
+
+export interface ChildConfig {
+  mode: 'day' | 'noop';
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  databaseUrl?: string;
+  custodianUrl?: string;
+  dropDir?: string;
+  dbPool: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxCachedWorkflows?: number;
+}
+
+export interface ActivityStats {
+  count: number;
+  failed: number;
+  execMeanMs: number;
+  execP95Ms: number;
+  execMaxMs: number;
+  /** Sum of execution times: where the worker's activity time went. */
+  execTotalS: number;
+  scheduleToStartMeanMs: number;
+  scheduleToStartP95Ms: number;
+  /** Epoch ms of the first start and the last end. */
+  first: number;
+  last: number;
+}
+
+export type CoreMetrics = Record<string, number | string | { count: number; meanMs: number }>;
+
+export interface WorkerSettings {
+  taskQueue: string;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxCachedWorkflows: number;
+  workflowThreadPoolSize: number;
+  reuseV8Context: boolean;
+  workflowTaskPollers?: number;
+  activityTaskPollers?: number;
+  dbPoolMax?: number;
+  v8HeapLimitMiB: number;
+}
+
+export type ChildMessage =
+  | { type: 'ready'; pid: number; settings: WorkerSettings }
+  | { type: 'progress'; counts: Record<string, number>; pastReview: number; rssMiB: number }
+  | {
+      type: 'report';
+      settings: WorkerSettings;
+      peakRssMiB: number;
+      peakHeapUsedMiB: number;
+      cpuSeconds: number;
+      activities: Record<string, ActivityStats>;
+      pastReview: number[];
+      tradingDone: number[];
+      core: CoreMetrics;
+    };
