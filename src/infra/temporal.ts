@@ -62,6 +62,38 @@ function devServerArgs(cfg: AppConfig): string[] {
   return args;
 }
 
+/**
+ * Waits until a Temporal server we started answers on `address` (up to `timeoutMs`); fails
+ * with its last stderr if it exits or never answers (and then kills it).
+ */
+export async function waitForTemporal(
+  child: ChildProcess,
+  address: string,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr = (stderr + String(d)).slice(-4000);
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}): ${stderr}`);
+    try {
+      const c = await Connection.connect({ address, connectTimeout: 1000 });
+      await c.workflowService.getSystemInfo({});
+      await c.close();
+      return;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`${what} did not answer on ${address} within ${timeoutMs / 1000} s: ${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 export interface DevServer {
   address: string;
   uiUrl: string;
@@ -75,27 +107,8 @@ export async function startDevServer(cfg: AppConfig): Promise<DevServer> {
   if (!existsSync(bin)) throw new Error(`Temporal CLI not found at ${bin}: run \`npm run setup\``);
   mkdirSync(cfg.DATA_DIR, { recursive: true });
   const child = spawn(bin, devServerArgs(cfg), { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr = (stderr + String(d)).slice(-4000);
-  });
   const address = `127.0.0.1:${cfg.TEMPORAL_DEV_PORT}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited (${child.exitCode}): ${stderr}`);
-    try {
-      const c = await Connection.connect({ address, connectTimeout: 1000 });
-      await c.workflowService.getSystemInfo({});
-      await c.close();
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        child.kill('SIGTERM');
-        throw new Error(`temporal dev server did not answer on ${address} within 60 s: ${stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  await waitForTemporal(child, address, 'temporal dev server');
   return {
     address,
     uiUrl: `http://localhost:${cfg.TEMPORAL_UI_PORT}`,

@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
-import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { freePort } from '../../src/infra/postgres';
-import { ensureSearchAttributes, temporalCliPath, testServerPath } from '../../src/infra/temporal';
+import {
+  ensureSearchAttributes,
+  temporalCliPath,
+  testServerPath,
+  waitForTemporal,
+} from '../../src/infra/temporal';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
 
 /** The SDK's own constructor path, which `createTimeSkipping` uses after starting its server. */
@@ -26,26 +30,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   const server = spawn(testServerPath(), [String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  server.stderr?.on('data', (d) => {
-    stderr = (stderr + String(d)).slice(-2000);
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`the test server exited (${server.exitCode}): ${stderr}`);
-    try {
-      const c = await Connection.connect({ address, connectTimeout: 1000 });
-      await c.workflowService.getSystemInfo({});
-      await c.close();
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        server.kill('SIGKILL');
-        throw new Error(`the test server did not answer on ${address} within 60 s: ${stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  await waitForTemporal(server, address, 'the time-skipping test server');
   const env = await (TestWorkflowEnvironment as unknown as EnvFactory).create({
     server: { type: 'existing' },
     address,
