@@ -109,9 +109,9 @@ export function parseArgs(argv: string[]): BenchArgs {
  * rate measured on this 2-core machine (see the JSON's `clock` and `slack` to tune it).
  */
 export function defaultReviewSeconds(accounts: number): number {
-  return Math.ceil(10 + accounts * 0.08);
+  return Math.ceil(6 + accounts * 0.09);
 }
 
 export function defaultWindowSeconds(accounts: number): number {
-  return Math.ceil(15 + accounts * 0.12);
+  return Math.ceil(10 + accounts * 0.15);
 }
