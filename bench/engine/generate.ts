@@ -137,3 +137,37 @@ export function makeHousehold(
     } satisfies AccountSnapshot;
   });
 }
+
+/** `--accounts N` (or a bare N); default 10,000. */
+export function accountsArg(argv: string[]): number {
+  const i = argv.indexOf('--accounts');
+  const raw = i >= 0 ? argv[i + 1] : argv.find((a) => /^\d+$/.test(a));
+  const n = raw === undefined ? 10_000 : Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new Error(`--accounts must be a positive whole number, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/**
+ * The benchmark's stream of generated households (seeded; the same for bench and fingerprint):
+ * each call returns households of 1–4 accounts holding `limit` accounts in all.
+ */
+export function householdStream(
+  seed = 20260316,
+  asOf = '2026-03-16',
+): (limit: number) => AccountSnapshot[][] {
+  const rand = prng(seed);
+  const u = makeUniverse(rand);
+  let hhNo = 0;
+  return (limit) => {
+    const out: AccountSnapshot[][] = [];
+    let n = 0;
+    while (n < limit) {
+      const size = Math.min(1 + Math.floor(rand() * 4), limit - n);
+      out.push(makeHousehold(rand, u, hhNo++, asOf, size));
+      n += size;
+    }
+    return out;
+  };
+}

@@ -7,38 +7,13 @@
  */
 import os from 'node:os';
 import { planAccount } from '../../src/domain/engine';
-import type { AccountSnapshot } from '../../src/domain/engine/types';
-import { makeHousehold, makeUniverse, prng } from './generate';
+import { accountsArg, householdStream } from './generate';
 
 const CHUNK = 500;
 
-/** `--accounts N` (or a bare N); default 10,000. */
-function accountsArg(argv: string[]): number {
-  const i = argv.indexOf('--accounts');
-  const raw = i >= 0 ? argv[i + 1] : argv.find((a) => /^\d+$/.test(a));
-  const n = raw === undefined ? 10_000 : Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) {
-    throw new Error(`--accounts must be a positive whole number, got ${JSON.stringify(raw)}`);
-  }
-  return n;
-}
-
 function main(): void {
   const target = accountsArg(process.argv.slice(2));
-  const rand = prng(20260316);
-  const asOf = '2026-03-16';
-  const u = makeUniverse(rand);
-  let hhNo = 0;
-  const nextChunk = (limit: number): AccountSnapshot[][] => {
-    const out: AccountSnapshot[][] = [];
-    let n = 0;
-    while (n < limit) {
-      const size = Math.min(1 + Math.floor(rand() * 4), limit - n);
-      out.push(makeHousehold(rand, u, hhNo++, asOf, size));
-      n += size;
-    }
-    return out;
-  };
+  const nextChunk = householdStream();
   // Warm-up (JIT), not timed.
   for (const hh of nextChunk(200)) for (const a of hh) planAccount(a);
   let peakRss = process.memoryUsage().rss;
