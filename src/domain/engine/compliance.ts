@@ -10,22 +10,22 @@
  * limit), MAX_NOTIONAL / MAX_SHARES, MIN_TRADE, NOTIONAL (qty × price), NEGATIVE_CASH, WITHDRAWAL
  * (buys while the withdrawal is not funded).
  */
-import { type Dec, ZERO as ZERO_, dec } from '../money';
 import type { ResolvedConfig } from './config';
-import { cashStrFast as cashStr, decShared } from './parse';
+import { type Fx, ZERO as ZERO_, fx } from './fx';
+import { cashStrFast as cashStr, fxShared } from './parse';
 import type { AccountSnapshot, ComplianceFailure, EnginePlan } from './types';
-import { HouseholdIndex, type ReplacementBuy, securityKey, washSaleConflicts } from './washsale';
+import { HouseholdIndex, securityKey, washSaleConflicts } from './washsale';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ZERO = ZERO_;
 
 /** Parsed inputs the planner already has (optional; parsing is shared, the checks are not). */
 export interface ComplianceInputs {
-  held: ReadonlyMap<string, Dec>;
-  price: (symbol: string) => Dec | undefined;
+  held: ReadonlyMap<string, Fx>;
+  price: (symbol: string) => Fx | undefined;
   household: HouseholdIndex;
   /** held × price of a holding, as already computed from the same `held` and `price` (optional). */
-  value?: (symbol: string) => Dec | undefined;
+  value?: (symbol: string) => Fx | undefined;
 }
 
 export function checkCompliance(
@@ -37,23 +37,23 @@ export function checkCompliance(
   const failures: ComplianceFailure[] = [];
   const fail = (legNo: number | null, rule: string, message: string) =>
     failures.push({ legNo, rule, message });
-  const held = new Map<string, Dec>(inputs?.held ?? []);
-  const prices = new Map<string, Dec>();
-  const priceOf = (sym: string): Dec => {
+  const held = new Map<string, Fx>(inputs?.held ?? []);
+  const prices = new Map<string, Fx>();
+  const priceOf = (sym: string): Fx => {
     let p = prices.get(sym);
     if (p === undefined && inputs) p = inputs.price(sym);
     if (p === undefined) {
       const s = snap.prices[sym] ?? snap.holdings.find((h) => h.symbol === sym)?.price;
-      p = s === undefined ? ZERO : dec(s);
+      p = s === undefined ? ZERO : fx(s);
       prices.set(sym, p);
     }
     return p;
   };
   const holdingBy = new Map(snap.holdings.map((h) => [h.symbol, h]));
-  if (!inputs) for (const h of snap.holdings) held.set(h.symbol, dec(h.qty));
+  if (!inputs) for (const h of snap.holdings) held.set(h.symbol, fx(h.qty));
   const lotsOf = (sym: string) => {
     const h = holdingBy.get(sym);
-    return new Map((h?.lots ?? []).map((l) => [l.lotId, dec(l.qty)]));
+    return new Map((h?.lots ?? []).map((l) => [l.lotId, fx(l.qty)]));
   };
   const kinds = new Map<string, Set<string>>();
   for (const r of snap.restrictions) {
@@ -77,8 +77,8 @@ export function checkCompliance(
     );
   const key = (s: string) => securityKey(s, cfg.identical);
   const taxable = snap.taxStatus === 'TAXABLE';
-  const cash = dec(snap.cash);
-  const W = dec(snap.pendingWithdrawal);
+  const cash = fx(snap.cash);
+  const W = fx(snap.pendingWithdrawal);
   let value = cash;
   const holdingValue = inputs?.value;
   for (const h of snap.holdings) {
@@ -93,20 +93,21 @@ export function checkCompliance(
   let seenBuy = false;
   let cashAfter = cash;
   let buys = false;
-  const sold = new Map<string, Dec>();
-  const relieved = new Map<string, Dec>();
+  const sold = new Map<string, Fx>();
+  const relieved = new Map<string, Fx>();
   const after = new Map(held);
-  const planBuys: ReplacementBuy[] = [];
+  /** This plan's buys (the loss sales of this plan must not be replaced by them). */
+  const planBuys: { symbol: string }[] = [];
   const lossSellKeys = new Set<string>();
   plan.legs.forEach((leg, i) => {
     if (leg.legNo !== i + 1)
       fail(leg.legNo, 'ORDER', `leg numbers must run 1..n (got ${leg.legNo} at ${i + 1})`);
     if (leg.side === 'BUY') seenBuy = true;
     else if (seenBuy) fail(leg.legNo, 'ORDER', 'sells must come before buys');
-    const qty = dec(leg.qty);
-    const price = decShared(leg.estPrice);
-    const notional = dec(leg.estNotional);
-    if (qty.lte(0)) fail(leg.legNo, 'QTY', 'quantity must be positive');
+    const qty = fx(leg.qty);
+    const price = fxShared(leg.estPrice);
+    const notional = fx(leg.estNotional);
+    if (!qty.isPos()) fail(leg.legNo, 'QTY', 'quantity must be positive');
     if (qty.decimalPlaces() > 5) fail(leg.legNo, 'QTY', 'quantity has more than 5 decimals');
     const info = snap.securities[leg.symbol];
     const wholePosition = leg.side === 'SELL' && qty.eq(held.get(leg.symbol) ?? ZERO);
@@ -137,13 +138,7 @@ export function checkCompliance(
           'WASH_SALE',
           `buying ${leg.symbol} washes a loss realized on ${losses.map((t) => `${t.date} in ${t.accountId}`).join(', ')}`,
         );
-      planBuys.push({
-        source: 'PLAN_BUY',
-        accountId: snap.accountId,
-        symbol: leg.symbol,
-        date: snap.asOf,
-        qty,
-      });
+      planBuys.push({ symbol: leg.symbol });
       return;
     }
     cashAfter = cashAfter.plus(notional);
@@ -160,9 +155,9 @@ export function checkCompliance(
       fail(leg.legNo, 'MIN_TRADE', `sell below the minimum trade ${cashStr(minTrade)}`);
     let lotSum = ZERO;
     const known = lotsOf(leg.symbol);
-    const lotQtys: Dec[] = [];
+    const lotQtys: Fx[] = [];
     for (const l of leg.lots) {
-      const lq = dec(l.qty);
+      const lq = fx(l.qty);
       lotQtys.push(lq);
       lotSum = lotSum.plus(lq);
       const lotQty = known.get(l.lotId);
@@ -173,28 +168,35 @@ export function checkCompliance(
       const r = (relieved.get(`${leg.symbol}/${l.lotId}`) ?? ZERO).plus(lq);
       relieved.set(`${leg.symbol}/${l.lotId}`, r);
       if (r.gt(lotQty)) fail(leg.legNo, 'LOTS', `lot ${l.lotId} relieved beyond its quantity`);
-      if (lq.lte(0)) fail(leg.legNo, 'LOTS', `lot ${l.lotId} with a non-positive quantity`);
+      if (!lq.isPos()) fail(leg.legNo, 'LOTS', `lot ${l.lotId} with a non-positive quantity`);
     }
     if (!lotSum.eq(qty))
       fail(leg.legNo, 'LOTS', `lot quantities ${lotSum.toFixed()} != leg quantity ${leg.qty}`);
     if (taxable) {
       let lossQty = ZERO;
       let loss = ZERO;
-      const soldLots: { openDate: string; qty: Dec }[] = [];
+      const soldLots: { openDate: string; qty: Fx }[] = [];
       for (let j = 0; j < leg.lots.length; j++) {
         const l = leg.lots[j]!;
         const lq = lotQtys[j]!;
         soldLots.push({ openDate: l.openDate, qty: lq });
-        const c = dec(l.unitCost);
+        const c = fx(l.unitCost);
         if (price.lt(c)) {
           lossQty = lossQty.plus(lq);
           loss = loss.plus(c.minus(price).times(lq));
         }
       }
-      if (loss.gt(0)) {
+      if (loss.isPos()) {
         lossSellKeys.add(key(leg.symbol));
         const r = washSaleConflicts(
-          { accountId: snap.accountId, symbol: leg.symbol, date: snap.asOf, qty: lossQty, loss, soldLots },
+          {
+            accountId: snap.accountId,
+            symbol: leg.symbol,
+            date: snap.asOf,
+            qty: lossQty.toDec(),
+            loss: loss.toDec(),
+            soldLots: soldLots.map((x) => ({ openDate: x.openDate, qty: x.qty.toDec() })),
+          },
           hh.replacementBuysOf(leg.symbol),
           cfg.washWindowDays,
           cfg.identical,
@@ -216,10 +218,10 @@ export function checkCompliance(
       }
     }
   }
-  for (const [sym, q] of after) if (q.lt(0)) fail(null, 'NO_SHORT', `${sym} would be short`);
-  if (cashAfter.lt(0)) fail(null, 'NEGATIVE_CASH', `cash after trades ${cashStr(cashAfter)}`);
+  for (const [sym, q] of after) if (q.isNeg()) fail(null, 'NO_SHORT', `${sym} would be short`);
+  if (cashAfter.isNeg()) fail(null, 'NEGATIVE_CASH', `cash after trades ${cashStr(cashAfter)}`);
   if (buys && cashAfter.lt(W)) fail(null, 'WITHDRAWAL', 'buys while the withdrawal is not funded');
-  if (vp.gt(0)) {
+  if (vp.isPos()) {
     for (const leg of plan.legs) {
       if (leg.side !== 'BUY') continue;
       const v = (after.get(leg.symbol) ?? ZERO).times(priceOf(leg.symbol));

@@ -4,7 +4,7 @@
  * Precedence (later wins): DEFAULT_ENGINE_CONFIG ← `planAccount(…, config)` (platform) ←
  * `model.config` ← `accountConfig`. Fractions and money are decimal strings.
  */
-import { type Dec, dec } from '../money';
+import { type Fx, ONE, fx } from './fx';
 import type { LotMethod } from './types';
 
 export type BandRule = 'ABS' | 'REL' | 'FIVE_TWENTY_FIVE';
@@ -97,45 +97,46 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   longTermTaxRate: '0.20',
 }) as EngineConfig;
 
-/** The configuration with its decimals parsed once. */
+/** The configuration with its decimals parsed once (as the engine's exact `Fx`, see fx.ts). */
 export interface ResolvedConfig {
   raw: EngineConfig;
   bandRule: BandRule;
-  absBand: Dec;
-  relBand: Dec;
-  fiveTwentyFiveSplit: Dec;
-  bandInset: Dec;
+  absBand: Fx;
+  relBand: Fx;
+  fiveTwentyFiveSplit: Fx;
+  bandInset: Fx;
   rebalanceMode: RebalanceMode;
-  fullRebalanceCashFlowFraction: Dec;
-  cashTarget: Dec;
-  investExcessThreshold: Dec;
-  minTradeUsd: Dec;
-  minTradePct: Dec;
-  improvementPct: Dec;
+  fullRebalanceCashFlowFraction: Fx;
+  cashTarget: Fx;
+  investExcessThreshold: Fx;
+  minTradeUsd: Fx;
+  minTradePct: Fx;
+  improvementPct: Fx;
   tlhEnabled: boolean;
-  tlhMinLossPct: Dec;
-  tlhMinLossUsd: Dec;
+  tlhMinLossPct: Fx;
+  tlhMinLossUsd: Fx;
   washWindowDays: number;
   identical: Map<string, string>;
   swapBack: SwapBackMode;
-  concentrationLimit: Dec;
-  maxLegNotional: Dec;
-  maxLegShares: Dec;
+  concentrationLimit: Fx;
+  maxLegNotional: Fx;
+  maxLegShares: Fx;
   defaultLotMethod: LotMethod;
   sellNonModelHoldings: boolean;
-  shortTermTaxRate: Dec;
-  longTermTaxRate: Dec;
+  shortTermTaxRate: Fx;
+  longTermTaxRate: Fx;
 }
 
-function fraction(name: string, v: string, max = '1'): Dec {
-  const d = dec(v);
-  if (d.lt(0) || d.gt(max)) throw new Error(`engine config ${name} must be within [0, ${max}], got ${v}`);
+function fraction(name: string, v: string, max = '1'): Fx {
+  const d = fx(v);
+  if (d.isNeg() || d.gt(fx(max)))
+    throw new Error(`engine config ${name} must be within [0, ${max}], got ${v}`);
   return d;
 }
 
-function nonNeg(name: string, v: string): Dec {
-  const d = dec(v);
-  if (d.lt(0)) throw new Error(`engine config ${name} must not be negative, got ${v}`);
+function nonNeg(name: string, v: string): Fx {
+  const d = fx(v);
+  if (d.isNeg()) throw new Error(`engine config ${name} must not be negative, got ${v}`);
   return d;
 }
 
@@ -201,7 +202,7 @@ function resolveOne(layer: Partial<EngineConfig>): ResolvedConfig {
     shortTermTaxRate: fraction('shortTermTaxRate', c.shortTermTaxRate),
     longTermTaxRate: fraction('longTermTaxRate', c.longTermTaxRate),
   };
-  if (r.cashTarget.gte(1)) throw new Error('cashTarget must be below 1');
+  if (r.cashTarget.gte(ONE)) throw new Error('cashTarget must be below 1');
   cache.set(layer, r);
   return r;
 }

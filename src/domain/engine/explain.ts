@@ -2,7 +2,7 @@
  * Explanations: builders for the machine-readable reasons carried by plans and legs.
  * Weights are printed as fractions (6 dp) and as percentages in messages; money as cents.
  */
-import type { Dec } from '../money';
+import { type Fx, fxInt } from './fx';
 import { cashStrFast } from './parse';
 import type { Reason, ReasonCode, ReasonDetails } from './types';
 import { weightStr } from './valuation';
@@ -11,9 +11,11 @@ export function reason(code: ReasonCode, message: string, details: ReasonDetails
   return { code, message, details };
 }
 
+const HUNDRED = fxInt(100);
+
 /** '35.28%' from a fraction. */
-export function pct(d: Dec): string {
-  return `${d.times(100).toFixed(2)}%`;
+export function pct(d: Fx): string {
+  return `${d.times(HUNDRED).toFixed(2)}%`;
 }
 
 export const w = weightStr;

@@ -1,5 +1,6 @@
 /**
- * Rebalancing engine (issue 3): pure, exact (decimal.js), deterministic, explained.
+ * Rebalancing engine (issue 3): pure, exact (`Fx`, a BigInt decimal identical in results to money.ts's
+ * decimal.js `Dec`), deterministic, explained.
  *
  * `planAccount(snapshot, config?)` runs scan → triggers → proposal → tax lots → compliance for one
  * account on one trading day and returns an `EnginePlan`. No I/O, no clock, no randomness: safe to
@@ -8,6 +9,7 @@
 export { DEFAULT_ENGINE_CONFIG, resolveConfig } from './config';
 export type { BandRule, EngineConfig, RebalanceMode, ResolvedConfig, SwapBackMode } from './config';
 export { planAccount } from './plan';
+export { Fx, fx } from './fx';
 export type * from './types';
 export { addDays, dayNumber, daysBetween, fromDayNumber, holdingTerm } from './dates';
 export { estimateTax, orderLots, realizedGains, selectLots } from './lots';

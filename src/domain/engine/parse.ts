@@ -1,21 +1,22 @@
 /**
- * Shared parsing of decimal strings that repeat across accounts (prices, model weights): one `Dec`
- * per distinct string. Safe because decimal.js values are never mutated (every operation returns a
- * new instance), and `dec` is a pure function of the string. Bounded: cleared when it grows large.
+ * Shared parsing of decimal strings that repeat across accounts (prices, model weights): one `Fx`
+ * per distinct string. Safe because `Fx` values are immutable, and parsing is a pure function of the
+ * string. Bounded: cleared when it grows large. Also the engine's money/quantity/price formatting.
  */
-import { Dec, dec } from '../money';
+import { type Fx, ROUND_DOWN as ROUND_DOWN_, ROUND_HALF_EVEN as ROUND_HALF_EVEN_, fx } from './fx';
 
-const ROUND_HALF_EVEN = Dec.ROUND_HALF_EVEN;
-const ROUND_DOWN = Dec.ROUND_DOWN;
+// Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
+const ROUND_DOWN = ROUND_DOWN_;
+const ROUND_HALF_EVEN = ROUND_HALF_EVEN_;
 
-const shared = new Map<string, Dec>();
+const shared = new Map<string, Fx>();
 const MAX = 50_000;
 
-/** `dec(s)`, memoised by the string (the same instance for the same string). Throws like `dec`. */
-export function decShared(s: string): Dec {
+/** `fx(s)`, memoised by the string (the same instance for the same string). Throws like `dec`. */
+export function fxShared(s: string): Fx {
   let d = shared.get(s);
   if (d === undefined) {
-    d = dec(s);
+    d = fx(s);
     if (shared.size >= MAX) shared.clear();
     shared.set(s, d);
   }
@@ -30,19 +31,19 @@ export function decShared(s: string): Dec {
  */
 
 /** Same string as money.ts cashStr (2 dp, banker's rounding). */
-export function cashStrFast(d: Dec): string {
+export function cashStrFast(d: Fx): string {
   const s = d.toFixed(2, ROUND_HALF_EVEN);
   return s === '-0.00' ? '0.00' : s;
 }
 
 /** Same string as money.ts qtyStr (5 dp, rounded toward zero). */
-export function qtyStrFast(d: Dec): string {
+export function qtyStrFast(d: Fx): string {
   const s = d.toFixed(5, ROUND_DOWN);
   return s === '-0.00000' ? '0.00000' : s;
 }
 
 /** Same string as money.ts priceStr (4 dp, banker's rounding). */
-export function priceStrFast(d: Dec): string {
+export function priceStrFast(d: Fx): string {
   const s = d.toFixed(4, ROUND_HALF_EVEN);
   return s === '-0.0000' ? '0.0000' : s;
 }

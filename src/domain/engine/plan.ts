@@ -2,15 +2,30 @@
  * planAccount: scan → triggers → propose (value space, then shares) → lots → compliance → explain.
  * Pure and deterministic: the same snapshot gives the same plan, whatever the order of its holdings.
  */
-import { Dec, ONE as ONE_, ZERO as ZERO_, dec } from '../money';
 import { checkCompliance } from './compliance';
 import { type EngineConfig, type ResolvedConfig, resolveConfig } from './config';
 import { dayNumber, holdingTerm } from './dates';
 import { pct, reason, usd, w } from './explain';
-import { LOT_METHOD_WHY, type Lot, type SelectedLot, estimateTax, realizedGains, selectLots } from './lots';
-import { cashStrFast as cashStr, decShared, priceStrFast as priceStr, qtyStrFast as qtyStr } from './parse';
+import {
+  type Fx,
+  ONE as ONE_,
+  ROUND_HALF_EVEN as ROUND_HALF_EVEN_,
+  ZERO as ZERO_,
+  fx,
+  maxFx as maxFx_,
+  minFx as minFx_,
+} from './fx';
+import {
+  type FxLot,
+  type FxSelectedLot,
+  LOT_METHOD_WHY,
+  estimateTaxFx,
+  realizedGainsFx,
+  selectLotsFx,
+} from './lots';
+import { cashStrFast as cashStr, fxShared, priceStrFast as priceStr, qtyStrFast as qtyStr } from './parse';
 import { RestrictionBook, routeTargets } from './restrictions';
-import { ceilQty, floorQty, maxDec, minDec, spread } from './sizing';
+import { ceilQtyFx, floorQtyFx, spreadFx } from './sizing';
 import { scanTlh, swapBackLots } from './tlh';
 import type { AccountSnapshot, DriftRow, EnginePlan, LegLot, LotMethod, PlanLeg, Reason } from './types';
 import {
@@ -27,7 +42,10 @@ import { HouseholdIndex, securityKey } from './washsale';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ONE = ONE_;
+const ROUND_HALF_EVEN = ROUND_HALF_EVEN_;
 const ZERO = ZERO_;
+const maxFx = maxFx_;
+const minFx = minFx_;
 
 type Purpose = 'BAND' | 'FULL' | 'RAISE' | 'INVEST' | 'NON_MODEL' | 'FORCED';
 type ForcedKind = 'TLH' | 'SWAP_BACK' | 'ESG';
@@ -37,57 +55,58 @@ interface MemberPlan {
   st: SleeveState;
   canSell: boolean;
   sellBlocks: string[];
-  forced: Lot[];
-  forcedValue: Dec;
+  forced: FxLot[];
+  forcedValue: Fx;
   forcedKinds: Set<ForcedKind>;
-  tlhLoss: Dec;
+  tlhLoss: Fx;
   /** Loss lots may not be sold (a household purchase in the window would make it a wash sale). */
   excludeLoss: boolean;
   /** Lots available for further sells; null = all the holding's lots (parsed lazily). */
-  extraLots: Lot[] | null;
-  extraCapQty: Dec;
-  extraCapValue: Dec;
-  extraValue: Dec;
+  extraLots: FxLot[] | null;
+  extraCapQty: Fx;
+  extraCapValue: Fx;
+  extraValue: Fx;
 }
 
 interface SleeveState {
   s: Sleeve;
   /** Target value: target weight × value net of the withdrawal. */
-  tV: Dec;
+  tV: Fx;
   frozen: boolean;
   buySymbol: string | null;
   buyBlocks: Record<string, string[]>;
-  A: Dec;
-  F: Dec;
-  lo: Dec;
-  hi: Dec;
-  D0: Dec;
-  D: Dec;
+  A: Fx;
+  F: Fx;
+  lo: Fx;
+  hi: Fx;
+  D0: Fx;
+  D: Fx;
   breach: 'OVER' | 'UNDER' | null;
   purposes: Set<Purpose>;
   notes: Set<string>;
   members: MemberPlan[];
-  tiers: [Dec, Dec, Dec];
+  tiers: [Fx, Fx, Fx];
 }
 
 interface LegDraft {
   symbol: string;
   side: 'BUY' | 'SELL';
-  qty: Dec;
-  price: Dec;
+  qty: Fx;
+  price: Fx;
   /** qty × price rounded to cents (what cash moves by, as the custodian books principal). */
-  notional: Dec;
+  notional: Fx;
   /** qty × price, exact (what the position's value moves by). */
-  exact: Dec;
+  exact: Fx;
   fractionable: boolean;
-  lots: SelectedLot[];
+  lots: FxSelectedLot[];
   sleeves: SleeveState[];
   member?: MemberPlan;
   capped: boolean;
   lotWhy?: string;
 }
 
-const HUNDRED_ONE = new Dec('1.01');
+const HUNDRED_ONE = fx('1.01');
+const HALF = fx('0.5');
 
 /**
  * Plans one account for one trading day. See the module README (TSDoc of `EnginePlan`) for the
@@ -106,12 +125,12 @@ class Planner {
   readonly book: RestrictionBook;
   readonly hh: HouseholdIndex;
   readonly holdings: Holding[];
-  readonly cash: Dec;
-  readonly W: Dec;
-  readonly V: Dec;
+  readonly cash: Fx;
+  readonly W: Fx;
+  readonly V: Fx;
   /** Value net of the pending withdrawal (never negative): the base of every weight. */
-  readonly Vp: Dec;
-  readonly minTrade: Dec;
+  readonly Vp: Fx;
+  readonly minTrade: Fx;
   readonly ratios: Ratios;
   readonly planLossKeys = new Set<string>();
   readonly reasons: Reason[] = [];
@@ -141,16 +160,16 @@ class Planner {
       snap.household.proposedBuys,
     );
     this.holdings = parseHoldings(snap.holdings, this.prices, snap.securities, snap.asOf);
-    this.cash = dec(snap.cash);
-    this.W = dec(snap.pendingWithdrawal);
-    if (this.W.lt(0)) throw new Error('pendingWithdrawal must not be negative');
+    this.cash = fx(snap.cash);
+    this.W = fx(snap.pendingWithdrawal);
+    if (this.W.isNeg()) throw new Error('pendingWithdrawal must not be negative');
     let v = this.cash;
     for (const h of this.holdings) v = v.plus(h.value);
     this.V = v;
     const vp = v.minus(this.W);
-    this.Vp = vp.gt(0) ? vp : ZERO;
+    this.Vp = vp.isPos() ? vp : ZERO;
     this.ratios = new Ratios(this.Vp);
-    this.minTrade = maxDec(cfg.minTradeUsd, cfg.minTradePct.times(this.V));
+    this.minTrade = maxFx(cfg.minTradeUsd, cfg.minTradePct.times(this.V));
   }
 
   key(symbol: string): string {
@@ -177,7 +196,7 @@ class Planner {
     // 1. Sleeves (ESG routing, mapping of holdings), drift.
     const targets = snap.model.targets.map((t) => ({
       symbol: t.symbol,
-      weight: decShared(t.weight),
+      weight: fxShared(t.weight),
       ...(t.assetClass !== undefined ? { assetClass: t.assetClass } : {}),
     }));
     const routed = routeTargets(
@@ -397,7 +416,7 @@ class Planner {
         for (const l of m.forced) forcedQty = forcedQty.plus(l.qty);
         // Never more than the position (lots may exceed the quantity held).
         const room = m.h.qty.minus(forcedQty);
-        m.extraCapQty = q.lt(room) ? (room.gt(0) ? q : ZERO) : room.gt(0) ? room : ZERO;
+        m.extraCapQty = q.lt(room) ? (room.isPos() ? q : ZERO) : room.isPos() ? room : ZERO;
         m.extraCapValue = m.extraCapQty.times(m.h.price);
         cap = cap === ZERO ? m.extraCapValue : cap.plus(m.extraCapValue);
       }
@@ -406,7 +425,7 @@ class Planner {
     }
   }
 
-  isLoss(h: Holding, l: Lot): boolean {
+  isLoss(h: Holding, l: FxLot): boolean {
     return h.price.lt(l.unitCost);
   }
 
@@ -437,7 +456,7 @@ class Planner {
     const cTarget = cfg.cashTarget.times(this.Vp);
     const excess = this.cash.minus(this.W).minus(cTarget);
     const tol = cfg.investExcessThreshold.times(this.Vp);
-    if (this.Vp.gt(0) && excess.gt(tol)) {
+    if (this.Vp.isPos() && excess.gt(tol)) {
       n++;
       this.cashIn = true;
       this.reasons.push(
@@ -453,7 +472,7 @@ class Planner {
         ),
       );
     }
-    if (this.W.gt(0)) {
+    if (this.W.isPos()) {
       this.hardRaise = this.cash.lt(this.W);
       if (this.hardRaise || excess.neg().gt(tol)) {
         n++;
@@ -559,7 +578,8 @@ class Planner {
       this.reasons.push(reason('RESTRICTION', 'Restrictions in force', { restrictions: restricted.sort() }));
     }
     const fullFrac = cfg.fullRebalanceCashFlowFraction;
-    const bigFlow = this.V.gt(0) && (excess.gt(fullFrac.times(this.V)) || this.W.gt(fullFrac.times(this.V)));
+    const bigFlow =
+      this.V.isPos() && (excess.gt(fullFrac.times(this.V)) || this.W.gt(fullFrac.times(this.V)));
     this.full = cfg.rebalanceMode === 'FULL' || this.modelChange || bigFlow;
     if (n > 0) {
       this.reasons.push(
@@ -600,11 +620,11 @@ class Planner {
         for (const m of st.members) if (m.h.symbol === buy) held = m.h.value;
         // limitV − 0 = limitV exactly (an operation result).
         let room = held === ZERO ? limitV : limitV.minus(held);
-        if (room.lt(0)) room = ZERO;
-        room = minDec(room, legRoom(cfg, price));
+        if (room.isNeg()) room = ZERO;
+        room = minFx(room, legRoom(cfg, price));
         st.hi = base.plus(room);
       }
-      let D: Dec;
+      let D: Fx;
       if (!s.isModel) {
         D = cfg.sellNonModelHoldings ? ZERO : st.A;
         st.purposes.add('NON_MODEL');
@@ -615,11 +635,11 @@ class Planner {
         const tV = st.tV;
         const edge = (s.info !== undefined ? s.info.insetHalf : s.half.times(inset)).times(Vp);
         const dev = st.A.minus(tV);
-        D = dev.gt(0) ? tV.plus(edge) : tV.minus(edge);
+        D = dev.isPos() ? tV.plus(edge) : tV.minus(edge);
         const move = st.A.minus(D).abs();
         if (move.lt(bump)) {
           const maxMove = dev.abs().plus(edge);
-          if (bump.lte(maxMove)) D = dev.gt(0) ? st.A.minus(bump) : st.A.plus(bump);
+          if (bump.lte(maxMove)) D = dev.isPos() ? st.A.minus(bump) : st.A.plus(bump);
         }
         st.purposes.add('BAND');
       } else {
@@ -635,34 +655,34 @@ class Planner {
       }
       st.D0 = D;
       st.D = D;
-      if (st.F.gt(0)) st.purposes.add('FORCED');
+      if (st.F.isPos()) st.purposes.add('FORCED');
     }
     // Cash: raise (withdrawal, funding of band buys) or invest.
     let sumD = ZERO;
     for (const st of this.sleeves) sumD = sumD.plus(st.D);
     const cashD = this.V.minus(sumD);
     const gFull = cfg.cashTarget.times(Vp).plus(this.W);
-    const gLow = this.cashOut || this.full ? gFull : minDec(this.cash, gFull);
+    const gLow = this.cashOut || this.full ? gFull : minFx(this.cash, gFull);
     const raise = gLow.minus(cashD);
-    if (raise.gt(0)) {
+    if (raise.isPos()) {
       // Cut sleeves pro rata to their surplus over target, then (if that is not enough) pro rata to
       // what is still sellable: every sleeve moves towards its target, none away.
       const live = this.sleeves.filter((st) => !st.frozen && st.D.gt(st.lo));
-      const room1: Dec[] = [];
-      const room2: Dec[] = [];
+      const room1: Fx[] = [];
+      const room2: Fx[] = [];
       for (const st of live) {
         const cap = st.D.minus(st.lo);
         const surplus = st.D.minus(st.tV);
-        const r1 = surplus.gt(0) ? minDec(surplus, cap) : ZERO;
+        const r1 = surplus.isPos() ? minFx(surplus, cap) : ZERO;
         room1.push(r1);
         // cap − 0 = cap exactly (cap is an operation result or ZERO).
         room2.push(r1 === ZERO ? cap : cap.minus(r1));
       }
-      const cuts = spread(raise, room1, room2);
+      const cuts = spreadFx(raise, room1, room2);
       let after = ZERO;
       live.forEach((st, i) => {
         const c = cuts[i]!;
-        if (c.gt(0)) {
+        if (c.isPos()) {
           st.purposes.add('RAISE');
           st.D = st.D.minus(c);
         }
@@ -681,31 +701,31 @@ class Planner {
     }
     const cashNow = this.V.minus(sumD);
     const excess = cashNow.minus(gFull);
-    const invest = this.cashIn || this.full ? excess : minDec(excess, cashNow.minus(this.cash));
-    if (invest.gt(0)) {
+    const invest = this.cashIn || this.full ? excess : minFx(excess, cashNow.minus(this.cash));
+    if (invest.isPos()) {
       // Fill sleeves pro rata to their shortfall to target, then pro rata to the room left below
       // the band's inset upper edge (and the concentration / leg limits).
       const live = this.sleeves.filter((st) => !st.frozen && st.s.isModel && st.buySymbol !== null);
-      const room1: Dec[] = [];
-      const room2: Dec[] = [];
+      const room1: Fx[] = [];
+      const room2: Fx[] = [];
       for (const st of live) {
         const info = st.s.info;
         const upper = (info !== undefined ? info.insetUpper : st.s.target.plus(st.s.half.times(inset))).times(
           Vp,
         );
-        const up = minDec(st.hi, upper);
+        const up = minFx(st.hi, upper);
         const cap = up.gt(st.D) ? up.minus(st.D) : ZERO;
         const deficit = st.tV.minus(st.D);
-        const r1 = deficit.gt(0) ? minDec(deficit, cap) : ZERO;
+        const r1 = deficit.isPos() ? minFx(deficit, cap) : ZERO;
         room1.push(r1);
         // cap − 0 = cap exactly (cap is an operation result or ZERO).
         room2.push(r1 === ZERO ? cap : cap.minus(r1));
       }
-      const adds = spread(invest, room1, room2);
+      const adds = spreadFx(invest, room1, room2);
       let got = ZERO;
       live.forEach((st, i) => {
         const a = adds[i]!;
-        if (a.gt(0)) {
+        if (a.isPos()) {
           st.purposes.add('INVEST');
           st.D = st.D.plus(a);
           got = got.plus(a);
@@ -730,15 +750,15 @@ class Planner {
       const base = st.F === ZERO ? st.A : st.A.minus(st.F);
       if (st.D.gt(base) && st.buySymbol !== null) {
         const amt = st.D.minus(base);
-        const t0 = minDec(amt, st.F);
-        const t1 = minDec(amt.minus(t0), maxDec(ZERO, st.D0.minus(st.A)));
+        const t0 = minFx(amt, st.F);
+        const t1 = minFx(amt.minus(t0), maxFx(ZERO, st.D0.minus(st.A)));
         st.tiers = [t0, t1, amt.minus(t0).minus(t1)];
       } else if (st.D.lt(base)) {
         let need = base.minus(st.D);
         const order = this.sellOrder(st, need);
         for (const m of order) {
-          if (need.lte(0)) break;
-          const take = minDec(need, m.extraCapValue);
+          if (need.lte(ZERO)) break;
+          const take = minFx(need, m.extraCapValue);
           m.extraValue = take;
           need = need.minus(take);
         }
@@ -747,17 +767,17 @@ class Planner {
   }
 
   /** Members to sell from: lowest estimated gain per dollar first (ties by symbol). */
-  sellOrder(st: SleeveState, need: Dec): MemberPlan[] {
-    const ms = st.members.filter((m) => m.extraCapValue.gt(0));
+  sellOrder(st: SleeveState, need: Fx): MemberPlan[] {
+    const ms = st.members.filter((m) => m.extraCapValue.isPos());
     if (ms.length <= 1) return ms;
-    const score = new Map<MemberPlan, Dec>();
+    const score = new Map<MemberPlan, Fx>();
     for (const m of ms) {
-      const amt = minDec(need, m.extraCapValue);
+      const amt = minFx(need, m.extraCapValue);
       const qty = amt.div(m.h.price);
-      const sel = selectLots(m.extraLots ?? m.h.lots, qty, this.method, m.h.price, this.asOf);
+      const sel = selectLotsFx(m.extraLots ?? m.h.lots, qty, this.method, m.h.price, this.asOf);
       let gain = ZERO;
       for (const l of sel.lots) gain = gain.plus(l.gain);
-      score.set(m, amt.gt(0) ? gain.div(amt) : ZERO);
+      score.set(m, amt.isPos() ? gain.div(amt) : ZERO);
     }
     return ms.sort((a, b) => score.get(a)!.cmp(score.get(b)!) || (a.h.symbol < b.h.symbol ? -1 : 1));
   }
@@ -773,22 +793,22 @@ class Planner {
         let forcedQty = ZERO;
         for (const l of m.forced) forcedQty = forcedQty.plus(l.qty);
         let extraQty = ZERO;
-        if (m.extraValue.gt(0)) {
+        if (m.extraValue.isPos()) {
           extraQty = m.extraValue.gte(m.extraCapValue)
             ? m.extraCapQty
-            : minDec(ceilQty(m.extraValue.div(h.price), h.fractionable), m.extraCapQty);
+            : minFx(ceilQtyFx(m.extraValue.div(h.price), h.fractionable), m.extraCapQty);
         }
         if (forcedQty === ZERO && extraQty === ZERO) continue;
-        if (forcedQty.plus(extraQty).lte(0)) continue;
+        if (forcedQty.plus(extraQty).lte(ZERO)) continue;
         let capped = false;
         const total = forcedQty.plus(extraQty);
         const maxQ = this.overLegMax(total, h.price, h.fractionable);
         if (maxQ !== null) {
           capped = true;
           st.notes.add('CAP');
-          extraQty = maxDec(ZERO, maxQ.minus(forcedQty));
+          extraQty = maxFx(ZERO, maxQ.minus(forcedQty));
         }
-        let forced: Lot[] = m.forced;
+        let forced: FxLot[] = m.forced;
         if (maxQ !== null && forcedQty.gt(maxQ)) {
           forced = [];
           let q = ZERO;
@@ -802,9 +822,9 @@ class Planner {
         let qty = forcedQty.plus(extraQty);
         let notional = toCents(qty.times(h.price));
         if (notional.lt(this.minTrade)) {
-          if (this.hardRaise && m.extraCapQty.gt(0)) {
-            extraQty = minDec(
-              maxDec(extraQty, ceilQty(this.minTrade.div(h.price), h.fractionable)),
+          if (this.hardRaise && m.extraCapQty.isPos()) {
+            extraQty = minFx(
+              maxFx(extraQty, ceilQtyFx(this.minTrade.div(h.price), h.fractionable)),
               m.extraCapQty,
             );
             qty = forcedQty.plus(extraQty);
@@ -814,15 +834,15 @@ class Planner {
             continue;
           }
         }
-        if (qty.lte(0)) continue;
-        const lots: SelectedLot[] = forced.map((l) => ({
+        if (qty.lte(ZERO)) continue;
+        const lots: FxSelectedLot[] = forced.map((l) => ({
           lot: l,
           qty: l.qty,
           term: holdingTermOf(l, this.asOf),
           gain: h.price.minus(l.unitCost).times(l.qty),
         }));
-        if (extraQty.gt(0)) {
-          const sel = selectLots(m.extraLots ?? m.h.lots, extraQty, this.method, h.price, this.asOf);
+        if (extraQty.isPos()) {
+          const sel = selectLotsFx(m.extraLots ?? m.h.lots, extraQty, this.method, h.price, this.asOf);
           lots.push(...sel.lots);
         }
         sells.push({
@@ -846,15 +866,15 @@ class Planner {
     let proceeds = ZERO;
     for (const l of sells) proceeds = proceeds.plus(l.notional);
     const gFull = cfg.cashTarget.times(this.Vp).plus(this.W);
-    const gLow = this.cashOut || this.full ? gFull : minDec(this.cash, gFull);
+    const gLow = this.cashOut || this.full ? gFull : minFx(this.cash, gFull);
     let budget = this.cash.plus(proceeds).minus(gLow);
     // Buys: one leg per symbol, funded in tiers (replacements, band/full, invest).
-    const bySym = new Map<string, { sts: SleeveState[]; tiers: [Dec, Dec, Dec] }>();
+    const bySym = new Map<string, { sts: SleeveState[]; tiers: [Fx, Fx, Fx] }>();
     for (const st of this.sleeves) {
       if (st.buySymbol === null) continue;
       const [a, b, c] = st.tiers;
       if (a === ZERO && b === ZERO && c === ZERO) continue;
-      if (a.plus(b).plus(c).lte(0)) continue;
+      if (a.plus(b).plus(c).lte(ZERO)) continue;
       const cur = bySym.get(st.buySymbol);
       if (cur) {
         cur.sts.push(st);
@@ -862,30 +882,30 @@ class Planner {
       } else bySym.set(st.buySymbol, { sts: [st], tiers: [a, b, c] });
     }
     const entries = [...bySym.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1));
-    const amounts = new Map<string, Dec>(entries.map(([s]) => [s, ZERO]));
-    if (budget.lt(0)) budget = ZERO;
+    const amounts = new Map<string, Fx>(entries.map(([s]) => [s, ZERO]));
+    if (budget.isNeg()) budget = ZERO;
     for (let tier = 0; tier < 3; tier++) {
       let want = ZERO;
       for (const [, e] of entries) want = want.plus(e.tiers[tier]!);
-      if (want.lte(0)) continue;
+      if (want.lte(ZERO)) continue;
       const scale = want.lte(budget) ? ONE : budget.div(want);
       for (const [sym, e] of entries) {
         const part = e.tiers[tier]!.times(scale);
         amounts.set(sym, amounts.get(sym)!.plus(part));
-        if (scale.lt(1)) for (const st of e.sts) st.notes.add('CASH');
+        if (scale.lt(ONE)) for (const st of e.sts) st.notes.add('CASH');
       }
-      budget = budget.minus(scale.lt(1) ? budget : want);
+      budget = budget.minus(scale.lt(ONE) ? budget : want);
     }
     const buys: LegDraft[] = [];
     const sellKeys = new Set<string>();
     for (const l of sells)
-      if (this.taxable && l.lots.some((x) => x.gain.lt(0))) sellKeys.add(this.key(l.symbol));
+      if (this.taxable && l.lots.some((x) => x.gain.isNeg())) sellKeys.add(this.key(l.symbol));
     for (const [sym, e] of entries) {
       const amt = amounts.get(sym)!;
-      if (amt.lte(0)) continue;
+      if (amt.lte(ZERO)) continue;
       const price = this.prices.get(sym)!;
       const fractionable = this.snap.securities[sym]?.fractionable ?? false;
-      let qty = floorQty(amt.div(price), fractionable);
+      let qty = floorQtyFx(amt.div(price), fractionable);
       // The cent-rounded notional must not exceed the amount (it may round up by half a cent).
       if (toCents(qty.times(price)).gt(amt)) qty = qty.minus(fractionable ? STEP : ONE);
       let capped = false;
@@ -896,7 +916,7 @@ class Planner {
         for (const st of e.sts) st.notes.add('CAP');
       }
       const notional = toCents(qty.times(price));
-      if (qty.lte(0)) {
+      if (qty.lte(ZERO)) {
         for (const st of e.sts) st.notes.add(fractionable ? 'MIN_TRADE' : 'WHOLE_SHARES');
         continue;
       }
@@ -911,8 +931,7 @@ class Planner {
         );
         continue;
       }
-      if (!fractionable && notional.lt(amt.times(new Dec('0.5'))))
-        for (const st of e.sts) st.notes.add('WHOLE_SHARES');
+      if (!fractionable && notional.lt(amt.times(HALF))) for (const st of e.sts) st.notes.add('WHOLE_SHARES');
       buys.push({
         symbol: sym,
         side: 'BUY',
@@ -942,15 +961,15 @@ class Planner {
   }
 
   /** The largest allowed leg quantity when `qty` is above the share or notional maximum, else null. */
-  overLegMax(qty: Dec, price: Dec, fractionable: boolean): Dec | null {
+  overLegMax(qty: Fx, price: Fx, fractionable: boolean): Fx | null {
     const cfg = this.cfg;
     if (!qty.gt(cfg.maxLegShares) && !qty.times(price).gt(cfg.maxLegNotional)) return null;
-    return minDec(cfg.maxLegShares, floorQty(cfg.maxLegNotional.div(price), fractionable));
+    return minFx(cfg.maxLegShares, floorQtyFx(cfg.maxLegNotional.div(price), fractionable));
   }
 
   /** Drops band-only legs that do not cut the sleeve's deviation by `improvementPct`. */
   applyImprovement(legs: LegDraft[], side: 'BUY' | 'SELL'): void {
-    if (this.full || this.Vp.lte(0)) return;
+    if (this.full || this.Vp.lte(ZERO)) return;
     const bySleeve = new Map<SleeveState, LegDraft[]>();
     for (const l of legs) {
       if (l.sleeves.length !== 1) continue;
@@ -980,8 +999,8 @@ class Planner {
     const cfg = this.cfg;
     const Vp = this.Vp;
     // Post-trade state: values move by the legs' notionals (qty × estPrice), everything else is unchanged.
-    const valueAfter = new Map<string, Dec>();
-    const qtyAfter = new Map<string, Dec>();
+    const valueAfter = new Map<string, Fx>();
+    const qtyAfter = new Map<string, Fx>();
     for (const h of this.holdings) {
       valueAfter.set(h.symbol, h.value);
       qtyAfter.set(h.symbol, h.qty);
@@ -991,7 +1010,7 @@ class Planner {
     let residue = ZERO;
     const owner = new Map<string, SleeveState>();
     for (const st of this.sleeves) for (const m of st.members) owner.set(m.h.symbol, st);
-    const sleeveAfter = new Map<SleeveState, Dec>();
+    const sleeveAfter = new Map<SleeveState, Fx>();
     for (const st of this.sleeves) sleeveAfter.set(st, st.A);
     // Sleeves whose value moved by legs of a symbol other than their single member.
     const mixed = new Set<SleeveState>();
@@ -1013,7 +1032,7 @@ class Planner {
       sleeveAfter.set(st, sell ? sv.minus(l.exact) : sv.plus(l.exact));
       if (st.members.length !== 1 || st.members[0]!.h.symbol !== l.symbol) mixed.add(st);
     }
-    const vpAfter = residue.isZero() ? Vp : maxDec(ZERO, Vp.plus(residue));
+    const vpAfter = residue.isZero() ? Vp : maxFx(ZERO, Vp.plus(residue));
     const ratios = residue.isZero() ? this.ratios : new Ratios(vpAfter);
     const traded = new Set(drafts.map((l) => l.symbol));
     const rowBySymbol = new Map<string, string>();
@@ -1024,7 +1043,7 @@ class Planner {
     const weights: Record<string, string> = {};
     const weightOf = new Map<string, string>();
     for (const sym of [...valueAfter.keys()].sort()) {
-      if (!qtyAfter.get(sym)!.gt(0)) continue;
+      if (!qtyAfter.get(sym)!.isPos()) continue;
       const cached = traded.has(sym) ? undefined : rowBySymbol.get(sym);
       const wt = cached ?? w(ratios.of(valueAfter.get(sym)!));
       weights[sym] = wt;
@@ -1062,7 +1081,7 @@ class Planner {
         term: x.term,
         estGain: cashStr(x.gain),
       }));
-      const g = realizedGains(l.lots);
+      const g = realizedGainsFx(l.lots);
       realizedST = realizedST.plus(g.st);
       realizedLT = realizedLT.plus(g.lt);
       legs.push({
@@ -1078,7 +1097,7 @@ class Planner {
     }
     // Residual breaches after trading (model sleeves).
     if (legs.length > 0 || this.reasons.some((r) => r.code === 'DRIFT')) {
-      const vpPositive = !Vp.lte(0);
+      const vpPositive = !Vp.lte(ZERO);
       const noResidue = residue.isZero();
       for (const st of this.sleeves) {
         if (!st.s.isModel || !vpPositive) continue;
@@ -1102,7 +1121,10 @@ class Planner {
       }
       for (const st of this.sleeves) {
         if (st.s.isModel || !cfg.sellNonModelHoldings || st.frozen) continue;
-        if (sleeveAfter.get(st)!.gt(0) && st.notes.size + (st.members.some((m) => !m.canSell) ? 1 : 0) > 0) {
+        if (
+          sleeveAfter.get(st)!.isPos() &&
+          st.notes.size + (st.members.some((m) => !m.canSell) ? 1 : 0) > 0
+        ) {
           this.reasons.push(
             reason('NON_MODEL', `${st.s.key} is not in the model and cannot be fully sold today`, {
               symbol: st.s.key,
@@ -1113,7 +1135,7 @@ class Planner {
       }
     }
     const est = this.taxable
-      ? estimateTax(realizedST, realizedLT, cfg.shortTermTaxRate, cfg.longTermTaxRate)
+      ? estimateTaxFx(realizedST, realizedLT, cfg.shortTermTaxRate, cfg.longTermTaxRate)
       : ZERO;
     const tax = this.taxable
       ? { realizedST: cashStr(realizedST), realizedLT: cashStr(realizedLT), estTax: cashStr(est) }
@@ -1174,7 +1196,7 @@ class Planner {
     return this.holdingMap;
   }
 
-  residualCauses(st: SleeveState, afterValue: Dec): string[] {
+  residualCauses(st: SleeveState, afterValue: Fx): string[] {
     const c = new Set(st.notes);
     const over = afterValue.gt(st.tV);
     if (over && st.members.some((m) => !m.canSell || m.excludeLoss)) {
@@ -1202,7 +1224,7 @@ class Planner {
     l: LegDraft,
     sleeveWeights: Record<string, string>,
     rows: Map<SleeveState, DriftRow>,
-    g: { st: Dec; lt: Dec },
+    g: { st: Fx; lt: Fx },
   ): Reason[] {
     const out: Reason[] = [];
     for (const st of l.sleeves) {
@@ -1214,7 +1236,7 @@ class Planner {
         before,
         after: sleeveWeights[st.s.key]!,
         band: row.band,
-        lower: st.s.info !== undefined ? st.s.info.lowerStr : w(maxDec(ZERO, st.s.target.minus(st.s.half))),
+        lower: st.s.info !== undefined ? st.s.info.lowerStr : w(maxFx(ZERO, st.s.target.minus(st.s.half))),
         upper: st.s.info !== undefined ? st.s.info.upperStr : w(st.s.target.plus(st.s.half)),
       };
       const m = l.member;
@@ -1240,8 +1262,8 @@ class Planner {
           if (k === 'ESG') out.push(reason('ESG', `${m.h.symbol} is excluded by the ESG screen`, base));
         }
       }
-      if (l.side === 'BUY' && st.tiers[0].gt(0)) {
-        const src = st.members.filter((x) => x.forcedValue.gt(0)).map((x) => x.h.symbol);
+      if (l.side === 'BUY' && st.tiers[0].isPos()) {
+        const src = st.members.filter((x) => x.forcedValue.isPos()).map((x) => x.h.symbol);
         out.push(
           reason(
             st.members.some((x) => x.forcedKinds.has('TLH'))
@@ -1254,14 +1276,15 @@ class Planner {
           ),
         );
       }
-      const extra = l.side === 'BUY' ? st.tiers[1].plus(st.tiers[2]).gt(0) : (m?.extraValue.gt(0) ?? false);
+      const extra =
+        l.side === 'BUY' ? st.tiers[1].plus(st.tiers[2]).isPos() : (m?.extraValue.isPos() ?? false);
       if (!extra) continue;
       for (const p of st.purposes) {
         if (p === 'BAND')
           out.push(
             reason(
               'DRIFT',
-              `${st.s.key} ${pct(dec(before))} vs target ${pct(st.s.target)}: trade to inside the band`,
+              `${st.s.key} ${pct(fx(before))} vs target ${pct(st.s.target)}: trade to inside the band`,
               {
                 ...base,
                 mode: 'TO_BAND',
@@ -1305,12 +1328,12 @@ class Planner {
 
 /** Prices parsed on first use (a snapshot may carry many more prices than the account needs). */
 export class PriceBook {
-  private readonly parsed = new Map<string, Dec | null>();
+  private readonly parsed = new Map<string, Fx | null>();
   private holdingPrices: Map<string, string> | null = null;
 
   constructor(private readonly snap: Pick<AccountSnapshot, 'prices' | 'holdings'>) {}
 
-  get(symbol: string): Dec | undefined {
+  get(symbol: string): Fx | undefined {
     let p = this.parsed.get(symbol);
     if (p === undefined) {
       let s: string | undefined = Object.hasOwn(this.snap.prices, symbol)
@@ -1321,19 +1344,19 @@ export class PriceBook {
           this.holdingPrices = new Map(this.snap.holdings.map((h) => [h.symbol, h.price]));
         s = this.holdingPrices.get(symbol);
       }
-      p = s === undefined ? null : decShared(s);
+      p = s === undefined ? null : fxShared(s);
       this.parsed.set(symbol, p);
     }
     return p ?? undefined;
   }
 }
 
-const STEP = new Dec('0.00001');
+const STEP = fx('0.00001');
 
 /** min(maxLegNotional, maxLegShares × price): the largest buy of one leg, memoised per config and price. */
-const legRoomMemo = new WeakMap<ResolvedConfig, WeakMap<Dec, Dec>>();
+const legRoomMemo = new WeakMap<ResolvedConfig, WeakMap<Fx, Fx>>();
 
-function legRoom(cfg: ResolvedConfig, price: Dec): Dec {
+function legRoom(cfg: ResolvedConfig, price: Fx): Fx {
   let m = legRoomMemo.get(cfg);
   if (m === undefined) {
     m = new WeakMap();
@@ -1341,16 +1364,16 @@ function legRoom(cfg: ResolvedConfig, price: Dec): Dec {
   }
   let r = m.get(price);
   if (r === undefined) {
-    r = minDec(cfg.maxLegNotional, cfg.maxLegShares.times(price));
+    r = minFx(cfg.maxLegNotional, cfg.maxLegShares.times(price));
     m.set(price, r);
   }
   return r;
 }
 
-function toCents(d: Dec): Dec {
-  return d.toDecimalPlaces(2, Dec.ROUND_HALF_EVEN);
+function toCents(d: Fx): Fx {
+  return d.toDecimalPlaces(2, ROUND_HALF_EVEN);
 }
 
-function holdingTermOf(l: Lot, asOf: string): 'ST' | 'LT' {
+function holdingTermOf(l: FxLot, asOf: string): 'ST' | 'LT' {
   return holdingTerm(l.openDate, asOf);
 }

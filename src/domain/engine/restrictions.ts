@@ -3,7 +3,7 @@
  * reconciliation breaks (no trade), and ESG screens that exclude securities and route a model
  * target's weight to an allowed substitute.
  */
-import type { Dec } from '../money';
+import type { Fx } from './fx';
 import type { AccountSnapshot, RestrictionKind, SecurityInfo } from './types';
 
 export interface Tradability {
@@ -24,7 +24,7 @@ export class RestrictionBook {
 
   constructor(
     snap: Pick<AccountSnapshot, 'restrictions' | 'blockedSymbols' | 'esgScreen' | 'securities'>,
-    private readonly prices: { get(symbol: string): Dec | undefined },
+    private readonly prices: { get(symbol: string): Fx | undefined },
   ) {
     for (const r of snap.restrictions) {
       let s = this.kinds.get(r.symbol);
@@ -63,7 +63,7 @@ export class RestrictionBook {
     }
     if (this.esgExcluded.has(symbol)) buyBlocks.push('ESG_EXCLUDED');
     const px = this.prices.get(symbol);
-    if (!px || px.lte(0)) {
+    if (!px || !px.isPos()) {
       buyBlocks.push('NO_PRICE');
       sellBlocks.push('NO_PRICE');
     }
@@ -79,7 +79,7 @@ export interface RoutedTarget {
   /** Primary security after ESG routing. */
   symbol: string;
   /** Raw (un-normalised) weight. */
-  weight: Dec;
+  weight: Fx;
   assetClass: string;
   /** Set when ESG moved the weight from the model symbol to a substitute. */
   routedFrom?: string;
@@ -91,7 +91,7 @@ export interface RoutedTarget {
  * spread over the other targets by normalisation). Targets landing on the same symbol are merged.
  */
 export function routeTargets(
-  targets: readonly { symbol: string; weight: Dec; assetClass?: string }[],
+  targets: readonly { symbol: string; weight: Fx; assetClass?: string }[],
   securities: Readonly<Record<string, SecurityInfo>>,
   excluded: ReadonlySet<string>,
   substitutes: Readonly<Record<string, string>>,

@@ -1,11 +1,14 @@
 /**
  * Sizing helpers: the pro-rata spreading used to raise or invest cash across sleeves, and
  * quantity rounding to the security's step (5 dp, or whole shares for non-fractionable securities).
+ * The engine works on `Fx` (fx.ts); `spread`, `floorQty` and `ceilQty` are the same on `Dec`.
  */
-import Decimal from 'decimal.js';
-import { type Dec, ZERO as ZERO_ } from '../money';
+import type { Dec } from '../money';
+import { Fx, ROUND_DOWN as ROUND_DOWN_, ROUND_UP as ROUND_UP_, ZERO as ZERO_ } from './fx';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
+const ROUND_DOWN = ROUND_DOWN_;
+const ROUND_UP = ROUND_UP_;
 const ZERO = ZERO_;
 
 /**
@@ -16,49 +19,52 @@ const ZERO = ZERO_;
  * shortfall to target, room2 = room up to the band's inset edge), so sleeves move towards their
  * targets in proportion to how far they are.
  */
-export function spread(amount: Dec, room1: readonly Dec[], room2: readonly Dec[]): Dec[] {
+export function spreadFx(amount: Fx, room1: readonly Fx[], room2: readonly Fx[]): Fx[] {
   const out = room1.map(() => ZERO);
-  if (amount.lte(0)) return out;
+  if (!amount.isPos()) return out;
   let left = amount;
   for (const rooms of [room1, room2]) {
     let total = ZERO;
-    for (const r of rooms) if (r.gt(0)) total = total.plus(r);
-    if (total.lte(0)) continue;
+    for (const r of rooms) if (r.isPos()) total = total.plus(r);
+    if (!total.isPos()) continue;
     if (total.lte(left)) {
       rooms.forEach((r, i) => {
-        if (r.gt(0)) out[i] = out[i]!.plus(r);
+        if (r.isPos()) out[i] = out[i]!.plus(r);
       });
       left = left.minus(total);
     } else {
       const f = left.div(total);
       rooms.forEach((r, i) => {
-        if (r.gt(0)) out[i] = out[i]!.plus(r.times(f));
+        if (r.isPos()) out[i] = out[i]!.plus(r.times(f));
       });
       left = ZERO;
     }
-    if (left.lte(0)) break;
+    if (!left.isPos()) break;
   }
   return out;
 }
 
+/** `spreadFx` on `Dec`. */
+export function spread(amount: Dec, room1: readonly Dec[], room2: readonly Dec[]): Dec[] {
+  return spreadFx(Fx.fromDec(amount), room1.map(Fx.fromDec), room2.map(Fx.fromDec)).map((x) => x.toDec());
+}
+
 /** Rounds a quantity down to the step: 5 dp, or whole shares. */
-export function floorQty(q: Dec, fractionable: boolean): Dec {
-  return q.toDecimalPlaces(fractionable ? 5 : 0, Decimal.ROUND_DOWN);
+export function floorQtyFx(q: Fx, fractionable: boolean): Fx {
+  return q.toDecimalPlaces(fractionable ? 5 : 0, ROUND_DOWN);
 }
 
 /** Rounds a quantity up to the step: 5 dp, or whole shares. */
+export function ceilQtyFx(q: Fx, fractionable: boolean): Fx {
+  return q.toDecimalPlaces(fractionable ? 5 : 0, ROUND_UP);
+}
+
+/** `floorQtyFx` on `Dec`. */
+export function floorQty(q: Dec, fractionable: boolean): Dec {
+  return floorQtyFx(Fx.fromDec(q), fractionable).toDec();
+}
+
+/** `ceilQtyFx` on `Dec`. */
 export function ceilQty(q: Dec, fractionable: boolean): Dec {
-  return q.toDecimalPlaces(fractionable ? 5 : 0, Decimal.ROUND_UP);
-}
-
-export function minDec(a: Dec, b: Dec): Dec {
-  return a.lt(b) ? a : b;
-}
-
-export function maxDec(a: Dec, b: Dec): Dec {
-  return a.gt(b) ? a : b;
-}
-
-export function clampDec(v: Dec, lo: Dec, hi: Dec): Dec {
-  return v.lt(lo) ? lo : v.gt(hi) ? hi : v;
+  return ceilQtyFx(Fx.fromDec(q), fractionable).toDec();
 }

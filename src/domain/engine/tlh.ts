@@ -8,10 +8,10 @@
  * holds a lot bought inside the window (those shares would replace the ones sold). The replacement
  * is the sleeve's first buyable candidate from a different index (never substantially identical).
  */
-import { type Dec, ONE as ONE_, ZERO as ZERO_ } from '../money';
 import type { SwapBackMode } from './config';
 import { dayNumber, holdingTerm } from './dates';
-import type { Lot } from './lots';
+import { type Fx, ONE as ONE_, ZERO as ZERO_ } from './fx';
+import type { FxLot } from './lots';
 import type { Holding } from './valuation';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
@@ -19,15 +19,15 @@ const ONE = ONE_;
 const ZERO = ZERO_;
 
 export interface TlhLot {
-  lot: Lot;
-  loss: Dec;
+  lot: FxLot;
+  loss: Fx;
 }
 
 export interface TlhScan {
   /** Qualifying lots (empty when the security does not qualify). */
   lots: TlhLot[];
-  loss: Dec;
-  value: Dec;
+  loss: Fx;
+  value: Fx;
   /** Why not, when it does not qualify (a code). */
   skip?: 'NO_LOSS_LOTS' | 'BELOW_USD_THRESHOLD' | 'RECENT_LOT' | 'HOUSEHOLD_BUY';
 }
@@ -39,7 +39,7 @@ export interface TlhScan {
 export function scanTlh(
   h: Holding,
   asOf: string,
-  opts: { minLossPct: Dec; minLossUsd: Dec; windowDays: number; householdBuys: boolean },
+  opts: { minLossPct: Fx; minLossUsd: Fx; windowDays: number; householdBuys: boolean },
 ): TlhScan {
   const today = dayNumber(asOf);
   // Cheap pre-checks on the raw strings, so most holdings never need their lots parsed.
@@ -80,10 +80,10 @@ export function scanTlh(
   return { lots, loss, value };
 }
 
-const plainMemo = new WeakMap<Dec, string>();
+const plainMemo = new WeakMap<Fx, string>();
 
 /** d.toFixed() (memoised per instance: prices are shared across accounts). */
-function plainStr(d: Dec): string {
+function plainStr(d: Fx): string {
   let s = plainMemo.get(d);
   if (s === undefined) {
     s = d.toFixed();
@@ -92,10 +92,10 @@ function plainStr(d: Dec): string {
   return s;
 }
 
-const factorMemo = new WeakMap<Dec, Dec>();
+const factorMemo = new WeakMap<Fx, Fx>();
 
 /** 1 − minLossPct (memoised per instance: the configuration's value). */
-function lossFactor(minLossPct: Dec): Dec {
+function lossFactor(minLossPct: Fx): Fx {
   let f = factorMemo.get(minLossPct);
   if (f === undefined) {
     f = ONE.minus(minLossPct);
@@ -167,7 +167,7 @@ export function swapBackLots(
   mode: SwapBackMode,
   taxable: boolean,
   excludeLossLots: boolean,
-): Lot[] {
+): FxLot[] {
   if (mode === 'OFF') return [];
   return h.lots.filter((l) => {
     const loss = h.price.lt(l.unitCost);

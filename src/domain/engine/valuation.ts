@@ -2,26 +2,28 @@
  * Valuation and drift: holdings at market, the model's sleeves (a target with its primary, its
  * alternates and any held security of its asset class), bands and breaches.
  */
-import { Dec, ONE as ONE_, ZERO as ZERO_, dec } from '../money';
+import type { Dec } from '../money';
 import { type EngineConfig, type ResolvedConfig, resolveConfig } from './config';
-import type { Lot } from './lots';
+import { Fx, ONE as ONE_, ROUND_HALF_EVEN as ROUND_HALF_EVEN_, ZERO as ZERO_, fx } from './fx';
+import type { FxLot } from './lots';
 import type { RoutedTarget } from './restrictions';
 import type { DriftRow, SecurityInfo, SnapshotHolding, SnapshotLot } from './types';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ONE = ONE_;
+const ROUND_HALF_EVEN = ROUND_HALF_EVEN_;
 const ZERO = ZERO_;
 
 /** A parsed holding. Its lots are parsed on first use (most holdings are never sold on a given day). */
 export class Holding {
-  readonly value: Dec;
-  private parsedLots: Lot[] | null = null;
+  readonly value: Fx;
+  private parsedLots: FxLot[] | null = null;
   private isUnlotted = false;
 
   constructor(
     readonly symbol: string,
-    readonly qty: Dec,
-    readonly price: Dec,
+    readonly qty: Fx,
+    readonly price: Fx,
     readonly fractionable: boolean,
     readonly rawLots: readonly SnapshotLot[],
     private readonly asOf: string,
@@ -33,13 +35,13 @@ export class Holding {
    * Lots in canonical order (open date, then lotId). When the lots do not cover the quantity, a
    * synthetic `<symbol>-UNLOTTED` lot with cost = price (no gain) opened today is appended.
    */
-  get lots(): Lot[] {
+  get lots(): FxLot[] {
     if (this.parsedLots === null) {
-      const lots: Lot[] = this.rawLots.map((l) => ({
+      const lots: FxLot[] = this.rawLots.map((l) => ({
         lotId: l.lotId,
         openDate: l.openDate,
-        qty: dec(l.qty),
-        unitCost: dec(l.unitCost),
+        qty: fx(l.qty),
+        unitCost: fx(l.unitCost),
       }));
       lots.sort(byOpenDateThenId);
       let lotQty = ZERO;
@@ -65,15 +67,15 @@ export class Holding {
   }
 }
 
-function byOpenDateThenId(a: Lot, b: Lot): number {
+function byOpenDateThenId(a: FxLot, b: FxLot): number {
   if (a.openDate !== b.openDate) return a.openDate < b.openDate ? -1 : 1;
   return a.lotId < b.lotId ? -1 : a.lotId > b.lotId ? 1 : 0;
 }
 
 export const WEIGHT_DP = 6;
 
-export function weightStr(d: Dec): string {
-  return d.toFixed(WEIGHT_DP, Dec.ROUND_HALF_EVEN);
+export function weightStr(d: Fx): string {
+  return d.toFixed(WEIGHT_DP, ROUND_HALF_EVEN);
 }
 
 /**
@@ -81,21 +83,21 @@ export function weightStr(d: Dec): string {
  * base instead of one per value. Never used for decisions, which compare values exactly.
  */
 export class Ratios {
-  private readonly inv: Dec | null;
+  private readonly inv: Fx | null;
 
-  constructor(base: Dec) {
-    this.inv = base.gt(0) ? ONE.div(base) : null;
+  constructor(base: Fx) {
+    this.inv = base.isPos() ? ONE.div(base) : null;
   }
 
-  of(a: Dec): Dec {
+  of(a: Fx): Fx {
     return this.inv === null ? ZERO : a.times(this.inv);
   }
 }
 
-const inverseMemo = new Map<string, Dec>();
+const inverseMemo = new Map<string, Fx>();
 
 /** 1 / x, memoised (target weights repeat across the accounts of a model). */
-export function inverse(x: Dec): Dec {
+export function inverse(x: Fx): Fx {
   const k = x.toString();
   let v = inverseMemo.get(k);
   if (v === undefined) {
@@ -109,7 +111,7 @@ export function inverse(x: Dec): Dec {
 /** Parses holdings in a canonical order (by symbol). */
 export function parseHoldings(
   holdings: readonly SnapshotHolding[],
-  prices: { get(symbol: string): Dec | undefined },
+  prices: { get(symbol: string): Fx | undefined },
   securities: Readonly<Record<string, SecurityInfo>>,
   asOf: string,
 ): Holding[] {
@@ -118,9 +120,9 @@ export function parseHoldings(
   for (const h of holdings) {
     if (seen.has(h.symbol)) throw new Error(`duplicate holding ${h.symbol}`);
     seen.add(h.symbol);
-    const qty = dec(h.qty);
-    if (qty.lt(0)) throw new Error(`negative holding ${h.symbol}`);
-    const price = prices.get(h.symbol) ?? dec(h.price);
+    const qty = fx(h.qty);
+    if (qty.isNeg()) throw new Error(`negative holding ${h.symbol}`);
+    const price = prices.get(h.symbol) ?? fx(h.price);
     out.push(new Holding(h.symbol, qty, price, securities[h.symbol]?.fractionable ?? false, h.lots, asOf));
   }
   return out.sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
@@ -136,14 +138,14 @@ export class TargetInfo {
   private hStr: string | undefined;
   private lStr: string | undefined;
   private uStr: string | undefined;
-  private invV: Dec | null | undefined;
-  private insetHalfV: Dec | undefined;
-  private insetUpperV: Dec | undefined;
+  private invV: Fx | null | undefined;
+  private insetHalfV: Fx | undefined;
+  private insetUpperV: Fx | undefined;
 
   constructor(
-    readonly target: Dec,
-    readonly half: Dec,
-    private readonly inset: Dec,
+    readonly target: Fx,
+    readonly half: Fx,
+    private readonly inset: Fx,
   ) {}
 
   /** weightStr(target). */
@@ -162,7 +164,7 @@ export class TargetInfo {
   get lowerStr(): string {
     if (this.lStr === undefined) {
       const lo = this.target.minus(this.half);
-      this.lStr = weightStr(ZERO.gt(lo) ? ZERO : lo);
+      this.lStr = weightStr(lo.isNeg() ? ZERO : lo);
     }
     return this.lStr;
   }
@@ -174,31 +176,31 @@ export class TargetInfo {
   }
 
   /** 1 / target (null when the target is not positive). */
-  get inv(): Dec | null {
-    if (this.invV === undefined) this.invV = this.target.gt(0) ? ONE.div(this.target) : null;
+  get inv(): Fx | null {
+    if (this.invV === undefined) this.invV = this.target.isPos() ? ONE.div(this.target) : null;
     return this.invV;
   }
 
   /** half × (1 − bandInset). */
-  get insetHalf(): Dec {
+  get insetHalf(): Fx {
     if (this.insetHalfV === undefined) this.insetHalfV = this.half.times(this.inset);
     return this.insetHalfV;
   }
 
   /** target + half × (1 − bandInset). */
-  get insetUpper(): Dec {
+  get insetUpper(): Fx {
     if (this.insetUpperV === undefined) this.insetUpperV = this.target.plus(this.insetHalf);
     return this.insetUpperV;
   }
 }
 
-/** Per configuration: 1 − bandInset, and TargetInfo per raw weight (by Dec identity) at factor 1 − cashTarget. */
+/** Per configuration: 1 − bandInset, and TargetInfo per raw weight (by instance) at factor 1 − cashTarget. */
 const targetMemo = new WeakMap<
   ResolvedConfig,
-  { inset: Dec; invested: Dec; byWeight: WeakMap<Dec, TargetInfo> }
+  { inset: Fx; invested: Fx; byWeight: WeakMap<Fx, TargetInfo> }
 >();
 
-function configMemo(cfg: ResolvedConfig): { inset: Dec; invested: Dec; byWeight: WeakMap<Dec, TargetInfo> } {
+function configMemo(cfg: ResolvedConfig): { inset: Fx; invested: Fx; byWeight: WeakMap<Fx, TargetInfo> } {
   let m = targetMemo.get(cfg);
   if (m === undefined) {
     m = { inset: ONE.minus(cfg.bandInset), invested: ONE.minus(cfg.cashTarget), byWeight: new WeakMap() };
@@ -208,17 +210,22 @@ function configMemo(cfg: ResolvedConfig): { inset: Dec; invested: Dec; byWeight:
 }
 
 /** 1 − bandInset of a configuration (memoised). */
-export function insetOf(cfg: ResolvedConfig): Dec {
+export function insetOf(cfg: ResolvedConfig): Fx {
   return configMemo(cfg).inset;
 }
 
 /** TargetInfo of an effective target weight (no memo). */
-export function targetInfo(target: Dec, cfg: ResolvedConfig): TargetInfo {
-  return new TargetInfo(target, bandHalfWidth(target, cfg), configMemo(cfg).inset);
+export function targetInfo(target: Fx, cfg: ResolvedConfig): TargetInfo {
+  return new TargetInfo(target, bandHalfWidthFx(target, cfg), configMemo(cfg).inset);
 }
 
 /** Half-width of a target's band (fraction of value) under the band rule. */
 export function bandHalfWidth(target: Dec, cfg: ResolvedConfig): Dec {
+  return bandHalfWidthFx(Fx.fromDec(target), cfg).toDec();
+}
+
+/** `bandHalfWidth` on `Fx`. */
+export function bandHalfWidthFx(target: Fx, cfg: ResolvedConfig): Fx {
   switch (cfg.bandRule) {
     case 'ABS':
       return cfg.absBand;
@@ -239,8 +246,8 @@ export function isBreached(actual: Dec, target: Dec, half: Dec): boolean {
  * Exact breach test in value space (no division): |value − target·total| >= half·total and not zero.
  * With a zero total nothing is breached.
  */
-export function isBreachedValue(value: Dec, target: Dec, half: Dec, total: Dec, targetValue?: Dec): boolean {
-  if (total.lte(0)) return false;
+export function isBreachedValue(value: Fx, target: Fx, half: Fx, total: Fx, targetValue?: Fx): boolean {
+  if (!total.isPos()) return false;
   const dev = value.minus(targetValue ?? target.times(total)).abs();
   return !dev.isZero() && dev.gte(half.times(total));
 }
@@ -253,19 +260,19 @@ export interface Sleeve {
   routedFrom?: string;
   assetClass: string;
   /** Effective target weight (fraction of value); 0 for non-model holdings. */
-  target: Dec;
-  half: Dec;
+  target: Fx;
+  half: Fx;
   /** Buy candidates in priority order: primary, its alternates, then the model symbols' alternates. */
   candidates: string[];
   known: Set<string>;
   members: Holding[];
-  value: Dec;
+  value: Fx;
   /** Target value (target × total), set by computeDriftRows. */
-  tV?: Dec;
+  tV?: Fx;
   /** Values derived from the target alone (strings, inverse, inset edges). */
   info?: TargetInfo;
   /** |value − tV|, set by computeDriftRows for model sleeves when the total is positive. */
-  absDev?: Dec;
+  absDev?: Fx;
 }
 
 /**
@@ -284,8 +291,8 @@ export function buildSleeves(
   for (const t of targets) total = total.plus(t.weight);
   const memo = configMemo(cfg);
   const invested = memo.invested;
-  const unit = total.gt(0) && total.eq(1);
-  const factor = total.gt(0) ? (unit ? invested : invested.div(total)) : ZERO;
+  const unit = total.isPos() && total.eq(ONE);
+  const factor = total.isPos() ? (unit ? invested : invested.div(total)) : ZERO;
   const sleeves: Sleeve[] = targets.map((t) => {
     // The effective target depends only on the weight when the weights sum to 1 (memoised by weight).
     let info = unit ? memo.byWeight.get(t.weight) : undefined;
@@ -367,12 +374,12 @@ export function sleeveOf(
 /** Drift rows of sleeves against `totalValue` (rows in sleeve order); `ratios`: `new Ratios(totalValue)` if the caller has it. */
 export function computeDriftRows(
   sleeves: readonly Sleeve[],
-  totalValue: Dec,
+  totalValue: Fx,
   cfg: ResolvedConfig,
   ratios?: Ratios,
 ): DriftRow[] {
   const r = ratios ?? new Ratios(totalValue);
-  const positive = !totalValue.lte(0);
+  const positive = totalValue.isPos();
   return sleeves.map((s) => {
     const actual = r.of(s.value);
     const dev = actual.minus(s.target);
@@ -386,13 +393,13 @@ export function computeDriftRows(
         s.absDev = d;
         breached = !d.isZero() && d.gte(s.half.times(totalValue));
       } else breached = false;
-    } else breached = cfg.sellNonModelHoldings && s.value.gt(0);
+    } else breached = cfg.sellNonModelHoldings && s.value.isPos();
     const info = s.info;
     let relDev = '0';
     if (info !== undefined) {
       const inv = info.inv;
       if (inv !== null) relDev = weightStr(dev.times(inv));
-    } else if (s.target.gt(0)) relDev = weightStr(dev.times(inverse(s.target)));
+    } else if (s.target.isPos()) relDev = weightStr(dev.times(inverse(s.target)));
     return {
       symbol: s.key,
       target: info !== undefined ? info.targetStr : weightStr(s.target),
@@ -417,19 +424,19 @@ export function driftRows(
 ): DriftRow[] {
   const cfg = resolveConfig(config);
   const sleeves: Sleeve[] = rows.map((r) => {
-    const target = dec(r.target);
+    const target = fx(r.target);
     return {
       key: r.symbol,
-      isModel: target.gt(0),
+      isModel: target.isPos(),
       modelSymbols: [r.symbol],
       assetClass: '',
       target,
-      half: bandHalfWidth(target, cfg),
+      half: bandHalfWidthFx(target, cfg),
       candidates: [r.symbol],
       known: new Set([r.symbol]),
       members: (r.members ?? [r.symbol]).map((m) => new Holding(m, ZERO, ZERO, true, [], '1970-01-01')),
-      value: dec(r.value),
+      value: fx(r.value),
     };
   });
-  return computeDriftRows(sleeves, dec(totalValue), cfg);
+  return computeDriftRows(sleeves, fx(totalValue), cfg);
 }
