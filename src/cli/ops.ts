@@ -1,5 +1,7 @@
 /** Ops commands: find stuck accounts and unstick them with the same signals the UI sends. */
 import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import { type AgeBucket, UNRESOLVED_STATUSES, ageBucket, ageInTradingDays } from '../domain/recon';
 import { accountDayWorkflowId } from '../workflows/ids';
 import {
   type AccountDayStatus,
@@ -78,4 +80,132 @@ export async function opsSignal(
   await handle.signal(signal, { by, note });
   await new Promise((r) => setTimeout(r, 1000));
   return handle.query(statusQuery);
+}
+
+/** A reconciliation break as ops see it, with its age on the day asked about. */
+export interface BreakView {
+  id: number;
+  openedOn: string;
+  lastSeen: string;
+  accountId: string;
+  type: string;
+  category: string;
+  symbol: string;
+  ours: string;
+  theirs: string;
+  diff: string;
+  materialityUsd: string;
+  escalate: boolean;
+  ageDays: number;
+  ageBucket: AgeBucket;
+  status: string;
+  hold: string;
+  cause: string;
+}
+
+/**
+ * Breaks on `date`: every break still unresolved then, and the ones seen that day that were
+ * resolved (automatically or by hand); with `all`, every break opened up to that day. Escalated
+ * first, then by materiality.
+ */
+export async function listBreaks(
+  db: Knex,
+  opts: { date: string; accountId?: string; all?: boolean },
+): Promise<BreakView[]> {
+  const q = db('breaks').where('trade_date', '<=', opts.date);
+  if (opts.accountId) q.where({ account_id: opts.accountId });
+  if (!opts.all)
+    q.where((w) => w.whereIn('status', UNRESOLVED_STATUSES).orWhere('last_seen_date', opts.date));
+  const rows: {
+    id: number;
+    trade_date: string;
+    last_seen_date: string;
+    first_seen_date: string;
+    account_id: string;
+    type: string;
+    category: string;
+    symbol: string | null;
+    ours: string | null;
+    theirs: string | null;
+    diff: string | null;
+    materiality_usd: string | null;
+    escalate: boolean;
+    status: string;
+    hold: string;
+    cause: string | null;
+    note: string | null;
+  }[] = await q.orderBy([
+    { column: 'escalate', order: 'desc' },
+    { column: 'materiality_usd', order: 'desc', nulls: 'last' },
+    { column: 'account_id' },
+    { column: 'id' },
+  ]);
+  return rows.map((r) => {
+    const unresolved = UNRESOLVED_STATUSES.includes(r.status as (typeof UNRESOLVED_STATUSES)[number]);
+    const ageDays = ageInTradingDays(r.first_seen_date, unresolved ? opts.date : r.last_seen_date);
+    return {
+      id: r.id,
+      openedOn: r.trade_date,
+      lastSeen: r.last_seen_date,
+      accountId: r.account_id,
+      type: r.type,
+      category: r.category,
+      symbol: r.symbol ?? 'USD',
+      ours: r.ours ?? '',
+      theirs: r.theirs ?? '',
+      diff: r.diff ?? '',
+      materialityUsd: r.materiality_usd ?? '0.00',
+      escalate: r.escalate,
+      ageDays,
+      ageBucket: ageBucket(ageDays),
+      status: r.status,
+      hold: unresolved ? r.hold : 'NONE',
+      cause: r.cause ?? r.note ?? '',
+    };
+  });
+}
+
+/** A plain-text table of breaks (the cause last, in full). */
+export function renderBreaks(rows: BreakView[]): string {
+  const head = [
+    'ID',
+    'ACCOUNT',
+    'TYPE',
+    'CATEGORY',
+    'SYMBOL',
+    'OURS',
+    'THEIRS',
+    'DIFF',
+    'MATERIALITY',
+    'ESC',
+    'AGE',
+    'STATUS',
+    'HOLD',
+    'OPENED',
+    'CAUSE',
+  ];
+  const body = rows.map((b) => [
+    String(b.id),
+    b.accountId,
+    b.type,
+    b.category,
+    b.symbol,
+    b.ours,
+    b.theirs,
+    b.diff,
+    `$${b.materialityUsd}`,
+    b.escalate ? 'YES' : '',
+    `${b.ageBucket} (${b.ageDays}d)`,
+    b.status,
+    b.hold,
+    b.openedOn,
+    b.cause,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(head), ...body.map(line)].join('\n');
 }
