@@ -89,8 +89,8 @@ function route<P extends AnySchema, Q extends AnySchema, B extends AnySchema, R 
   return r as unknown as ApiRoute;
 }
 
-const forbidden = (detail: string) =>
-  new Problem(403, 'Forbidden', detail, undefined, PROBLEM_TYPES.forbidden);
+const forbidden = (detail: string, where: string) =>
+  new Problem(403, 'Forbidden', detail, where, PROBLEM_TYPES.forbidden);
 
 function actorOf(p: Principal): string {
   return p.kind === 'advisor' ? p.advisorId : `${p.kind}:${p.label}`;
@@ -99,10 +99,16 @@ function actorOf(p: Principal): string {
 /** Ops tokens read; advisors decide their own accounts; traders decide auto accounts (Zoe review). */
 function assertMayDecide(p: Principal, proposal: z.infer<typeof Proposal>): void {
   if (p.kind === 'ops') {
-    throw forbidden('an ops token can read proposals but not decide them; the advisor decides');
+    throw forbidden(
+      'an ops token can read proposals but not decide them; the advisor decides',
+      'header.authorization',
+    );
   }
   if (p.kind === 'trader' && proposal.mode === 'MANUAL') {
-    throw forbidden(`account ${proposal.accountId} is a manual account: its advisor decides, not a trader`);
+    throw forbidden(
+      `account ${proposal.accountId} is a manual account: its advisor decides, not a trader`,
+      'path.proposalId',
+    );
   }
 }
 
@@ -159,7 +165,7 @@ async function decide(
         409,
         'Wrong proposal version',
         `proposal ${p.id} is at version ${p.version}, not ${ctx.body.version}`,
-        undefined,
+        'body.version',
         PROBLEM_TYPES.wrongVersion,
       );
     }
@@ -344,7 +350,7 @@ export const ROUTES: ApiRoute[] = [
         if (e instanceof WorkflowNotFoundError) {
           throw notFound(
             `account ${account.id} has no account day for ${date}`,
-            query.date ? 'query.date' : undefined,
+            query.date ? 'query.date' : 'path.accountId',
           );
         }
         throw temporalProblem(e, { tradeDate: date, accountId: account.id, what: 'status' });

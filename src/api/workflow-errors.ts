@@ -14,7 +14,13 @@ import { PROBLEM_TYPES, Problem } from './problems';
 
 const GRPC_UNAVAILABLE = 14;
 
-function refusal(reason: string): { title: string; type: string } {
+/** A refusal is about the proposal named in the path, or about the version in the body. */
+function refusal(reason: string): { title: string; type: string; where: string } {
+  const r = refusalKind(reason);
+  return { ...r, where: r.type === PROBLEM_TYPES.wrongVersion ? 'body.version' : 'path.proposalId' };
+}
+
+function refusalKind(reason: string): { title: string; type: string } {
   if (/approval cut-off/i.test(reason))
     return { title: 'Past the approval cut-off', type: PROBLEM_TYPES.cutoffPassed };
   if (/is at version/i.test(reason))
@@ -41,8 +47,8 @@ export function temporalProblem(
   if (e instanceof Problem) return e;
   if (e instanceof WorkflowUpdateFailedError) {
     const reason = e.cause?.message ?? e.message;
-    const { title, type } = refusal(reason);
-    return new Problem(409, title, reason, undefined, type);
+    const { title, type, where } = refusal(reason);
+    return new Problem(409, title, reason, where, type);
   }
   if (e instanceof WorkflowNotFoundError) {
     const over = /completed|closed/i.test(e.message);
@@ -52,7 +58,7 @@ export function temporalProblem(
       over
         ? `not awaiting a decision: the day of ${ctx.tradeDate} for account ${ctx.accountId} is over (${e.message})`
         : `not awaiting a decision: no account day is running for account ${ctx.accountId} on ${ctx.tradeDate}`,
-      undefined,
+      ctx.what === 'decision' ? 'path.proposalId' : 'path.accountId',
       PROBLEM_TYPES.notAwaiting,
     );
   }

@@ -118,13 +118,29 @@ function describeCsvError(code: string | undefined, message: string | undefined)
     case 'INVALID_OPENING_QUOTE':
       return 'a quote (") appears inside an unquoted field; quote the whole field and double the quotes inside it';
     case 'CSV_INVALID_CLOSING_QUOTE':
+    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
       return 'characters follow a closing quote ("); quote the whole field and double the quotes inside it';
     default:
       return `unreadable CSV: ${(message ?? 'unknown error').replace(/\s+at line \d+.*$/s, '')}`;
   }
 }
 
-/** Splits the text into records with csv-parse, collecting syntax errors instead of throwing. */
+/** csv-parse's errors for a quote in the wrong place (the field goes on past it). */
+const QUOTE_ERRORS = new Set([
+  'INVALID_OPENING_QUOTE',
+  'CSV_INVALID_CLOSING_QUOTE',
+  'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE',
+]);
+
+/** Thrown from on_skip to stop csv-parse after a quote error (see readRecords). */
+const RESTART = Symbol('restart after a quote error');
+
+/**
+ * Splits the text into records with csv-parse, collecting syntax errors instead of throwing.
+ * After a stray or misplaced quote csv-parse carries on inside the broken field, so it would
+ * report the same line again (one error per quote) or a later, good line as "never closed":
+ * instead, the error is reported once, at its line, and parsing starts again on the next line.
+ */
 function readRecords(text: string, delimiter: string, errors: Errors): CsvRecord[] {
   const records: CsvRecord[] = [];
   let lastLine = 0;
@@ -134,6 +150,10 @@ function readRecords(text: string, delimiter: string, errors: Errors): CsvRecord
     while (l <= lines.length && (lines[l - 1] ?? '').trim() === '') l++;
     return Math.min(l, lines.length);
   };
+  // Lines before the part being parsed, and where that part starts in the text.
+  let offset = 0;
+  let start = 0;
+  let restartAfter: number | undefined;
   const options = {
     delimiter,
     record_delimiter: '\n',
@@ -148,24 +168,47 @@ function readRecords(text: string, delimiter: string, errors: Errors): CsvRecord
       // A record ends on ctx.lines; it starts that many lines earlier as it has inner line breaks.
       const core = rec.raw.replace(/^\n+/, '').replace(/\n$/, '');
       const inner = core.split('\n').length - 1;
-      records.push({ fields: rec.record, line: ctx.lines - inner });
-      lastLine = ctx.lines;
+      records.push({ fields: rec.record, line: offset + ctx.lines - inner });
+      lastLine = offset + ctx.lines;
       return null;
     },
     on_skip: (err: CsvSyntaxError | undefined) => {
       const code = err?.code;
-      let line = typeof err?.lines === 'number' ? err.lines : lastLine + 1;
+      let line = typeof err?.lines === 'number' ? offset + err.lines : lastLine + 1;
       if (code === 'CSV_QUOTE_NOT_CLOSED') line = nextNonBlank(lastLine + 1);
+      if (code !== undefined && QUOTE_ERRORS.has(code)) {
+        // No field of these files holds a line break: a quoted field that runs past the end of
+        // the line it starts on is the mistake, at that line.
+        const startLine = nextNonBlank(lastLine + 1);
+        if (startLine < line) {
+          line = startLine;
+          errors.add(line, 'a quoted field starting on this line is not closed on it (a stray ")');
+        } else {
+          errors.add(line, describeCsvError(code, err?.message));
+        }
+        lastLine = Math.max(lastLine, line);
+        restartAfter = line;
+        throw RESTART;
+      }
       errors.add(line, describeCsvError(code, err?.message));
       lastLine = Math.max(lastLine, line);
     },
   };
-  try {
-    parseCsv(text, options as Parameters<typeof parseCsv>[1]);
-  } catch (e) {
-    const err = e as CsvSyntaxError;
-    const line = typeof err.lines === 'number' ? err.lines : lastLine + 1;
-    errors.add(line, describeCsvError(err.code, err.message));
+  for (;;) {
+    restartAfter = undefined;
+    try {
+      parseCsv(start === 0 ? text : text.slice(start), options as Parameters<typeof parseCsv>[1]);
+    } catch (e) {
+      if (e !== RESTART) {
+        const err = e as CsvSyntaxError;
+        const line = typeof err.lines === 'number' ? offset + err.lines : lastLine + 1;
+        errors.add(line, describeCsvError(err.code, err.message));
+      }
+    }
+    if (restartAfter === undefined || restartAfter >= lines.length || errors.full) break;
+    // Start again on the line after the error (records of the broken line are dropped).
+    for (; offset < restartAfter; offset++) start += (lines[offset] ?? '').length + 1;
+    lastLine = offset;
   }
   return records;
 }
