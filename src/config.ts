@@ -38,6 +38,10 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Z0-9]{2,8}$/)
     .default('ZOE'),
+  CUSTODIAN_AVG_PRICE_ACCOUNT: z
+    .string()
+    .regex(/^[A-Z0-9]{4,13}$/)
+    .default('ZOEAVG01'),
   API_PORT: port.default(3000),
   APPROVAL_CUTOFF_ET: hhmm.default('11:45'),
   WINDOW_OPEN_ET: hhmm.default('12:00'),

@@ -7,6 +7,8 @@ export interface ActivityDeps {
   custodian: CustodianPort;
   dropDir: string;
   correspondent: string;
+  /** The custodian account block orders execute in before allocation (default ZOEAVG01). */
+  averagePriceAccount?: string;
   /** Where notifications go (a log line by default; see notifier.ts). */
   notifier?: Notifier;
   /** Review policy for auto accounts. */

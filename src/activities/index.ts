@@ -1,3 +1,4 @@
+import { blockActivities } from './blocks';
 import { bookActivities } from './book';
 import type { ActivityDeps } from './deps';
 import { fileActivities } from './files';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...orderActivities(deps),
     ...reviewActivities(deps),
     ...fileActivities(deps),
+    ...blockActivities(deps),
   };
 }
 

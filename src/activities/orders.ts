@@ -40,14 +40,19 @@ interface OrderRow {
   reject_reason: string | null;
 }
 
-function view(row: OrderRow): OrderStatusView {
+/** The workflow's view of an order row (account orders and block orders alike). */
+export function view(
+  row: Pick<OrderRow, 'client_order_id' | 'attempt' | 'qty' | 'filled_qty' | 'status' | 'reject_reason'> & {
+    leg_no?: number;
+  },
+): OrderStatusView {
   const status = row.status as OrderStatus;
   const terminal = TERMINAL_STATUSES.has(status);
   const filled = dec(row.filled_qty);
   const residual = dec(row.qty).minus(filled).gt(0);
   return {
     clientOrderId: row.client_order_id,
-    legNo: row.leg_no,
+    legNo: row.leg_no ?? 0,
     attempt: row.attempt,
     qty: row.qty,
     filledQty: row.filled_qty,
@@ -62,9 +67,18 @@ function view(row: OrderRow): OrderStatusView {
   };
 }
 
-async function applyCustodianOrder(db: Knex, o: CustodianOrder): Promise<OrderRow> {
+/**
+ * Applies the custodian's view of one of our orders: each execution once (by execution id),
+ * then the totals; an overfill is refused. `tables` names where the order and its executions
+ * live (account orders, or block orders).
+ */
+export async function applyCustodianOrder<R extends { qty: string }>(
+  db: Knex,
+  o: CustodianOrder,
+  tables: { orders: string; executions: string } = { orders: 'orders', executions: 'executions' },
+): Promise<R> {
   return db.transaction(async (trx) => {
-    const row: OrderRow | undefined = await trx('orders')
+    const row: R | undefined = await trx(tables.orders)
       .where({ client_order_id: o.clientOrderId })
       .forUpdate()
       .first();
@@ -80,7 +94,7 @@ async function applyCustodianOrder(db: Knex, o: CustodianOrder): Promise<OrderRo
       );
     }
     for (const e of o.executions) {
-      await trx('executions')
+      await trx(tables.executions)
         .insert({
           execution_id: e.executionId,
           client_order_id: o.clientOrderId,
@@ -91,7 +105,7 @@ async function applyCustodianOrder(db: Knex, o: CustodianOrder): Promise<OrderRo
         .onConflict('execution_id')
         .ignore();
     }
-    const [updated] = await trx('orders')
+    const [updated] = await trx(tables.orders)
       .where({ client_order_id: o.clientOrderId })
       .update({
         custodian_order_id: o.orderId,
@@ -102,7 +116,7 @@ async function applyCustodianOrder(db: Knex, o: CustodianOrder): Promise<OrderRo
         updated_at: trx.fn.now(),
       })
       .returning('*');
-    return updated as OrderRow;
+    return updated as R;
   });
 }
 
@@ -129,7 +143,7 @@ export function orderActivities(deps: ActivityDeps) {
         quantity: row.qty,
         orderDate: row.trade_date,
       }));
-    return applyCustodianOrder(db, order);
+    return applyCustodianOrder<OrderRow>(db, order);
   }
 
   return {
@@ -208,7 +222,7 @@ export function orderActivities(deps: ActivityDeps) {
         const row: OrderRow | undefined = await db('orders').where({ client_order_id: id }).first();
         if (!row) throw ApplicationFailure.nonRetryable(`order ${id} not found`, 'NotFound');
         const o = await custodian.findOrder(await accountNumber(row.account_id), id);
-        out.push(view(o ? await applyCustodianOrder(db, o) : row));
+        out.push(view(o ? await applyCustodianOrder<OrderRow>(db, o) : row));
       }
       return out;
     },

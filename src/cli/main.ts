@@ -9,6 +9,7 @@
  *   reject --account A --advisor X --reason R [--date D]
  *   ops stuck [--date D] [--minutes 30]        accounts that need someone or have not moved
  *   ops retry|skip|resolve --account A --by NAME [--note T] [--date D]
+ *   ops breaks [--date D] [--account A] [--all] reconciliation breaks with age, materiality, hold
  *   advisor token create --advisor ID|--role ops|trader --label L | revoke --id ID | list
  *   schedule                                   create or update the Temporal Schedule
  *   migrate                                    run database migrations
@@ -28,7 +29,7 @@ import { createTradingWorker } from '../workers/worker';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../workflows/ids';
 import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';
 import type { TradingDayInput, TradingDayResult } from '../workflows/types';
-import { findStuck, opsSignal } from './ops';
+import { findStuck, listBreaks, opsSignal, renderBreaks } from './ops';
 import { dayProgress, renderProgress } from './progress';
 import { openCustodian, openDatabase, openTemporal } from './runtime';
 
@@ -125,6 +126,7 @@ async function cmdStart(args: string[]) {
       custodian: custodian.port,
       dropDir: cfg.custodianDropDir,
       correspondent: cfg.CUSTODIAN_CORRESPONDENT,
+      averagePriceAccount: cfg.CUSTODIAN_AVG_PRICE_ACCOUNT,
       ...activityPolicy(cfg),
     },
   });
@@ -303,9 +305,26 @@ async function cmdOps(args: string[]) {
       account: { type: 'string' },
       by: { type: 'string' },
       note: { type: 'string' },
+      all: { type: 'boolean' },
     },
   });
   const tradeDate = values.date ? zDate.parse(values.date) : defaultTradeDate(false);
+  if (sub === 'breaks') {
+    const database = await openDatabase(loadConfig());
+    try {
+      const rows = await listBreaks(database.db, {
+        date: tradeDate,
+        accountId: values.account,
+        all: values.all,
+      });
+      if (rows.length === 0)
+        say(`no reconciliation breaks on ${tradeDate}${values.account ? ` for ${values.account}` : ''}`);
+      else say(renderBreaks(rows));
+    } finally {
+      await database.stop();
+    }
+    return;
+  }
   if (sub === 'stuck') {
     const minutes = z.coerce
       .number()
@@ -335,7 +354,7 @@ async function cmdOps(args: string[]) {
     return;
   }
   throw new Error(
-    'usage: ops stuck [--date D] [--minutes N] | ops retry|skip|resolve --account A --by NAME [--note TEXT] [--date D]',
+    'usage: ops stuck [--date D] [--minutes N] | ops retry|skip|resolve --account A --by NAME [--note TEXT] [--date D] | ops breaks [--date D] [--account A] [--all]',
   );
 }
 

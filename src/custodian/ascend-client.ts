@@ -28,6 +28,8 @@ import { Apexascend } from '@apexfintechsolutions/ascend-sdk';
 import { zDecimal, zPositiveDecimal } from '../domain/money';
 import { CustodianHttpError } from './http-client';
 import {
+  type AllocateRequest,
+  type AllocateResult,
   type CreateOrderRequest,
   type CustodianOrder,
   CustodianOrderSchema,
@@ -38,6 +40,7 @@ import {
 type Orders = Apexascend['orders'];
 type AscendOrder = NonNullable<Awaited<ReturnType<Orders['getOrder']>>['order']>;
 type OrderCreate = Parameters<Orders['createOrder']>[0];
+type TradeAllocationCreate = Parameters<Apexascend['tradeAllocation']['createTradeAllocation']>[0];
 
 export interface AscendServiceAccount {
   /** `serviceAccountCreds.name` */
@@ -115,19 +118,26 @@ function translate(what: string, e: unknown): unknown {
     const status = http.httpMeta.response.status;
     let reason: string | undefined;
     let message = http.message;
+    let parsed: unknown;
     try {
-      const body = JSON.parse(http.httpMeta.body) as {
+      parsed = JSON.parse(http.httpMeta.body);
+      const body = parsed as {
         code?: number;
         message?: string;
         details?: { reason?: unknown }[];
       };
       const r = body.details?.find((d) => typeof d?.reason === 'string')?.reason;
       reason = typeof r === 'string' ? r : body.code !== undefined ? GRPC_NAMES[body.code] : undefined;
-      message = body.message ?? message;
+      message = typeof body.message === 'string' ? body.message : message;
     } catch {
       // not JSON: keep the SDK's message
     }
-    return new CustodianHttpError(status, reason ?? `HTTP_${status}`, `${what}: ${status} ${message}`);
+    return new CustodianHttpError(
+      status,
+      reason ?? `HTTP_${status}`,
+      `${what}: ${status} ${message}`,
+      parsed,
+    );
   }
   // The token hook throws a plain Error, which the SDK wraps as UnexpectedClientError.
   const cause = (e as { cause?: unknown } | null)?.cause;
@@ -291,6 +301,45 @@ export class AscendCustodian implements CustodianPort {
     const res = await this.call(where, (sdk) => sdk.orders.createOrder(body, req.accountNumber));
     if (!res.order) throw new CustodianProtocolError(`${where}: no order in the answer`);
     return this.remember(toCustodianOrder(res.order, where));
+  }
+
+  /**
+   * Ascend TradeAllocation: moves a block's shares from the average-price account to a client
+   * account at the block's average price. A retry of a booked allocation is refused by Apex as
+   * ALREADY_EXISTS (uniqueness on account, client order id and process date): that is success.
+   */
+  async allocate(req: AllocateRequest): Promise<AllocateResult> {
+    const body: TradeAllocationCreate = {
+      assetType: 'EQUITY' as TradeAllocationCreate['assetType'],
+      brokerCapacity: 'AGENCY' as TradeAllocationCreate['brokerCapacity'],
+      clientOrderId: req.clientOrderId,
+      executionTime: new Date(`${req.tradeDate}T20:00:00Z`),
+      fromAccountId: req.fromAccountNumber,
+      toAccountId: req.toAccountNumber,
+      identifier: req.symbol,
+      identifierType: 'SYMBOL' as TradeAllocationCreate['identifierType'],
+      toSide: req.side as TradeAllocationCreate['toSide'],
+      quantity: { value: req.quantity },
+      price: { value: req.price },
+      sourceApplication: 'zoe-daily-trading',
+    };
+    const where = `allocate ${req.clientOrderId}`;
+    let duplicate = false;
+    let alloc: { tradeAllocationId?: string | undefined; toActivityId?: string | undefined } | undefined;
+    try {
+      const res = await this.call(where, (sdk) =>
+        sdk.tradeAllocation.createTradeAllocation(body, req.fromAccountNumber),
+      );
+      alloc = res.tradeAllocation;
+    } catch (e) {
+      const answer = e instanceof CustodianHttpError && e.status === 409 ? e.body : undefined;
+      if ((answer as { code?: unknown } | undefined)?.code !== 'ALREADY_EXISTS') throw e;
+      alloc = answer as typeof alloc;
+      duplicate = true;
+    }
+    if (!alloc?.tradeAllocationId || !alloc.toActivityId)
+      throw new CustodianProtocolError(`${where}: no trade allocation in the answer`);
+    return { allocationId: alloc.tradeAllocationId, orderId: alloc.toActivityId, duplicate };
   }
 
   /** GetOrder by the custodian's order id (not part of the port; handy for tests and ops). */

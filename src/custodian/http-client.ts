@@ -1,6 +1,9 @@
 /** The custodian port over HTTP (the simulator, or any service speaking the same Ascend subset). */
 import { z } from 'zod';
+import { dec } from '../domain/money';
 import {
+  type AllocateRequest,
+  type AllocateResult,
   type CreateOrderRequest,
   type CustodianOrder,
   CustodianOrderSchema,
@@ -14,10 +17,20 @@ export class CustodianHttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The parsed answer, when there was one. */
+    readonly body?: unknown,
   ) {
     super(message);
   }
 }
+
+const AllocationAnswer = z.object({
+  tradeAllocationId: z.string(),
+  toActivityId: z.string(),
+  toAccountId: z.string(),
+  toSide: z.enum(['BUY', 'SELL']),
+  quantity: z.object({ value: z.string() }),
+});
 
 export class HttpCustodian implements CustodianPort {
   constructor(
@@ -45,6 +58,7 @@ export class HttpCustodian implements CustodianPort {
         res.status,
         err.code ?? 'UNKNOWN',
         `${method} ${path}: ${res.status} ${err.code ?? ''} ${err.message ?? text}`,
+        json,
       );
     }
     return json;
@@ -98,6 +112,50 @@ export class HttpCustodian implements CustodianPort {
         return;
       throw e;
     }
+  }
+
+  async allocate(req: AllocateRequest): Promise<AllocateResult> {
+    const path = `/booking/v1/accounts/${encodeURIComponent(req.fromAccountNumber)}/tradeAllocations`;
+    const payload = {
+      clientOrderId: req.clientOrderId,
+      fromAccountId: req.fromAccountNumber,
+      toAccountId: req.toAccountNumber,
+      identifier: req.symbol,
+      identifierType: 'SYMBOL',
+      assetType: 'EQUITY',
+      brokerCapacity: 'AGENCY',
+      toSide: req.side,
+      quantity: { value: req.quantity },
+      price: { value: req.price },
+      // 16:00 New York time on the trade date, in UTC (EST or EDT both land on the same date).
+      executionTime: `${req.tradeDate}T20:00:00Z`,
+      sourceApplication: 'zoe-daily-trading',
+    };
+    let json: unknown;
+    let duplicate = false;
+    try {
+      json = await this.call('POST', path, payload);
+    } catch (e) {
+      // Booked already (our earlier call got through but its answer did not): the same allocation.
+      if (!(e instanceof CustodianHttpError && e.code === 'ALREADY_EXISTS' && e.body)) throw e;
+      json = e.body;
+      duplicate = true;
+    }
+    const parsed = AllocationAnswer.safeParse(json);
+    if (!parsed.success)
+      throw new CustodianProtocolError(
+        `${path}: malformed allocation from custodian: ${parsed.error.message}`,
+      );
+    const a = parsed.data;
+    if (
+      a.toAccountId !== req.toAccountNumber ||
+      a.toSide !== req.side ||
+      !dec(a.quantity.value).eq(dec(req.quantity))
+    )
+      throw new CustodianProtocolError(
+        `${path}: allocation ${req.clientOrderId} exists with other terms (${a.toAccountId} ${a.toSide} ${a.quantity.value})`,
+      );
+    return { allocationId: a.tradeAllocationId, orderId: a.toActivityId, duplicate };
   }
 
   async requestStartOfDayFiles(processDate: string): Promise<string[]> {

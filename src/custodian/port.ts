@@ -59,7 +59,34 @@ export interface CreateOrderRequest {
   orderDate: string;
 }
 
+/** The custodian account block orders execute in when none is configured. */
+export const DEFAULT_AVERAGE_PRICE_ACCOUNT = 'ZOEAVG01';
+
+/** One allocation of a block's fill to a client account (Ascend TradeAllocation). */
+export interface AllocateRequest {
+  /** Idempotency key at the custodian (<= 40 chars); the account's order id in our book. */
+  clientOrderId: string;
+  fromAccountNumber: string;
+  toAccountNumber: string;
+  symbol: string;
+  side: 'BUY' | 'SELL';
+  quantity: string;
+  price: string;
+  /** The block's trade date (YYYY-MM-DD). */
+  tradeDate: string;
+}
+
+export interface AllocateResult {
+  allocationId: string;
+  /** The booked trade on the client account, as it will appear in the trade file. */
+  orderId: string;
+  /** True when the custodian had booked this allocation already (a retried call). */
+  duplicate: boolean;
+}
+
 export interface CustodianPort {
+  /** Books one allocation; the same request again is answered with the booked one. */
+  allocate(req: AllocateRequest): Promise<AllocateResult>;
   createOrder(req: CreateOrderRequest): Promise<CustodianOrder>;
   /** The order with this client order id, or undefined when the custodian has none. */
   findOrder(accountNumber: string, clientOrderId: string): Promise<CustodianOrder | undefined>;

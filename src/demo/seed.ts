@@ -7,6 +7,7 @@
  */
 import Decimal from 'decimal.js';
 import type { Knex } from 'knex';
+import { DEFAULT_AVERAGE_PRICE_ACCOUNT } from '../custodian/port';
 import { CALENDAR_YEARS, tradingDaysBetween } from '../domain/calendar';
 import { Dec, cashStr, qtyStr } from '../domain/money';
 
@@ -17,6 +18,8 @@ export interface SeedOptions {
   accounts?: number;
   /** Delete existing demo data first. */
   reset?: boolean;
+  /** The custodian's average-price account for block orders (default ZOEAVG01). */
+  averagePriceAccount?: string;
 }
 
 export interface SeedSummary {
@@ -237,6 +240,15 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedSum
     );
     for (let i = 0; i < prices.length; i += 1000) await trx('prices').insert(prices.slice(i, i + 1000));
     await trx.raw('INSERT INTO sim.prices (symbol, date, close) SELECT symbol, date, close FROM prices');
+    // Block orders execute in the average-price account, then are allocated to the accounts.
+    await trx('sim.accounts')
+      .insert({
+        account_number: opts.averagePriceAccount ?? DEFAULT_AVERAGE_PRICE_ACCOUNT,
+        cash: '0.00',
+        average_price_account: true,
+      })
+      .onConflict('account_number')
+      .ignore();
     for (const m of MODELS) {
       await trx('models').insert({
         id: m.id,
@@ -359,8 +371,9 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedSum
 export async function resetDemoData(db: Knex): Promise<void> {
   await db.raw(`TRUNCATE advisors, households, models, model_targets, securities, prices, accounts, restrictions,
     positions, tax_lots, cash_balances, cash_flows, custodian_files, custodian_positions, custodian_trades, proposals,
-    proposal_legs, approvals, orders, executions, allocations, confirm_matches, breaks CASCADE`);
+    proposal_legs, approvals, orders, executions, allocations, blocks, block_orders, block_executions, confirm_matches,
+    breaks CASCADE`);
   await db.raw(
-    'TRUNCATE sim.accounts, sim.securities, sim.prices, sim.positions, sim.lots, sim.cash_activity, sim.orders, sim.executions, sim.faults',
+    'TRUNCATE sim.accounts, sim.securities, sim.prices, sim.positions, sim.lots, sim.cash_activity, sim.orders, sim.executions, sim.faults, sim.allocations, sim.halts',
   );
 }

@@ -23,6 +23,7 @@ async function main() {
       custodian: new HttpCustodian(cfg.CUSTODIAN_URL),
       dropDir: cfg.custodianDropDir,
       correspondent: cfg.CUSTODIAN_CORRESPONDENT,
+      averagePriceAccount: cfg.CUSTODIAN_AVG_PRICE_ACCOUNT,
       ...activityPolicy(cfg),
     },
   });

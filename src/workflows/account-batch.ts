@@ -3,10 +3,18 @@
  * AccountDay children and hands the day back counts only, so neither this history nor the
  * day's grows with the number of accounts beyond a batch.
  */
-import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import {
+  ParentClosePolicy,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  startChild,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { AccountDay } from './account-day';
 import { accountDayWorkflowId } from './ids';
+import { blocksDoneSignal } from './messages';
 import type { AccountBatchInput, AccountBatchResult, AccountDayResult, ConfirmSummary } from './types';
 
 const act = proxyActivities<Activities>({
@@ -20,6 +28,10 @@ export function emptyConfirms(): ConfirmSummary {
 
 export async function AccountBatch(input: AccountBatchInput): Promise<AccountBatchResult> {
   const { tradeDate, range } = input;
+  let blocksDone = false;
+  setHandler(blocksDoneSignal, () => {
+    blocksDone = true;
+  });
   const accounts = await act.listEligibleAccounts({
     tradeDate,
     fromId: range.fromId,
@@ -30,12 +42,38 @@ export async function AccountBatch(input: AccountBatchInput): Promise<AccountBat
     accounts.map((a) =>
       startChild(AccountDay, {
         workflowId: accountDayWorkflowId(tradeDate, a.accountId),
-        args: [{ ...a, tradeDate, clock: input.clock, fillPollSeconds: input.fillPollSeconds }],
+        args: [
+          {
+            ...a,
+            tradeDate,
+            clock: input.clock,
+            fillPollSeconds: input.fillPollSeconds,
+            ...(input.execution ? { execution: input.execution } : {}),
+          },
+        ],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       }),
     ),
   );
-  const settled = await Promise.allSettled(handles.map((h) => h.result()));
+  const results = Promise.allSettled(handles.map((h) => h.result()));
+  if (input.execution === 'block') {
+    // Pass the day's "blocks allocated" on to every account (those already finished, e.g. a
+    // skipped account, cannot take it and do not need it).
+    let finished = false;
+    void results.then(() => {
+      finished = true;
+    });
+    await condition(() => blocksDone || finished);
+    if (blocksDone)
+      await Promise.all(
+        handles.map((h) =>
+          h.signal(blocksDoneSignal).catch((e: unknown) => {
+            log.info('account took no blocksDone', { workflowId: h.workflowId, error: String(e) });
+          }),
+        ),
+      );
+  }
+  const settled = await results;
   const out: AccountBatchResult = {
     batchNo: range.batchNo,
     accounts: accounts.length,

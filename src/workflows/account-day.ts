@@ -34,6 +34,7 @@ import {
   ZoeReviewSchema,
   approveSignal,
   approveUpdate,
+  blocksDoneSignal,
   rejectSignal,
   rejectUpdate,
   resolveBreakSignal,
@@ -86,6 +87,7 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
   let opsResolve: { by: string; note?: string } | undefined;
   let opsSkip: { by: string; note?: string } | undefined;
   let retryRequested = false;
+  let blocksDone = false;
 
   const setStage = (stage: Stage) => {
     status.stage = stage;
@@ -240,6 +242,9 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
     retryRequested = true;
   });
   setHandler(statusQuery, () => status);
+  setHandler(blocksDoneSignal, () => {
+    blocksDone = true;
+  });
 
   const result = (stage: Stage, extra: Partial<AccountDayResult> = {}): AccountDayResult => ({
     accountId,
@@ -388,28 +393,35 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
     // before the change take the old path, so running days replay unchanged (test/histories/*.v1).
     if (!patched('skip-transient-approved-stage')) setStage('Approved');
     setStage('WaitingForWindow');
-    await condition(() => opsSkip !== undefined, msUntil(clock.windowOpen));
-    if (opsSkip) throw new SkipToday();
+    if (input.execution === 'block') {
+      // 4–5 with block orders: the day builds one block per symbol and side at the window,
+      // trades and allocates them; this account waits for its share, then books it.
+      const outcome = await tradeInBlocks(proposal.proposalId!);
+      if (outcome) return outcome;
+    } else {
+      await condition(() => opsSkip !== undefined, msUntil(clock.windowOpen));
+      if (opsSkip) throw new SkipToday();
 
-    // 5. Orders, fills, one residual retry, until filled or the window closes.
-    setStage('Trading');
-    await step('trade', () => executeProposal(proposal.proposalId!, input.fillPollSeconds, status.orders));
-    await step('book fills', () => db.bookFills({ proposalId: proposal.proposalId! }));
-    if (status.orders.length === 0) {
-      // The window closed before any order went out (e.g. workers down all window long).
-      await db.audit({
-        actor: 'system',
-        action: 'WINDOW_MISSED',
-        entity: 'proposal',
-        entityId: proposal.proposalId,
-        details: { windowClose: clock.windowClose },
-      });
-      setStage('NotTraded');
-      return result('NotTraded', {
-        note: 'the window closed before orders were sent; tomorrow proposes afresh',
-      });
+      // 5. Orders, fills, one residual retry, until filled or the window closes.
+      setStage('Trading');
+      await step('trade', () => executeProposal(proposal.proposalId!, input.fillPollSeconds, status.orders));
+      await step('book fills', () => db.bookFills({ proposalId: proposal.proposalId! }));
+      if (status.orders.length === 0) {
+        // The window closed before any order went out (e.g. workers down all window long).
+        await db.audit({
+          actor: 'system',
+          action: 'WINDOW_MISSED',
+          entity: 'proposal',
+          entityId: proposal.proposalId,
+          details: { windowClose: clock.windowClose },
+        });
+        setStage('NotTraded');
+        return result('NotTraded', {
+          note: 'the window closed before orders were sent; tomorrow proposes afresh',
+        });
+      }
+      setStage('Traded');
     }
-    setStage('Traded');
 
     // 6. Next morning: match the custodian's trade confirms.
     setStage('AwaitingConfirms');
@@ -443,6 +455,62 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
       return result('Skipped', { note: 'skipped by ops' });
     }
     throw e;
+  }
+
+  /**
+   * Block execution for this account: until the window opens ops may still skip it (its approved
+   * proposal is withdrawn, unless the day has released it into blocks already); then it waits for
+   * the day's `blocksDone`, books its allocations and says what was traded. Returns the day's
+   * result when the account ends here (skipped, nothing traded), undefined when it goes on to confirms.
+   */
+  async function tradeInBlocks(proposalId: string): Promise<AccountDayResult | undefined> {
+    await condition(() => opsSkip !== undefined || blocksDone, msUntil(clock.windowOpen));
+    if (opsSkip && !blocksDone) {
+      const withdrawn = await db.withdrawProposal({
+        proposalId,
+        by: opsSkip.by,
+        note: opsSkip.note ?? '',
+      });
+      if (withdrawn) throw new SkipToday();
+      refuse('skipToday', 'too late to skip: the proposal was already released into block orders');
+      opsSkip = undefined;
+    }
+    setStage('Trading');
+    await condition(() => blocksDone);
+    setStage('AwaitingAllocation');
+    await step('book fills', () => db.bookFills({ proposalId }));
+    const orders = await db.proposalOrders({ proposalId });
+    status.orders.splice(
+      0,
+      status.orders.length,
+      ...orders.map((o) => ({
+        clientOrderId: o.clientOrderId,
+        status: o.status,
+        qty: o.qty,
+        filledQty: o.filledQty,
+      })),
+    );
+    const filled = orders.filter((o) => /[1-9]/.test(o.filledQty));
+    if (orders.length === 0 || filled.length === 0) {
+      await db.audit({
+        actor: 'system',
+        action: orders.length === 0 ? 'NOT_RELEASED' : 'NOT_FILLED',
+        entity: 'proposal',
+        entityId: proposalId,
+        details: { windowClose: clock.windowClose, orders: orders.length },
+      });
+      setStage('NotTraded');
+      return result('NotTraded', {
+        note:
+          orders.length === 0
+            ? 'approved after the day released its block orders; tomorrow proposes afresh'
+            : 'its blocks were not filled (halt or window closed); carried to tomorrow',
+      });
+    }
+    setStage('Traded');
+    const short = orders.filter((o) => o.status !== 'FILLED').length;
+    if (short > 0) upsertMemo({ carried: `${short} leg(s) not fully filled: carried to tomorrow` });
+    return undefined;
   }
 
   /**

@@ -10,3 +10,7 @@ export function accountDayWorkflowId(tradeDate: string, accountId: string): stri
 export function accountBatchWorkflowId(tradeDate: string, batchNo: number): string {
   return `account-batch/${tradeDate}/${batchNo}`;
 }
+
+export function blockOrderWorkflowId(tradeDate: string, symbol: string, side: 'BUY' | 'SELL'): string {
+  return `block-order/${tradeDate}/${symbol}/${side}`;
+}

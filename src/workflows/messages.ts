@@ -87,6 +87,11 @@ export const resolveBreakSignal = defineSignal<[OpsInput]>('resolveBreak');
 export const skipTodaySignal = defineSignal<[OpsInput]>('skipToday');
 export const retrySignal = defineSignal<[OpsInput]>('retry');
 export const statusQuery = defineQuery<AccountDayStatus>('status');
+/**
+ * From the day (to its batches, which pass it on to their accounts): every block of the day is
+ * allocated, so each account can book its fills. Carries nothing; the fills are in PostgreSQL.
+ */
+export const blocksDoneSignal = defineSignal('blocksDone');
 
 /** Formats a zod error as "field: message; field: message". */
 export function zodMessage(err: z.ZodError): string {

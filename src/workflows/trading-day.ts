@@ -9,16 +9,21 @@ import {
   ApplicationFailure,
   ParentClosePolicy,
   log,
+  patched,
   proxyActivities,
+  sleep,
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { BlockRef } from '../activities/blocks';
 import { type DayClock, dayClock, holidayName, isTradingDay } from '../domain/calendar';
 import { AccountBatch, emptyConfirms } from './account-batch';
-import { accountBatchWorkflowId } from './ids';
+import { BlockOrder, type BlockOrderOutput } from './block-order';
+import { accountBatchWorkflowId, blockOrderWorkflowId } from './ids';
+import { blocksDoneSignal } from './messages';
 import { SA } from './search-attributes';
-import type { ConfirmSummary, TradingDayInput, TradingDayResult } from './types';
+import type { BlockSummary, ConfirmSummary, Execution, TradingDayInput, TradingDayResult } from './types';
 
 /** Accounts per AccountBatch: small histories, far below Temporal's pending-children limit. */
 const DEFAULT_BATCH_SIZE = 200;
@@ -67,6 +72,8 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
     accountIds: input.accountIds,
   });
   upsertSearchAttributes([{ key: SA.Stage, value: 'AccountsRunning' }]);
+  // Workflow change: block orders. Days started before it replay with one order per account leg.
+  const execution: Execution | undefined = patched('block-orders') ? (input.execution ?? 'block') : undefined;
   const handles = await Promise.all(
     batches.map((range) =>
       startChild(AccountBatch, {
@@ -78,12 +85,19 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
             clock,
             fillPollSeconds: input.fillPollSeconds ?? 60,
             accountIds: input.accountIds,
+            ...(execution ? { execution } : {}),
           },
         ],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       }),
     ),
   );
+  let blocks: BlockSummary | undefined;
+  if (execution === 'block') {
+    blocks = await tradeBlocks(tradeDate, clock, input.fillPollSeconds ?? 60);
+    upsertSearchAttributes([{ key: SA.Stage, value: 'AccountsBooking' }]);
+    await Promise.all(handles.map((h) => h.signal(blocksDoneSignal)));
+  }
   const results = await Promise.all(handles.map((h) => h.result()));
 
   const byStage: Record<string, number> = {};
@@ -109,6 +123,7 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
     ordersFilled,
     confirms,
     failedAccounts,
+    ...(blocks ? { blocks } : {}),
   };
   await act.audit({
     actor: 'system',
@@ -117,5 +132,53 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
     entityId: tradeDate,
     details: { ...summary },
   });
+  return summary;
+}
+
+/**
+ * At the window: the day's approved legs become one block per symbol and side; the sells go first
+ * and are allocated, then the buys (scaled down for any account whose sells brought in less).
+ */
+async function tradeBlocks(
+  tradeDate: string,
+  clock: DayClock,
+  fillPollSeconds: number,
+): Promise<BlockSummary> {
+  upsertSearchAttributes([{ key: SA.Stage, value: 'WaitingForWindow' }]);
+  await sleep(Math.max(0, Date.parse(clock.windowOpen) - Date.now()));
+  upsertSearchAttributes([{ key: SA.Stage, value: 'TradingBlocks' }]);
+  const built = await act.buildBlocks({ tradeDate });
+  const summary: BlockSummary = { blocks: 0, filled: 0, carried: 0, refusedAllocations: 0, failed: [] };
+  const run = async (refs: BlockRef[]) => {
+    const outs: (BlockOrderOutput | undefined)[] = await Promise.all(
+      refs.map((b) =>
+        startChild(BlockOrder, {
+          workflowId: blockOrderWorkflowId(tradeDate, b.symbol, b.side),
+          args: [
+            { tradeDate, blockId: b.blockId, clock: { windowClose: clock.windowClose }, fillPollSeconds },
+          ],
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        })
+          .then((h) => h.result())
+          .catch((e: unknown) => {
+            // A failed block (its workflow shows why) must not stop the others: its accounts get
+            // nothing allocated and end NotTraded; ops see it under WorkflowType="BlockOrder".
+            log.error('block failed', { blockId: b.blockId, error: String(e) });
+            summary.failed.push(b.blockId);
+            return undefined;
+          }),
+      ),
+    );
+    for (const o of outs) {
+      if (!o) continue;
+      summary.blocks++;
+      if (/[1-9]/.test(o.filledQty)) summary.filled++;
+      summary.carried += o.carried;
+      summary.refusedAllocations += o.refused;
+    }
+  };
+  await run(built.filter((b) => b.side === 'SELL'));
+  if (built.some((b) => b.side === 'BUY')) await run(await act.prepareBuyBlocks({ tradeDate }));
+  log.info('blocks done', { tradeDate, ...summary });
   return summary;
 }

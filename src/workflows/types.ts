@@ -20,6 +20,7 @@ export const STAGES = [
   'Skipped',
   'WaitingForWindow',
   'Trading',
+  'AwaitingAllocation',
   'Traded',
   'NotTraded',
   'AwaitingConfirms',
@@ -29,7 +30,22 @@ export const STAGES = [
 ] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** What the day's block orders came to. */
+export interface BlockSummary {
+  blocks: number;
+  /** Blocks with some fill. */
+  filled: number;
+  /** Account legs not fully filled: carried to the next day. */
+  carried: number;
+  /** Allocations the custodian refused (breaks for ops). */
+  refusedAllocations: number;
+  /** Blocks whose workflow failed (nothing allocated; their accounts end NotTraded). */
+  failed: string[];
+}
+
 export interface TradingDayInput {
+  /** `block` (default) or `account`: see Execution. */
+  execution?: Execution;
   /** Trade date, YYYY-MM-DD (America/New_York calendar). */
   tradeDate: string;
   /** ET wall-clock settings (cut-off, window, next-morning time); defaults from the calendar. */
@@ -58,7 +74,15 @@ export interface AccountBatchRange {
   count: number;
 }
 
+/**
+ * How approved trades go to the custodian: `block` (one block per symbol and side for the day,
+ * allocated pro rata; the default for days started by this release) or `account` (one order per
+ * leg per account: days started before block orders, whose histories replay that way).
+ */
+export type Execution = 'block' | 'account';
+
 export interface AccountBatchInput {
+  execution?: Execution;
   tradeDate: string;
   range: AccountBatchRange;
   clock: DayClock;
@@ -74,9 +98,11 @@ export interface AccountBatchResult {
   ordersFilled: number;
   confirms: ConfirmSummary;
   failedAccounts: string[];
+  blocks?: BlockSummary;
 }
 
 export interface AccountDayInput extends AccountRef {
+  execution?: Execution;
   tradeDate: string;
   clock: DayClock;
   fillPollSeconds: number;
@@ -109,4 +135,5 @@ export interface TradingDayResult {
   ordersFilled: number;
   confirms: ConfirmSummary;
   failedAccounts: string[];
+  blocks?: BlockSummary;
 }

@@ -28,6 +28,8 @@ export async function startStack(opts: {
   asOf: string;
   partialFillRate?: number;
   rejectRate?: number;
+  /** Share of cancels of a partly filled order that lose the race to a fill (TOO_LATE_TO_CANCEL). */
+  cancelRaceRate?: number;
   /** The simulator's clock (execution times); default the system clock. */
   simClock?: () => Date;
 }): Promise<Stack> {
@@ -39,7 +41,12 @@ export async function startStack(opts: {
     port: 0,
     dropDir,
     correspondent: 'ZOE',
-    fillModel: { seed: 'test', partialFillRate: opts.partialFillRate ?? 0, rejectRate: opts.rejectRate ?? 0 },
+    fillModel: {
+      seed: 'test',
+      partialFillRate: opts.partialFillRate ?? 0,
+      rejectRate: opts.rejectRate ?? 0,
+      cancelRaceRate: opts.cancelRaceRate ?? 0,
+    },
     clock: opts.simClock,
   });
   const deps: ActivityDeps = {
@@ -94,7 +101,12 @@ export interface DayFixture {
  */
 export async function timeSkippingDay(
   taskQueue: string,
-  opts: { partialFillRate?: number; tradeDate?: (today: string) => string; simClock?: () => Date } = {},
+  opts: {
+    partialFillRate?: number;
+    cancelRaceRate?: number;
+    tradeDate?: (today: string) => string;
+    simClock?: () => Date;
+  } = {},
 ): Promise<DayFixture> {
   const env = await timeSkippingEnv();
   const today = utcToEtDate(new Date(await env.currentTimeMs()).toISOString());
@@ -102,6 +114,7 @@ export async function timeSkippingDay(
   const stack = await startStack({
     asOf: tradeDate,
     partialFillRate: opts.partialFillRate,
+    cancelRaceRate: opts.cancelRaceRate,
     simClock: opts.simClock,
   });
   const worker = await workerFor(env, stack, taskQueue);

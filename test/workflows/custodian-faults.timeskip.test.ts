@@ -1,8 +1,9 @@
 /**
- * A day through a flaky custodian: 30% of order-API calls fail with 503 and half of the order
- * creations are carried out but their answer is lost. Activities retry; since every order is
- * looked up by its client order id before it is created, no order reaches the custodian twice,
- * and the day completes with every fill matched the next morning.
+ * A day through a flaky custodian: 30% of order and allocation calls fail with 503 and half of
+ * the creations (block orders, allocations) are carried out but their answer is lost. Activities
+ * retry; every block order is looked up by its client order id before it is created and every
+ * allocation is idempotent by its own, so nothing reaches the custodian twice, and the day
+ * completes with every fill allocated and matched the next morning.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -42,10 +43,23 @@ describe('a flaky custodian', () => {
     const db = stack.t.db;
     const dupes = await db.raw('SELECT client_order_id FROM sim.orders GROUP BY 1 HAVING count(*) > 1');
     assert.equal(dupes.rows.length, 0, 'no order sent twice');
-    const ours = await db('orders').where({ trade_date: tradeDate });
+    // Ours at the custodian: the block orders (average-price account) and each account's
+    // allocation, booked as a trade on its account. Unfilled shares are never sent.
+    const blockOrders = await db('block_orders');
+    const allocated = await db('orders').where({ trade_date: tradeDate }).where('filled_qty', '>', 0);
+    const ours = [...blockOrders, ...allocated];
     const theirs = await db('sim.orders');
-    assert.ok(ours.length > 0);
+    assert.ok(blockOrders.length > 0 && allocated.length > 0);
     assert.equal(theirs.length, ours.length, 'every order of ours is exactly one order at the custodian');
+    const simAllocs = await db('sim.allocations');
+    assert.equal(simAllocs.length, allocated.length, 'every allocation booked exactly once');
+    for (const b of await db('blocks').where({ trade_date: tradeDate })) {
+      const sum = (await db('allocations').where({ block_id: b.id })).reduce(
+        (a: ReturnType<typeof dec>, x: { qty: string }) => a.plus(dec(x.qty)),
+        dec('0'),
+      );
+      assert.equal(sum.toFixed(5), dec(b.filled_qty).toFixed(5), `${b.id}: Σ allocations = filled`);
+    }
     for (const o of ours) {
       const t = theirs.find((x: { client_order_id: string }) => x.client_order_id === o.client_order_id);
       assert.ok(t, `${o.client_order_id} at the custodian`);
@@ -55,8 +69,7 @@ describe('a flaky custodian', () => {
         `${o.client_order_id} fill recorded`,
       );
     }
-    const filled = ours.filter((o: { filled_qty: string }) => dec(o.filled_qty).gt(0)).length;
-    assert.equal(result.confirms.matched + result.confirms.matchedWithinTolerance, filled);
+    assert.equal(result.confirms.matched + result.confirms.matchedWithinTolerance, allocated.length);
     assert.equal(
       result.confirms.unmatchedOurs + result.confirms.unmatchedTheirs + result.confirms.mismatched,
       0,

@@ -19,7 +19,7 @@ const files = readdirSync(HISTORIES_DIR)
 describe('replay of recorded workflow histories', () => {
   it('has histories of every workflow type', () => {
     const types = new Set(files.map((f) => f.split('-')[0]));
-    for (const t of ['DailyTradingDay', 'AccountBatch', 'AccountDay'])
+    for (const t of ['DailyTradingDay', 'AccountBatch', 'AccountDay', 'BlockOrder'])
       assert.ok(types.has(t), `a ${t} history`);
   });
 
@@ -28,6 +28,12 @@ describe('replay of recorded workflow histories', () => {
     const read = (f: string) => readFileSync(path.join(HISTORIES_DIR, f));
     assert.ok(read('AccountDay-manual-approved-confirmed.v2.pb').includes(marker));
     assert.ok(!read('AccountDay-manual-approved-confirmed.v1.pb').includes(marker));
+  });
+
+  it('covers the block-orders change: v3 days carry its marker, v1 and v2 days do not', () => {
+    const read = (f: string) => readFileSync(path.join(HISTORIES_DIR, f));
+    assert.ok(read('DailyTradingDay-completed.v3.pb').includes('block-orders'));
+    assert.ok(!read('DailyTradingDay-completed.v2.pb').includes('block-orders'));
   });
 
   for (const file of files) {

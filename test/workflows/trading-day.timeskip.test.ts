@@ -8,7 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { nextTradingDay } from '../../src/domain/calendar';
 import { dec } from '../../src/domain/money';
-import { accountBatchWorkflowId, accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
+import {
+  accountBatchWorkflowId,
+  accountDayWorkflowId,
+  blockOrderWorkflowId,
+  tradingDayWorkflowId,
+} from '../../src/workflows/ids';
 import { approveUpdate, rejectUpdate, resolveBreakSignal, statusQuery } from '../../src/workflows/messages';
 import type { TradingDayResult } from '../../src/workflows/types';
 import { type DayFixture, type Stack, skipToEt, timeSkippingDay } from '../support/harness';
@@ -22,14 +27,17 @@ async function waitForStage(
   stages: string[],
 ): Promise<string> {
   const deadline = Date.now() + 120_000;
+  let last = 'not started';
   for (;;) {
     try {
       const s = await env.client.workflow.getHandle(workflowId).query(statusQuery);
       if (stages.includes(s.stage)) return s.stage;
-    } catch {
-      // not started yet
+      last = `${s.stage}${s.lastError ? ` (${s.lastError})` : ''}`;
+    } catch (e) {
+      last = `not queryable: ${(e as Error).message}`;
     }
-    if (Date.now() > deadline) throw new Error(`${workflowId} never reached ${stages.join('/')}`);
+    if (Date.now() > deadline)
+      throw new Error(`${workflowId} never reached ${stages.join('/')}; last: ${last}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -142,30 +150,68 @@ describe('DailyTradingDay on the time-skipping server', () => {
       'no orders for a rejected proposal',
     );
 
-    // Every leg: attempt 1 partly filled then cancelled, attempt 2 for the residual, filled.
-    for (const acct of ['ACC001', 'ACC002']) {
-      const legs = await db('proposal_legs').where({
-        proposal_id: `P${tradeDate.replaceAll('-', '')}-${acct}`,
-      });
-      assert.ok(legs.length > 0);
-      for (const leg of legs) {
-        const orders = await db('orders')
-          .where({ proposal_id: leg.proposal_id, leg_no: leg.leg_no })
-          .orderBy('attempt');
-        assert.equal(orders.length, 2, `${acct} leg ${leg.leg_no} has a first order and one residual retry`);
-        assert.equal(orders[0].status, 'CANCELED');
-        assert.ok(dec(orders[0].filled_qty).gt(0) && dec(orders[0].filled_qty).lt(dec(leg.qty)));
-        assert.equal(orders[1].status, 'FILLED');
-        assert.equal(dec(orders[1].qty).toFixed(5), dec(leg.qty).minus(dec(orders[0].filled_qty)).toFixed(5));
-        const filled = dec(orders[0].filled_qty).plus(dec(orders[1].filled_qty));
-        assert.equal(filled.toFixed(5), dec(leg.qty).toFixed(5), 'the leg is filled in full');
-        const execs = await db('executions').whereIn(
-          'client_order_id',
-          orders.map((o: { client_order_id: string }) => o.client_order_id),
+    // Block orders: one block per (symbol, side) with the approved legs as its allocation
+    // statement; attempt 1 partly filled then cancelled, attempt 2 for the residual, filled;
+    // the fill allocated in full at the block's average price, each account getting its leg.
+    const blocks = await db('blocks').where({ trade_date: tradeDate }).orderBy('id');
+    const legsApproved = await db('proposal_legs as l')
+      .join('proposals as p', 'p.id', 'l.proposal_id')
+      .where({ 'p.trade_date': tradeDate })
+      .whereIn('p.account_id', ['ACC001', 'ACC002'])
+      .select('l.symbol', 'l.side', 'l.qty', 'p.account_id', 'l.leg_no', 'l.proposal_id');
+    assert.ok(legsApproved.length > 0);
+    const keys = new Set(legsApproved.map((l: { symbol: string; side: string }) => `${l.symbol}/${l.side}`));
+    assert.equal(blocks.length, keys.size, 'one block per symbol and side');
+    for (const b of blocks) {
+      assert.equal(b.status, 'ALLOCATED');
+      const mine = legsApproved.filter(
+        (l: { symbol: string; side: string }) => l.symbol === b.symbol && l.side === b.side,
+      );
+      const requested = mine.reduce(
+        (a: ReturnType<typeof dec>, l: { qty: string }) => a.plus(dec(l.qty)),
+        dec('0'),
+      );
+      assert.equal(dec(b.requested_qty).toFixed(5), requested.toFixed(5), `${b.id}: statement = Σ legs`);
+      const orders = await db('block_orders').where({ block_id: b.id }).orderBy('attempt');
+      assert.equal(orders.length, 2, `${b.id}: a first order and one residual retry`);
+      assert.equal(orders[0].status, 'CANCELED');
+      assert.ok(dec(orders[0].filled_qty).gt(0) && dec(orders[0].filled_qty).lt(requested));
+      assert.equal(orders[1].status, 'FILLED');
+      assert.equal(dec(orders[1].qty).toFixed(5), requested.minus(dec(orders[0].filled_qty)).toFixed(5));
+      assert.equal(dec(b.filled_qty).toFixed(5), requested.toFixed(5), `${b.id} filled in full`);
+      const allocs = await db('allocations').where({ block_id: b.id });
+      assert.equal(allocs.length, new Set(mine.map((l: { account_id: string }) => l.account_id)).size);
+      const allocated = allocs.reduce(
+        (a: ReturnType<typeof dec>, x: { qty: string }) => a.plus(dec(x.qty)),
+        dec('0'),
+      );
+      assert.equal(allocated.toFixed(5), dec(b.filled_qty).toFixed(5), `${b.id}: Σ allocations = filled`);
+      for (const a of allocs) {
+        assert.ok(dec(a.qty).lte(dec(a.requested_qty)), 'allocated ≤ requested');
+        assert.equal(
+          dec(a.price).toFixed(6),
+          dec(b.avg_price).toFixed(6),
+          'every account gets the average price',
         );
-        assert.equal(execs.length, 2);
       }
     }
+    // Each account leg: one order in the book for its share, filled at the block's price.
+    for (const l of legsApproved) {
+      const orders = await db('orders').where({ proposal_id: l.proposal_id, leg_no: l.leg_no });
+      assert.equal(orders.length, 1);
+      assert.equal(orders[0].status, 'FILLED');
+      assert.equal(dec(orders[0].filled_qty).toFixed(5), dec(l.qty).toFixed(5));
+    }
+    // No per-account orders at the custodian: block orders in the average-price account only.
+    const direct = await db('sim.orders')
+      .whereNot({ account_number: 'ZOEAVG01' })
+      .whereNot({ planned_outcome: 'ALLOCATION' });
+    assert.equal(direct.length, 0);
+    const avg = await db('sim.positions').where({ account_number: 'ZOEAVG01' });
+    assert.ok(
+      avg.every((p: { qty: string }) => dec(p.qty).isZero()),
+      'the average-price account is flat after allocation',
+    );
     // Sells relieved exactly the lots the engine chose (specific lots, in its order).
     let instructedSells = 0;
     for (const acct of ['ACC001', 'ACC002']) {
@@ -232,6 +278,11 @@ describe('DailyTradingDay on the time-skipping server', () => {
       'AccountDay-manual-rejected': manualReject,
       'AccountDay-no-action': accountDayWorkflowId(tradeDate, 'ACC005'),
       'AccountDay-break-skipped': accountDayWorkflowId(tradeDate, 'ACC011'),
+      'BlockOrder-residual-retry-allocated': blockOrderWorkflowId(
+        tradeDate,
+        blocks[0].symbol,
+        blocks[0].side,
+      ),
     });
     const audit = await db('audit_log').where({ action: 'PROPOSAL_APPROVED' });
     assert.ok(audit.some((r: { actor: string }) => r.actor === 'ADV-BEN'));

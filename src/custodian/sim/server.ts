@@ -18,7 +18,14 @@ import { z } from 'zod';
 import { zPositiveDecimal } from '../../domain/money';
 import { AscendOrders, statusBody } from './ascend';
 import { SimAuth, type SimAuthOptions, TOKEN_PATH } from './auth';
-import { type SodOptions, writeStartOfDayFiles } from './files';
+import {
+  FileFaultSchema,
+  type FileQuirks,
+  type FileQuirksInput,
+  type SodOptions,
+  cancelPendingFiles,
+} from './files';
+import { sodRoutes } from './sod-routes';
 import { type FillModel, SimCustodian, SimError, unit } from './state';
 
 const CreateOrderBody = z
@@ -34,7 +41,8 @@ const CreateOrderBody = z
   })
   .strict();
 
-export interface SimServerOptions extends Omit<SodOptions, 'lowerCaseSymbols' | 'tradeFileHeader'> {
+export interface SimServerOptions
+  extends Omit<SodOptions, 'lowerCaseSymbols' | 'tradeFileHeader' | 'quirks' | 'faults' | 'now'> {
   db: Knex;
   fillModel: FillModel;
   port: number;
@@ -50,13 +58,17 @@ export interface SimServerOptions extends Omit<SodOptions, 'lowerCaseSymbols' | 
 /**
  * The fault switch, for tests and chaos runs (also `POST /sim/v1/faults`): a share of order-API
  * calls answered 503 before doing anything, a share of order creations done but answered 503
- * (the response is lost: the caller must not send the order again), and added latency.
+ * (the response is lost: the caller must not send the order again), added latency, and faults
+ * of the morning files (`files`: a file missing, late or with a corrupt row; see FileFaultSchema).
  */
 export const FaultsSchema = z
   .object({
     errorRate: z.number().min(0).max(1).default(0),
     dropResponseRate: z.number().min(0).max(1).default(0),
     latencyMs: z.number().int().min(0).max(60_000).default(0),
+    /** An outage: the next N order and allocation calls all fail with 503, then it is over. */
+    downForCalls: z.number().int().min(0).max(1_000_000).default(0),
+    files: z.array(FileFaultSchema).max(100).default([]),
   })
   .strict();
 export type Faults = z.infer<typeof FaultsSchema>;
@@ -65,6 +77,8 @@ export interface RunningSim {
   url: string;
   sim: SimCustodian;
   setFaults(f: Partial<Faults>): Faults;
+  /** The morning files' quirks for every request (also `POST /sim/v1/file-quirks`). */
+  setFileQuirks(q: FileQuirksInput): FileQuirks;
   /** How many faults were injected so far, by kind. */
   injected: { errors: number; droppedResponses: number };
   auth?: SimAuth;
@@ -123,6 +137,13 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
     faults = FaultsSchema.parse({ ...faults, ...f });
     return faults;
   };
+  const files = sodRoutes({
+    db: opts.db,
+    sim,
+    dropDir: opts.dropDir,
+    correspondent: opts.correspondent,
+    fileFaults: () => faults.files,
+  });
   const server = http.createServer(async (req, res) => {
     let dialect: 'legacy' | 'ascend' = 'legacy';
     try {
@@ -144,8 +165,13 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
         }
         return send(res, 200, { faults: setFaults(parsed.data) });
       }
-      if (parts[0] === 'trading') {
+      if (parts[0] === 'trading' || parts[0] === 'booking') {
         if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+        if (faults.downForCalls > 0) {
+          faults = { ...faults, downForCalls: faults.downForCalls - 1 };
+          injected.errors++;
+          throw new SimError(503, 'UNAVAILABLE', 'the custodian is down (injected outage)');
+        }
         if (chance(faults.errorRate)) {
           injected.errors++;
           throw new SimError(503, 'UNAVAILABLE', 'the custodian is unavailable (injected fault)');
@@ -209,19 +235,75 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
         }
         if (tail && req.method === 'GET') return send(res, 200, await sim.getOrder(account, tail));
       }
-      // Simulator only: POST /sim/v1/sod-files/{processDate}?lowerCase=1&header=1
-      if (req.method === 'POST' && parts[0] === 'sim' && parts[2] === 'sod-files' && parts[3]) {
-        const date = parts[3];
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
-          return send(res, 400, { code: 'INVALID_ARGUMENT', message: 'process date must be YYYY-MM-DD' });
-        const files = await writeStartOfDayFiles(opts.db, sim, date, {
-          dropDir: opts.dropDir,
-          correspondent: opts.correspondent,
-          lowerCaseSymbols: url.searchParams.get('lowerCase') === '1',
-          tradeFileHeader: url.searchParams.get('header') === '1',
+      // Ascend TradeAllocation: /booking/v1/accounts/{account}/tradeAllocations (the account is the
+      // average-price account the shares come from). Idempotent by clientOrderId.
+      if (
+        parts[0] === 'booking' &&
+        parts[1] === 'v1' &&
+        parts[2] === 'accounts' &&
+        parts[4] === 'tradeAllocations' &&
+        parts.length === 5 &&
+        req.method === 'POST'
+      ) {
+        if (req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined) {
+          dialect = 'ascend';
+          if (!auth) throw noAuth();
+          await auth.authenticate(req);
+        }
+        const parsed = AllocationBody.safeParse(await body(req));
+        if (!parsed.success)
+          return send(res, 400, { code: 'INVALID_ARGUMENT', message: issuesText(parsed.error) });
+        const b = parsed.data;
+        const account = decodeURIComponent(parts[3] ?? '');
+        if (account !== b.fromAccountId)
+          return send(res, 400, {
+            code: 'INVALID_ARGUMENT',
+            message: `fromAccountId ${b.fromAccountId} must be the account in the path (${account})`,
+          });
+        const { allocation, duplicate } = await sim.allocate({
+          clientOrderId: b.clientOrderId,
+          fromAccountId: b.fromAccountId,
+          toAccountId: b.toAccountId,
+          identifier: b.identifier,
+          toSide: b.toSide,
+          quantity: b.quantity.value,
+          price: b.price.value,
+          tradeDate: etDate(b.executionTime),
         });
-        return send(res, 200, { files });
+        return send(res, duplicate ? 409 : 200, {
+          ...(duplicate ? { code: 'ALREADY_EXISTS', message: `allocation ${b.clientOrderId} exists` } : {}),
+          name: `accounts/${allocation.from_account}/tradeAllocations/${allocation.allocation_id}`,
+          tradeAllocationId: allocation.allocation_id,
+          clientOrderId: allocation.client_order_id,
+          fromAccountId: allocation.from_account,
+          toAccountId: allocation.to_account,
+          identifier: allocation.symbol,
+          toSide: allocation.side,
+          quantity: { value: allocation.quantity },
+          price: { value: allocation.price },
+          state: 'BOOKED',
+          // The client account's booked trade (its order id in the trade file).
+          toActivityId: allocation.order_id,
+        });
       }
+      // Simulator only: trading halts. GET/POST /sim/v1/halts, DELETE /sim/v1/halts/{symbol}
+      if (parts[0] === 'sim' && parts[1] === 'v1' && parts[2] === 'halts') {
+        if (req.method === 'GET' && parts.length === 3) return send(res, 200, { halts: await sim.halts() });
+        if (req.method === 'POST' && parts.length === 3) {
+          const parsed = HaltBody.safeParse(await body(req));
+          if (!parsed.success)
+            return send(res, 400, { code: 'INVALID_ARGUMENT', message: issuesText(parsed.error) });
+          await sim.setHalt(parsed.data);
+          return send(res, 200, { halts: await sim.halts() });
+        }
+        if (req.method === 'DELETE' && parts.length === 4) {
+          await sim.liftHalt(decodeURIComponent(parts[3]!));
+          return send(res, 200, { halts: await sim.halts() });
+        }
+      }
+      // Simulator only: the morning files, corporate actions, cash activity (./sod-routes.ts).
+      const answer = await files.handle(req.method ?? 'GET', url, () => body(req));
+      if (answer) return send(res, answer.status, answer.payload);
       return send(res, 404, { code: 'NOT_FOUND', message: `${req.method} ${url.pathname} is not a route` });
     } catch (e) {
       const known = e instanceof SimError;
@@ -248,7 +330,49 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
     sim,
     auth,
     setFaults,
+    setFileQuirks: files.setQuirks,
     injected,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        cancelPendingFiles(opts.dropDir);
+        server.close(() => resolve());
+      }),
   };
+}
+
+const DecimalValue = z.object({
+  value: z.string().regex(/^\d{1,13}(\.\d{1,6})?$/, 'a positive decimal string'),
+});
+
+/** The subset of Ascend's TradeAllocationCreate the simulator books (the rest is accepted and ignored). */
+const AllocationBody = z.object({
+  clientOrderId: z.string().min(1).max(40),
+  fromAccountId: z.string().min(1),
+  toAccountId: z.string().min(1),
+  identifier: z.string().min(1),
+  identifierType: z.literal('SYMBOL'),
+  assetType: z.literal('EQUITY'),
+  toSide: z.enum(['BUY', 'SELL']),
+  quantity: DecimalValue,
+  price: DecimalValue,
+  executionTime: z.string().datetime({ offset: true }),
+  sourceApplication: z.string().min(1),
+  brokerCapacity: z.string().optional(),
+});
+
+const HaltBody = z
+  .object({
+    symbol: z.string().min(1).max(12),
+    reason: z.enum(['LULD', 'MWCB1', 'MWCB2', 'MWCB3']),
+    until: z.string().datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+function issuesText(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+}
+
+/** The New York calendar date of an instant (an allocation's trade date). */
+function etDate(iso: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York' }).format(new Date(iso));
 }

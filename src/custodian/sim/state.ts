@@ -19,6 +19,43 @@ export interface FillModel {
   rejectRate: number;
   /** How long an Ascend cancel stays PENDING_CANCEL before it is acknowledged; default 0. */
   cancelAckDelayMs?: number;
+  /**
+   * Share of cancels of a partly filled order that lose the race: the rest of the order fills
+   * first and the cancel is refused with TOO_LATE_TO_CANCEL (default 0).
+   */
+  cancelRaceRate?: number;
+}
+
+/** A trading halt (DOMAIN.md §5.5): one symbol (LULD pause) or `*`, the whole market (MWCB). */
+export interface Halt {
+  symbol: string;
+  reason: 'LULD' | 'MWCB1' | 'MWCB2' | 'MWCB3';
+  /** ISO instant the halt ends; undefined: until lifted. */
+  until?: string;
+}
+
+/** A trade allocation from the average-price account to a client account (Ascend TradeAllocation). */
+export interface AllocationRequestBody {
+  clientOrderId: string;
+  fromAccountId: string;
+  toAccountId: string;
+  identifier: string;
+  toSide: 'BUY' | 'SELL';
+  quantity: string;
+  price: string;
+  tradeDate: string;
+}
+
+export interface AllocationRow {
+  allocation_id: string;
+  client_order_id: string;
+  from_account: string;
+  to_account: string;
+  symbol: string;
+  side: 'BUY' | 'SELL';
+  quantity: string;
+  price: string;
+  order_id: string;
 }
 
 export class SimError extends Error {
@@ -150,6 +187,7 @@ export class SimCustodian {
       };
       const sec = await trx('sim.securities').where({ symbol: req.identifier }).first();
       if (!sec) return reject('UNKNOWN_SECURITY');
+      if (sec.tradeable === false) return reject('SYMBOL_NOT_TRADEABLE');
       const qty = dec(req.quantity);
       if (!sec.fractionable && !qty.isInteger())
         return reject('FRACTIONAL_QUANTITY_NOT_ALLOWED_FOR_SECURITY');
@@ -164,8 +202,20 @@ export class SimCustodian {
         .where({ account_number: accountNumber, symbol: req.identifier })
         .forUpdate()
         .first();
-      if (req.side === 'SELL' && dec(pos?.qty ?? '0').lt(qty)) return reject('INSUFFICIENT_POSITION');
-      if (req.side === 'BUY' && dec(account.cash).lt(qty.times(price))) return reject('FAILED_BUYING_POWER');
+      // The average-price account executes blocks for many accounts: no position or buying-power
+      // check there (the allocations are checked, per account).
+      if (!account.average_price_account) {
+        if (req.side === 'SELL' && dec(pos?.qty ?? '0').lt(qty)) return reject('INSUFFICIENT_POSITION');
+        if (req.side === 'BUY' && dec(account.cash).lt(qty.times(price)))
+          return reject('FAILED_BUYING_POWER');
+      }
+      const halt = await activeHalt(trx, req.identifier, this.clock());
+      if (halt?.reason === 'MWCB3') return reject('EXCHANGE_CLOSED');
+      if (halt) {
+        // Paused: accepted and held for the reopening, no fills until the halt ends.
+        await trx('sim.orders').insert({ ...base, order_status: 'NEW', planned_outcome: 'HALTED' });
+        return (await trx('sim.orders').where({ order_id: orderId }).first()) as OrderRow;
+      }
 
       const attempt = Number(/-A(\d+)$/.exec(req.clientOrderId)?.[1] ?? '1');
       const u = unit(this.model.seed, req.clientOrderId);
@@ -186,36 +236,183 @@ export class SimCustodian {
         ...base,
         order_status: outcome === 'FILL' ? 'FILLED' : 'PARTIALLY_FILLED',
         planned_outcome: outcome,
-        filled_quantity: qtyStr(fillQty),
-        average_price: apexAvgPriceStr(price),
+        filled_quantity: '0',
       });
-      await trx('sim.executions').insert({
-        execution_id: `${orderId}-E1`,
-        order_id: orderId,
-        quantity: qtyStr(fillQty),
-        price: price.toFixed(6),
-        executed_time: this.clock().toISOString(),
-        trade_date: req.orderDate,
-      });
-      const signed = req.side === 'BUY' ? fillQty : fillQty.neg();
-      const newQty = dec(pos?.qty ?? '0').plus(signed);
-      if (pos)
-        await trx('sim.positions')
-          .where({ account_number: accountNumber, symbol: req.identifier })
-          .update({ qty: qtyStr(newQty) });
-      else
-        await trx('sim.positions').insert({
-          account_number: accountNumber,
-          symbol: req.identifier,
-          qty: qtyStr(newQty),
-        });
-      const cash = dec(account.cash).minus(signed.times(price)).toDecimalPlaces(2);
-      await trx('sim.accounts')
-        .where({ account_number: accountNumber })
-        .update({ cash: cash.toFixed(2) });
+      await this.execute(trx, orderId, fillQty, price, `${orderId}-E1`);
       return (await trx('sim.orders').where({ order_id: orderId }).first()) as OrderRow;
     });
     return this.toApi(row);
+  }
+
+  /**
+   * One execution of `qty` at `price` on an order: its filled quantity and average price, the
+   * account's position and cash. The order's status follows (FILLED when nothing is left).
+   */
+  private async execute(
+    trx: Knex.Transaction,
+    orderId: string,
+    qty: Dec,
+    price: Dec,
+    executionId: string,
+  ): Promise<void> {
+    const o: OrderRow = await trx('sim.orders').where({ order_id: orderId }).forUpdate().first();
+    await trx('sim.executions').insert({
+      execution_id: executionId,
+      order_id: orderId,
+      quantity: qtyStr(qty),
+      price: price.toFixed(6),
+      executed_time: this.clock().toISOString(),
+      trade_date: o.order_date,
+    });
+    // Filled quantity and average price from the executions only (DOMAIN.md §8.2), rounded as Apex does.
+    const execs: { quantity: string; price: string }[] = await trx('sim.executions')
+      .where({ order_id: orderId })
+      .select('quantity', 'price');
+    let total = ZERO;
+    let notional = ZERO;
+    for (const e of execs) {
+      total = total.plus(dec(e.quantity));
+      notional = notional.plus(dec(e.quantity).times(dec(e.price)));
+    }
+    const done = total.gte(dec(o.quantity));
+    await trx('sim.orders')
+      .where({ order_id: orderId })
+      .update({
+        filled_quantity: qtyStr(total),
+        average_price: apexAvgPriceStr(notional.div(total)),
+        ...(done && o.order_status !== 'CANCELED' ? { order_status: 'FILLED' } : {}),
+        ...(!done && o.order_status === 'NEW' ? { order_status: 'PARTIALLY_FILLED' } : {}),
+        last_update_time: this.clock(),
+      });
+    await moveHolding(trx, o.account_number, o.symbol, o.side === 'BUY' ? qty : qty.neg(), price);
+  }
+
+  /** Halted orders whose halt has ended fill at the next read, like a reopening auction. */
+  async settleHalts(where: Record<string, string>): Promise<void> {
+    const held: OrderRow[] = await this.db('sim.orders')
+      .where(where)
+      .where({ planned_outcome: 'HALTED', order_status: 'NEW' });
+    for (const o of held) {
+      await this.db.transaction(async (trx) => {
+        if (await activeHalt(trx, o.symbol, this.clock())) return;
+        const cur: OrderRow = await trx('sim.orders').where({ order_id: o.order_id }).forUpdate().first();
+        if (cur.order_status !== 'NEW') return;
+        const px = await closeOn(trx, o.symbol, o.order_date);
+        await trx('sim.orders').where({ order_id: o.order_id }).update({ planned_outcome: 'REOPENED' });
+        await this.execute(trx, o.order_id, dec(o.quantity), px, `${o.order_id}-R1`);
+      });
+    }
+  }
+
+  async setHalt(h: Halt): Promise<void> {
+    await this.db('sim.halts')
+      .insert({ symbol: h.symbol, reason: h.reason, until: h.until ?? null })
+      .onConflict('symbol')
+      .merge();
+  }
+
+  async liftHalt(symbol: string): Promise<void> {
+    await this.db('sim.halts').where({ symbol }).del();
+  }
+
+  async halts(): Promise<Halt[]> {
+    const rows = await this.db('sim.halts').orderBy('symbol');
+    return rows.map((r: { symbol: string; reason: Halt['reason']; until: Date | null }) => ({
+      symbol: r.symbol,
+      reason: r.reason,
+      ...(r.until ? { until: new Date(r.until).toISOString() } : {}),
+    }));
+  }
+
+  /**
+   * Books one allocation of a block's fill from the average-price account to a client account at
+   * the block's average price, as a filled order on the client account (so positions, cash, the
+   * trade file and confirms show it like any trade). Idempotent by clientOrderId: the same request
+   * again answers the allocation already booked (`duplicate: true`); a different one under the same
+   * id is refused.
+   */
+  async allocate(req: AllocationRequestBody): Promise<{ allocation: AllocationRow; duplicate: boolean }> {
+    return this.db.transaction(async (trx) => {
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`alloc:${req.clientOrderId}`]);
+      const existing: AllocationRow | undefined = await trx('sim.allocations')
+        .where({ client_order_id: req.clientOrderId })
+        .first();
+      if (existing) {
+        const same =
+          existing.to_account === req.toAccountId &&
+          existing.symbol === req.identifier &&
+          existing.side === req.toSide &&
+          dec(existing.quantity).eq(dec(req.quantity));
+        if (!same)
+          throw new SimError(
+            409,
+            'ALREADY_EXISTS',
+            `clientOrderId ${req.clientOrderId} was already used for another allocation`,
+          );
+        return { allocation: existing, duplicate: true };
+      }
+      if (await trx('sim.orders').where({ client_order_id: req.clientOrderId }).first())
+        throw new SimError(409, 'ALREADY_EXISTS', `clientOrderId ${req.clientOrderId} was already used`);
+      const from = await trx('sim.accounts').where({ account_number: req.fromAccountId }).first();
+      if (!from?.average_price_account)
+        throw new SimError(
+          400,
+          'INVALID_ARGUMENT',
+          `fromAccountId ${req.fromAccountId} is not an average-price account`,
+        );
+      const to = await trx('sim.accounts').where({ account_number: req.toAccountId }).forUpdate().first();
+      if (!to) throw new SimError(404, 'NOT_FOUND', `toAccountId ${req.toAccountId} does not exist`);
+      const qty = dec(req.quantity);
+      const price = dec(req.price);
+      if (!qty.gt(0)) throw new SimError(400, 'INVALID_ARGUMENT', 'quantity must be greater than zero');
+      if (req.toSide === 'SELL') {
+        const pos = await trx('sim.positions')
+          .where({ account_number: req.toAccountId, symbol: req.identifier })
+          .first();
+        if (dec(pos?.qty ?? '0').lt(qty))
+          throw new SimError(
+            400,
+            'INSUFFICIENT_POSITION',
+            `account ${req.toAccountId} holds ${pos?.qty ?? '0'} ${req.identifier}, cannot deliver ${req.quantity}`,
+          );
+      }
+      const orderId = `SIM-${createHash('sha256').update(req.clientOrderId).digest('hex').slice(0, 16).toUpperCase()}`;
+      await trx('sim.orders').insert({
+        order_id: orderId,
+        client_order_id: req.clientOrderId,
+        account_number: req.toAccountId,
+        symbol: req.identifier,
+        side: req.toSide,
+        quantity: qtyStr(qty),
+        order_date: req.tradeDate,
+        order_status: 'NEW',
+        planned_outcome: 'ALLOCATION',
+        filled_quantity: '0',
+      });
+      await this.execute(trx, orderId, qty, price, `${orderId}-E1`);
+      // The average-price account gives up what the client account receives (and the reverse).
+      await moveHolding(
+        trx,
+        req.fromAccountId,
+        req.identifier,
+        req.toSide === 'BUY' ? qty.neg() : qty,
+        price,
+      );
+      const [row] = await trx('sim.allocations')
+        .insert({
+          allocation_id: `ALLOC-${orderId.slice(4)}`,
+          client_order_id: req.clientOrderId,
+          from_account: req.fromAccountId,
+          to_account: req.toAccountId,
+          symbol: req.identifier,
+          side: req.toSide,
+          quantity: qtyStr(qty),
+          price: price.toFixed(6),
+          order_id: orderId,
+        })
+        .returning('*');
+      return { allocation: row as AllocationRow, duplicate: false };
+    });
   }
 
   async findByClientOrderId(
@@ -250,12 +447,30 @@ export class SimCustodian {
       if (o.order_status === 'FILLED' || o.order_status === 'REJECTED') {
         throw new SimError(409, 'TOO_LATE_TO_CANCEL', `order ${orderId} is ${o.order_status}`);
       }
+      if (await this.losesCancelRace(trx, o)) return undefined;
       await trx('sim.orders')
         .where({ order_id: orderId })
         .update({ order_status: 'CANCELED', last_update_time: trx.fn.now() });
       return (await trx('sim.orders').where({ order_id: orderId }).first()) as OrderRow;
     });
+    // The race was lost: the fill is committed, the cancel refused.
+    if (!row)
+      throw new SimError(409, 'TOO_LATE_TO_CANCEL', `order ${orderId} filled before the cancel arrived`);
     return this.toApi(row);
+  }
+
+  /**
+   * The cancel race (DOMAIN.md §8.2): for a partly filled order, with probability
+   * `cancelRaceRate` (seeded by the order), the rest fills before the cancel arrives.
+   */
+  private async losesCancelRace(trx: Knex.Transaction, o: OrderRow): Promise<boolean> {
+    const rate = this.model.cancelRaceRate ?? 0;
+    if (o.order_status !== 'PARTIALLY_FILLED' || rate <= 0) return false;
+    if (unit(this.model.seed, `${o.client_order_id}:cancel-race`) >= rate) return false;
+    const rest = dec(o.quantity).minus(dec(o.filled_quantity));
+    const px = await closeOn(trx, o.symbol, o.order_date);
+    await this.execute(trx, o.order_id, rest, px, `${o.order_id}-E2`);
+    return true;
   }
 
   /**
@@ -263,6 +478,7 @@ export class SimCustodian {
    * its filled quantity final. Called before every read, so the state is right whoever reads.
    */
   async settleCancels(where: Record<string, string>): Promise<void> {
+    await this.settleHalts(where);
     const delay = this.model.cancelAckDelayMs ?? 0;
     const cutoff = new Date(this.clock().getTime() - delay);
     await this.db('sim.orders')
@@ -275,7 +491,7 @@ export class SimCustodian {
   /** Ascend's cancel: asynchronous, the order goes to PENDING_CANCEL (see settleCancels). */
   async requestCancel(accountNumber: string, orderId: string): Promise<OrderRow> {
     await this.settleCancels({ account_number: accountNumber, order_id: orderId });
-    return this.db.transaction(async (trx) => {
+    const row = await this.db.transaction(async (trx): Promise<OrderRow | undefined> => {
       const o: OrderRow | undefined = await trx('sim.orders')
         .where({ account_number: accountNumber, order_id: orderId })
         .forUpdate()
@@ -296,12 +512,17 @@ export class SimCustodian {
         );
       if (o.order_status === 'FILLED' || o.order_status === 'REJECTED')
         throw new SimError(400, 'TOO_LATE_TO_CANCEL', `order ${orderId} is ${o.order_status}`);
+      if (await this.losesCancelRace(trx, o)) return undefined;
       const [row] = await trx('sim.orders')
         .where({ order_id: orderId })
         .update({ order_status: 'PENDING_CANCEL', last_update_time: this.clock() })
         .returning('*');
       return row as OrderRow;
     });
+    // The race was lost: the fill is committed, the cancel refused.
+    if (!row)
+      throw new SimError(400, 'TOO_LATE_TO_CANCEL', `order ${orderId} filled before the cancel arrived`);
+    return row;
   }
 
   /** The raw order row (Ascend's view is built from it), or undefined. */
@@ -385,4 +606,50 @@ export class SimCustodian {
           : a.account_number.localeCompare(b.account_number),
       );
   }
+}
+
+/** The halt in force for a symbol at `now` (its own, or a market-wide one), if any. */
+async function activeHalt(
+  trx: Knex.Transaction | Knex,
+  symbol: string,
+  now: Date,
+): Promise<Halt | undefined> {
+  const rows: { symbol: string; reason: Halt['reason']; until: Date | null }[] = await trx('sim.halts')
+    .whereIn('symbol', [symbol, '*'])
+    .where((q) => q.whereNull('until').orWhere('until', '>', now));
+  const r = rows.find((x) => x.symbol === '*') ?? rows[0];
+  return r ? { symbol: r.symbol, reason: r.reason } : undefined;
+}
+
+/** The simulator's closing price of a symbol on or before a date. */
+async function closeOn(trx: Knex.Transaction, symbol: string, date: string): Promise<Dec> {
+  const px = await trx('sim.prices')
+    .where({ symbol })
+    .where('date', '<=', date)
+    .orderBy('date', 'desc')
+    .first();
+  if (!px) throw new SimError(409, 'UNAVAILABLE_PRICE_QUOTE', `no price for ${symbol} on ${date}`);
+  return dec(px.close);
+}
+
+/** Adds `signedQty` to an account's position and pays (or receives) its cost at `price`, to the cent. */
+async function moveHolding(
+  trx: Knex.Transaction,
+  accountNumber: string,
+  symbol: string,
+  signedQty: Dec,
+  price: Dec,
+): Promise<void> {
+  const pos = await trx('sim.positions').where({ account_number: accountNumber, symbol }).forUpdate().first();
+  const newQty = dec(pos?.qty ?? '0').plus(signedQty);
+  if (pos)
+    await trx('sim.positions')
+      .where({ account_number: accountNumber, symbol })
+      .update({ qty: qtyStr(newQty) });
+  else await trx('sim.positions').insert({ account_number: accountNumber, symbol, qty: qtyStr(newQty) });
+  const account = await trx('sim.accounts').where({ account_number: accountNumber }).forUpdate().first();
+  const cash = dec(account.cash).minus(signedQty.times(price)).toDecimalPlaces(2);
+  await trx('sim.accounts')
+    .where({ account_number: accountNumber })
+    .update({ cash: cash.toFixed(2) });
 }

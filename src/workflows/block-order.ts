@@ -1,0 +1,122 @@
+/**
+ * BlockOrder: `block-order/{date}/{symbol}/{side}`, one per security and side per day. Sends the
+ * block from the average-price account, follows its fills until filled or the window closes, cancels
+ * a stalled partial fill and re-sends the residual (a new client order id, transient reasons only,
+ * within the retry budget), cancels what is still open at the close and waits for the cancel to be
+ * confirmed, then allocates the fill pro rata at the average price (DOMAIN.md §6.4). What was not
+ * filled is carried to the next day: the accounts' proposals show it and tomorrow proposes afresh.
+ */
+import { log, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { BlockResult } from '../activities/blocks';
+import type { OrderStatusView } from '../activities/types';
+import type { DayClock } from '../domain/calendar';
+import { SA } from './search-attributes';
+
+/** Orders per block within the window: the first and at most one residual retry (DOMAIN.md §8.6). */
+export const MAX_BLOCK_ATTEMPTS = 2;
+
+const custodian = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+const book = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export interface BlockOrderInput {
+  tradeDate: string;
+  blockId: string;
+  clock: Pick<DayClock, 'windowClose'>;
+  fillPollSeconds: number;
+}
+
+export interface BlockOrderOutput extends BlockResult {
+  orders: number;
+  /** The window closed with part of the block unfilled. */
+  windowClosed: boolean;
+}
+
+function msUntil(instant: string): number {
+  return Math.max(0, new Date(instant).getTime() - Date.now());
+}
+
+export async function BlockOrder(input: BlockOrderInput): Promise<BlockOrderOutput> {
+  const { blockId, clock } = input;
+  upsertSearchAttributes([
+    { key: SA.TradeDate, value: input.tradeDate },
+    { key: SA.Stage, value: 'Trading' },
+  ]);
+  const orders = new Map<string, OrderStatusView>();
+  const cancelRequested = new Set<string>();
+  let attempt = 1;
+  let windowClosed = false;
+  let closePolls = 0;
+
+  // Nothing goes out once the window has closed (the activity checks again when it runs).
+  const first =
+    msUntil(clock.windowClose) > 0
+      ? await custodian.submitBlockOrder({ blockId, attempt, notAfter: clock.windowClose })
+      : undefined;
+  if (first) orders.set(first.clientOrderId, first);
+
+  for (;;) {
+    const open = [...orders.values()].filter((o) => o.open);
+    const windowLeft = msUntil(clock.windowClose);
+    if (open.length === 0) {
+      // Everything ended: re-send the residual once, for transient reasons only, inside the window.
+      const last = [...orders.values()].at(-1);
+      if (!last?.retryable || attempt >= MAX_BLOCK_ATTEMPTS || windowLeft === 0) break;
+      attempt++;
+      const next = await custodian.submitBlockOrder({ blockId, attempt, notAfter: clock.windowClose });
+      if (!next) break;
+      orders.set(next.clientOrderId, next);
+      continue;
+    }
+    if (windowLeft === 0) {
+      // The close: cancel what is open and wait until the custodian confirms (cancels are async;
+      // a fill may still win the race, TOO_LATE_TO_CANCEL, and the poll then shows it).
+      windowClosed = true;
+      // A cancel that left no trace (lost, or refused while a fill was still arriving) is asked
+      // again every minute; the block is allocated only once every order has ended.
+      if (closePolls > 0 && closePolls % 12 === 0)
+        for (const o of open) cancelRequested.delete(o.clientOrderId);
+      if (closePolls === 60) upsertSearchAttributes([{ key: SA.Stage, value: 'CancelPending' }]);
+      closePolls++;
+      const toCancel = open.filter((o) => !cancelRequested.has(o.clientOrderId)).map((o) => o.clientOrderId);
+      if (toCancel.length > 0) {
+        await custodian.cancelBlockOrders({ clientOrderIds: toCancel, reason: 'window closed' });
+        for (const id of toCancel) cancelRequested.add(id);
+      }
+      await sleep('5 seconds');
+      for (const o of await custodian.pollBlockOrders({ clientOrderIds: open.map((x) => x.clientOrderId) }))
+        orders.set(o.clientOrderId, o);
+      if ([...orders.values()].every((o) => !o.open)) break;
+      continue;
+    }
+    await sleep(Math.min(input.fillPollSeconds * 1000, windowLeft));
+    const polled = await custodian.pollBlockOrders({ clientOrderIds: open.map((o) => o.clientOrderId) });
+    for (const o of polled) orders.set(o.clientOrderId, o);
+    // A partial fill that stopped filling: cancel the rest so the residual can be re-sent.
+    const stalled = polled.filter(
+      (o) => o.open && o.stalled && attempt < MAX_BLOCK_ATTEMPTS && !cancelRequested.has(o.clientOrderId),
+    );
+    if (stalled.length > 0) {
+      await custodian.cancelBlockOrders({
+        clientOrderIds: stalled.map((o) => o.clientOrderId),
+        reason: 'residual retry',
+      });
+      for (const o of stalled) cancelRequested.add(o.clientOrderId);
+    }
+  }
+
+  upsertSearchAttributes([{ key: SA.Stage, value: 'Allocating' }]);
+  const result = await book.allocateBlock({ blockId });
+  if (result.carried > 0 || result.refused > 0)
+    log.warn('block not fully allocated', { blockId, carried: result.carried, refused: result.refused });
+  upsertSearchAttributes([{ key: SA.Stage, value: 'Allocated' }]);
+  return { ...result, orders: orders.size, windowClosed };
+}

@@ -1,0 +1,243 @@
+/**
+ * Block execution through the window on the time-skipping server, against the simulator:
+ * - a LULD halt on one symbol that lasts past the window's end: its block stays open, is
+ *   cancelled at the close and nothing is allocated; its accounts' legs are carried, flagged;
+ * - a non-retryable reject (the custodian will not trade a security today): no second order;
+ * - the cancel race: every partly filled block order fills before its cancel lands
+ *   (TOO_LATE_TO_CANCEL), so no residual order is sent and the block is allocated in full;
+ * - the custodian down for a while at the window: activities retry, no order twice.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { dec } from '../../src/domain/money';
+import { accountDayWorkflowId, blockOrderWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
+import type { TradingDayResult } from '../../src/workflows/types';
+import { type DayFixture, type Stack, skipToEt, timeSkippingDay } from '../support/harness';
+import { recordHistories } from '../support/histories';
+
+const AUTO_ACCOUNTS = ['ACC001', 'ACC003', 'ACC005', 'ACC007'];
+
+type D = ReturnType<typeof dec>;
+const total = (rows: { qty: string }[]): D => rows.reduce((a: D, r) => a.plus(dec(r.qty)), dec('0'));
+
+/** Polls until every listed account has an approved proposal (auto accounts approve at once). */
+async function approvedLegs(stack: Stack, tradeDate: string, n: number) {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const p = await stack.t.db('proposals').where({ trade_date: tradeDate, status: 'APPROVED' });
+    if (p.length >= n)
+      return stack.t
+        .db('proposal_legs as l')
+        .join('proposals as p', 'p.id', 'l.proposal_id')
+        .where({ 'p.trade_date': tradeDate })
+        .select('l.symbol', 'l.side', 'l.qty', 'p.account_id');
+    require('node:fs').appendFileSync('/tmp/bt-debug.log', `approved ${p.length}\n`);
+    if (Date.now() > deadline) throw new Error(`only ${p.length} of ${n} proposals approved`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The day's result, or after `ms` an error listing what is still running and what it waits on. */
+async function resultOrDiagnose(
+  env: TestWorkflowEnvironment,
+  stack: Stack,
+  tradeDate: string,
+  result: Promise<TradingDayResult>,
+  ms = 150_000,
+): Promise<TradingDayResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => {
+    timer = setTimeout(() => r('timeout'), ms);
+  });
+  const first = await Promise.race([result, timeout]);
+  clearTimeout(timer);
+  if (first !== 'timeout') return first;
+  const lines: string[] = [];
+  const blocks = await stack.t.db('blocks').where({ trade_date: tradeDate });
+  const ids = [
+    tradingDayWorkflowId(tradeDate),
+    ...blocks.map((b: { symbol: string; side: 'BUY' | 'SELL' }) =>
+      blockOrderWorkflowId(tradeDate, b.symbol, b.side),
+    ),
+    ...AUTO_ACCOUNTS.map((a) => accountDayWorkflowId(tradeDate, a)),
+  ];
+  for (const id of ids) {
+    const d = await env.client.workflow
+      .getHandle(id)
+      .describe()
+      .catch(() => undefined);
+    if (d?.status.name !== 'RUNNING') continue;
+    const raw = d.raw.pendingActivities ?? [];
+    lines.push(
+      `${id}: ${raw.map((a) => `${a.activityType?.name} attempt ${a.attempt} ${a.lastFailure?.message ?? ''}`).join('; ') || 'no activity'}`,
+    );
+  }
+  const pg = await stack.t.db.raw(
+    'SELECT state, wait_event_type, wait_event, left(query, 120) AS q FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  );
+  lines.push(`server time ${new Date(await env.currentTimeMs()).toISOString()}`);
+  for (const b of blocks) {
+    const id = blockOrderWorkflowId(tradeDate, b.symbol, b.side);
+    const h = await env.client.workflow
+      .getHandle(id)
+      .fetchHistory()
+      .catch(() => undefined);
+    const ev = h?.events ?? [];
+    lines.push(
+      `${id} history: ${ev
+        .slice(-8)
+        .map((e) => `${e.eventType}@${e.eventTime?.seconds}`)
+        .join(', ')}`,
+    );
+  }
+  for (const o of await stack.t.db('block_orders'))
+    lines.push(
+      `block order ${o.client_order_id} ${o.status} ${o.qty} filled ${o.filled_qty} ${o.reject_reason ?? ''}`,
+    );
+  for (const o of await stack.t.db('sim.orders').where({ account_number: 'ZOEAVG01' }))
+    lines.push(`sim ${o.client_order_id} ${o.order_status} ${o.planned_outcome} filled ${o.filled_quantity}`);
+  for (const h of await stack.sim.sim.halts()) lines.push(`halt ${JSON.stringify(h)}`);
+  for (const r of pg.rows)
+    lines.push(`pg: ${r.state} ${r.wait_event_type ?? ''}/${r.wait_event ?? ''} ${r.q}`);
+  throw new Error(`the day did not end in ${ms} ms; running:\n${lines.join('\n')}`);
+}
+
+describe('block execution: halt, non-retryable reject, cancel race', () => {
+  let day: DayFixture;
+  let env: TestWorkflowEnvironment;
+  let stack: Stack;
+  let tradeDate: string;
+
+  before(async () => {
+    day = await timeSkippingDay('blocks-test', { partialFillRate: 1, cancelRaceRate: 1 });
+    ({ env, stack, tradeDate } = day);
+  });
+  after(async () => day?.close());
+
+  it('carries a halted block, does not retry a non-retryable reject, and loses no cancel race', async () => {
+    await skipToEt(env, tradeDate, '06:30');
+    const handle = await env.client.workflow.start('DailyTradingDay', {
+      taskQueue: 'blocks-test',
+      workflowId: tradingDayWorkflowId(tradeDate),
+      args: [{ tradeDate, accountIds: AUTO_ACCOUNTS, fillPollSeconds: 300 }],
+    });
+    // The time-skipping server does not move while nothing awaits a result: set the market up.
+    const legs = await approvedLegs(stack, tradeDate, 3);
+    const symbols = [...new Set(legs.map((l: { symbol: string }) => l.symbol))].sort();
+    assert.ok(symbols.length >= 3, `legs in at least 3 symbols: ${symbols.join(', ')}`);
+    const halted = symbols[0]!;
+    const unknown = symbols[1]!;
+    await stack.sim.sim.setHalt({ symbol: halted, reason: 'LULD' });
+    await stack.t.db('sim.securities').where({ symbol: unknown }).update({ tradeable: false });
+
+    const result = await resultOrDiagnose(env, stack, tradeDate, handle.result());
+    assert.equal(result.status, 'COMPLETED');
+    assert.deepEqual(result.failedAccounts, []);
+    assert.ok(result.blocks, 'the day reports its blocks');
+    assert.deepEqual(result.blocks.failed, []);
+
+    const db = stack.t.db;
+    const blocks = await db('blocks').where({ trade_date: tradeDate });
+    for (const b of blocks) {
+      const orders = await db('block_orders').where({ block_id: b.id }).orderBy('attempt');
+      const allocs = await db('allocations').where({ block_id: b.id });
+      assert.equal(b.status, 'ALLOCATED', b.id);
+      assert.equal(total(allocs).toFixed(5), dec(b.filled_qty).toFixed(5), `${b.id}: Σ allocations = filled`);
+      for (const a of allocs)
+        assert.ok(dec(a.qty).lte(dec(a.requested_qty)), `${b.id}: allocated ≤ requested`);
+      if (b.symbol === halted) {
+        // Held through the window, cancelled at the close, nothing filled or allocated; flagged.
+        assert.equal(orders.length, 1, `${b.id}: one order, never retried`);
+        assert.equal(orders[0].status, 'CANCELED');
+        assert.equal(dec(orders[0].filled_qty).toFixed(5), '0.00000');
+        assert.ok(allocs.every((a: { status: string }) => a.status === 'UNFILLED'));
+        assert.match(b.note ?? '', /carried to the next day/);
+      } else if (b.symbol === unknown) {
+        assert.equal(orders.length, 1, `${b.id}: a non-retryable reject is not re-sent`);
+        assert.equal(orders[0].status, 'REJECTED');
+        assert.equal(orders[0].reject_reason, 'SYMBOL_NOT_TRADEABLE');
+      } else {
+        // Partly filled at first; the cancel lost the race to the rest of the fill.
+        assert.equal(orders.length, 1, `${b.id}: no residual order after a lost cancel race`);
+        assert.equal(orders[0].status, 'FILLED');
+        assert.equal(dec(b.filled_qty).toFixed(5), dec(b.requested_qty).toFixed(5));
+        const execs = await db('block_executions').where({ client_order_id: orders[0].client_order_id });
+        assert.equal(execs.length, 2, `${b.id}: the partial fill and the fill that beat the cancel`);
+      }
+    }
+    assert.ok(blocks.some((b: { symbol: string }) => b.symbol === halted));
+    assert.ok(blocks.some((b: { symbol: string }) => b.symbol === unknown));
+    // The accounts' legs in the halted symbol: not filled, flagged as carried.
+    const carried = await db('orders').where({ trade_date: tradeDate, symbol: halted });
+    assert.ok(carried.length > 0);
+    for (const o of carried) {
+      assert.equal(o.status, 'CANCELED');
+      assert.equal(o.reject_reason, 'BLOCK_NOT_FILLED');
+    }
+    assert.ok(result.blocks.carried >= carried.length);
+    const dupes = await db.raw('SELECT client_order_id FROM sim.orders GROUP BY 1 HAVING count(*) > 1');
+    assert.equal(dupes.rows.length, 0);
+    const race = blocks.find((b: { symbol: string }) => b.symbol !== halted && b.symbol !== unknown)!;
+    const haltedBlock = blocks.find((b: { symbol: string }) => b.symbol === halted)!;
+    await recordHistories(env.client, {
+      'BlockOrder-halted-carried': blockOrderWorkflowId(tradeDate, haltedBlock.symbol, haltedBlock.side),
+      'BlockOrder-cancel-race': blockOrderWorkflowId(tradeDate, race.symbol, race.side),
+    });
+  });
+});
+
+describe('the custodian down at the window', () => {
+  let day: DayFixture;
+  let env: TestWorkflowEnvironment;
+  let stack: Stack;
+  let tradeDate: string;
+
+  before(async () => {
+    day = await timeSkippingDay('down-test', { partialFillRate: 0.5 });
+    ({ env, stack, tradeDate } = day);
+  });
+  after(async () => day?.close());
+
+  it('retries through an outage, sends nothing twice and completes the day', async () => {
+    await skipToEt(env, tradeDate, '06:30');
+    const handle = await env.client.workflow.start('DailyTradingDay', {
+      taskQueue: 'down-test',
+      workflowId: tradingDayWorkflowId(tradeDate),
+      args: [{ tradeDate, accountIds: AUTO_ACCOUNTS, fillPollSeconds: 300 }],
+    });
+    await approvedLegs(stack, tradeDate, 3);
+    // The custodian goes down at the window: the next 40 order and allocation calls all fail
+    // (each activity retries with back-off, minutes of the day's time); and half of the
+    // creations after it are carried out but their answer is lost.
+    stack.sim.setFaults({ downForCalls: 40, dropResponseRate: 0.5 });
+    const result = handle.result() as Promise<TradingDayResult>;
+    const r = await resultOrDiagnose(env, stack, tradeDate, result);
+    assert.equal(r.status, 'COMPLETED');
+    assert.deepEqual(r.failedAccounts, []);
+    assert.equal(stack.sim.injected.errors, 40, 'the whole outage was felt');
+    assert.ok(stack.sim.injected.droppedResponses > 0, 'answers were lost');
+
+    const db = stack.t.db;
+    const dupes = await db.raw('SELECT client_order_id FROM sim.orders GROUP BY 1 HAVING count(*) > 1');
+    assert.equal(dupes.rows.length, 0, 'no order twice at the custodian');
+    const blockOrders = await db('block_orders');
+    assert.ok(blockOrders.length > 0);
+    assert.ok(
+      blockOrders.every(
+        (o: { reject_reason: string | null }) => o.reject_reason !== 'WINDOW_CLOSED_NOT_SENT',
+      ),
+      'the outage ended inside the window: every block order went out',
+    );
+    const theirBlocks = await db('sim.orders').where({ account_number: 'ZOEAVG01' });
+    assert.equal(theirBlocks.length, blockOrders.length, 'each block order exactly once at the custodian');
+    const allocated = await db('orders').where({ trade_date: tradeDate }).where('filled_qty', '>', 0);
+    assert.ok(allocated.length > 0);
+    assert.equal((await db('sim.allocations')).length, allocated.length, 'each allocation booked once');
+    for (const b of await db('blocks').where({ trade_date: tradeDate })) {
+      const allocs = await db('allocations').where({ block_id: b.id });
+      assert.equal(total(allocs).toFixed(5), dec(b.filled_qty).toFixed(5));
+    }
+    assert.equal(r.confirms.unmatchedOurs + r.confirms.unmatchedTheirs + r.confirms.mismatched, 0);
+  });
+});
