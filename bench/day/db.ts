@@ -16,6 +16,11 @@ export interface BenchDb {
   embedded: boolean;
   /** The embedded server's data directory. */
   dataDir?: string;
+  /**
+   * The embedded server itself (bench/chaos takes it down and brings it back): `stop` stops the
+   * server and keeps its data; `start` starts it again on the same data directory and port.
+   */
+  server?: { stop(): Promise<void>; start(): Promise<void> };
   db: Knex;
   stop(): Promise<void>;
 }
@@ -42,7 +47,8 @@ export async function openBenchDb(opts: { pool: number }): Promise<BenchDb> {
   }
   const dataDir = path.join(process.env.DATA_DIR ?? path.join(ROOT_DIR, '.data'), `bench-pg-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
-  const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  const port = await freePort();
+  let server = await startEmbeddedPostgres({ dataDir, port });
   const url = databaseUrl(server.adminUrl, 'zoe_bench');
   try {
     await ensureDatabase(url);
@@ -52,6 +58,12 @@ export async function openBenchDb(opts: { pool: number }): Promise<BenchDb> {
       url,
       embedded: true,
       dataDir,
+      server: {
+        stop: () => server.stop(),
+        async start() {
+          server = await startEmbeddedPostgres({ dataDir, port });
+        },
+      },
       db,
       async stop() {
         await db.destroy().catch(() => undefined);

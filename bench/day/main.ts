@@ -11,7 +11,6 @@
  * Update, as their advisors would (bench/day/approver.ts); --no-approve lets them expire.
  * `npm run -s bench:day …` keeps npm's own banner off stdout, so that stdout is the JSON alone.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,58 +30,12 @@ import { ArgError, type BenchArgs, USAGE, parseArgs } from './args';
 import { CpuSampler } from './cpu';
 import { createProposedIndexes, openBenchDb } from './db';
 import { type HistoryReport, measureHistories } from './history';
-import type { ActivityStats, ChildConfig, ChildMessage, WorkerSettings } from './protocol';
-
-type Report = Extract<ChildMessage, { type: 'report' }>;
+import type { ActivityStats } from './protocol';
+import { type RunningWorker, spawnWorker } from './worker-process';
 
 const log = (m: string) =>
   process.stderr.write(`[bench:day ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const secs = (ms: number) => Math.round(ms / 100) / 10;
-
-interface RunningWorker {
-  pid: number;
-  settings: WorkerSettings;
-  stop(): Promise<Report>;
-  kill(): void;
-}
-
-/** Starts a worker process and resolves once it polls. */
-function spawnWorker(
-  cfg: ChildConfig,
-  onProgress: (m: Extract<ChildMessage, { type: 'progress' }>) => void,
-): Promise<RunningWorker> {
-  const child: ChildProcess = fork(require.resolve('./worker-child'), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_WORKER_CONFIG: JSON.stringify(cfg) },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  child.stdout?.pipe(process.stderr);
-  let onReport: ((r: Report) => void) | undefined;
-  return new Promise((resolve, reject) => {
-    const exited = (code: number | null) =>
-      reject(new Error(`${cfg.mode} worker exited (${code}) before it was ready`));
-    child.once('exit', exited);
-    child.on('message', (m: ChildMessage) => {
-      if (m.type === 'progress') onProgress(m);
-      if (m.type === 'report') onReport?.(m);
-      if (m.type !== 'ready') return;
-      child.off('exit', exited);
-      resolve({
-        pid: m.pid,
-        settings: m.settings,
-        kill: () => child.kill('SIGKILL'),
-        stop: () =>
-          new Promise<Report>((res, rej) => {
-            onReport = res;
-            child.once('exit', (code) =>
-              rej(new Error(`${cfg.mode} worker exited (${code}) without a report`)),
-            );
-            child.send({ type: 'stop' });
-          }),
-      });
-    });
-  });
-}
 
 function sampleEvenly<T>(xs: T[], n: number): T[] {
   if (xs.length <= n) return xs;
