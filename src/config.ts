@@ -3,9 +3,12 @@
  * Every setting has a zero-setup default (embedded PostgreSQL, local Temporal dev server,
  * the simulated custodian); pointing at real infrastructure is a matter of env variables.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { webhookNotifier } from './activities/notifier';
+import { type AscendCredentials, custodianClient, simServiceAccount } from './custodian/client';
+import type { CustodianPort } from './custodian/port';
 
 export const ROOT_DIR = path.resolve(__dirname, '..');
 
@@ -38,6 +41,11 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Z0-9]{2,8}$/)
     .default('ZOE'),
+  CUSTODIAN_CLIENT: z.enum(['ascend', 'http']).default('ascend'),
+  ASCEND_API_KEY: z.string().min(1).optional(),
+  ASCEND_SERVICE_ACCOUNT: z.string().min(1).optional(),
+  ASCEND_ORGANIZATION: z.string().min(1).optional(),
+  ASCEND_PRIVATE_KEY_PATH: z.string().min(1).optional(),
   CUSTODIAN_AVG_PRICE_ACCOUNT: z
     .string()
     .regex(/^[A-Z0-9]{4,13}$/)
@@ -60,6 +68,44 @@ const EnvSchema = z.object({
 
 export type AppConfig = z.infer<typeof EnvSchema> & { custodianDropDir: string };
 
+/**
+ * The Ascend service account the workers sign in with: from the environment when given (a real
+ * custodian), else the embedded simulator's own, made on first start under DATA_DIR/custodian.
+ */
+export function ascendCredentials(cfg: AppConfig): AscendCredentials {
+  if (
+    cfg.ASCEND_API_KEY &&
+    cfg.ASCEND_SERVICE_ACCOUNT &&
+    cfg.ASCEND_ORGANIZATION &&
+    cfg.ASCEND_PRIVATE_KEY_PATH
+  ) {
+    let privateKeyPem: string;
+    try {
+      privateKeyPem = readFileSync(cfg.ASCEND_PRIVATE_KEY_PATH, 'utf8');
+    } catch (e) {
+      throw new Error(
+        `ASCEND_PRIVATE_KEY_PATH: cannot read ${cfg.ASCEND_PRIVATE_KEY_PATH}: ${(e as Error).message}`,
+      );
+    }
+    return {
+      apiKey: cfg.ASCEND_API_KEY,
+      name: cfg.ASCEND_SERVICE_ACCOUNT,
+      organization: cfg.ASCEND_ORGANIZATION,
+      privateKeyPem,
+    };
+  }
+  return simServiceAccount(path.join(cfg.DATA_DIR, 'custodian'));
+}
+
+/** The custodian client the workers use (CUSTODIAN_CLIENT), for the custodian at `url`. */
+export function workerCustodian(cfg: AppConfig, url: string): CustodianPort {
+  return custodianClient(
+    cfg.CUSTODIAN_CLIENT,
+    url,
+    cfg.CUSTODIAN_CLIENT === 'ascend' ? ascendCredentials(cfg) : undefined,
+  );
+}
+
 /** Activity dependencies that come from configuration (notifier, review policy). */
 export function activityPolicy(cfg: AppConfig) {
   return {
@@ -69,7 +115,21 @@ export function activityPolicy(cfg: AppConfig) {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = EnvSchema.superRefine((c, ctx) => {
+    const set = [
+      c.ASCEND_API_KEY,
+      c.ASCEND_SERVICE_ACCOUNT,
+      c.ASCEND_ORGANIZATION,
+      c.ASCEND_PRIVATE_KEY_PATH,
+    ];
+    if (set.some(Boolean) && !set.every(Boolean))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ASCEND_API_KEY'],
+        message:
+          'set all four of ASCEND_API_KEY, ASCEND_SERVICE_ACCOUNT, ASCEND_ORGANIZATION, ASCEND_PRIVATE_KEY_PATH, or none (the simulator makes its own)',
+      });
+  }).safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration in the environment:\n${lines.join('\n')}`);

@@ -345,7 +345,8 @@ async function main(): Promise<void> {
       ? report.pastReview[report.pastReview.length - 1]!
       : undefined;
     const allPastReview = report.pastReview.length >= args.accounts;
-    const firstSubmit = a.submitOrders?.first;
+    // Block orders start with buildBlocks at the window; days of per-account orders with submitOrders.
+    const firstSubmit = a.buildBlocks?.first ?? a.submitOrders?.first;
     // A day cut short: nothing after the deadline counts (the worker ran on while it was stopped).
     const tradingDone =
       a.bookFills && Math.min(a.bookFills.last, outcome.done ? Number.POSITIVE_INFINITY : dayEnd);
@@ -427,7 +428,7 @@ async function main(): Promise<void> {
             }),
           ),
         },
-        trading: { ...phase(firstSubmit, tradingDone), from: 'first submitOrders', to: 'last bookFills' },
+        trading: { ...phase(firstSubmit, tradingDone), from: 'first buildBlocks (or submitOrders)', to: 'last bookFills' },
         confirms: { ...phase(firstConfirm, dayEnd), from: 'first matchConfirms', to: 'day result' },
         total: phase(dayStart, dayEnd),
         busyS: busyMs === undefined ? undefined : secs(busyMs),

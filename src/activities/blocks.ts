@@ -491,7 +491,7 @@ export function blockActivities(deps: ActivityDeps) {
           continue;
         }
         const orderId = allocationOrderIdFor(b.trade_date, l.account_id, l.leg_no);
-        let booked: { allocationId: string; orderId: string } | undefined;
+        let booked: { allocationId: string; orderId?: string } | undefined;
         let refusal: string | undefined;
         if (qty.gt(0)) {
           try {

@@ -6,8 +6,9 @@
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
-import type { AppConfig } from '../config';
-import { HttpCustodian } from '../custodian/http-client';
+import { type AppConfig, ascendCredentials, workerCustodian } from '../config';
+import { simAuthFor } from '../custodian/client';
+import type { CustodianPort } from '../custodian/port';
 import { type RunningSim, startSimServer } from '../custodian/sim/server';
 import { createKnex, migrateLatest } from '../db/knex';
 import { databaseUrl, ensureDatabase, startEmbeddedPostgres } from '../infra/postgres';
@@ -92,16 +93,18 @@ export async function openTemporal(
 
 export interface CustodianRuntime {
   url: string;
-  port: HttpCustodian;
+  port: CustodianPort;
   sim?: RunningSim;
   stop(): Promise<void>;
 }
 
 export async function openCustodian(cfg: AppConfig, db: Knex): Promise<CustodianRuntime> {
   if (cfg.CUSTODIAN_URL) {
-    return { url: cfg.CUSTODIAN_URL, port: new HttpCustodian(cfg.CUSTODIAN_URL), stop: async () => {} };
+    return { url: cfg.CUSTODIAN_URL, port: workerCustodian(cfg, cfg.CUSTODIAN_URL), stop: async () => {} };
   }
   const sim = await startSimServer({
+    // The embedded simulator serves the Ascend SDK with its own service account (made once).
+    auth: simAuthFor(ascendCredentials(cfg)),
     db,
     port: cfg.CUSTODIAN_PORT,
     dropDir: cfg.custodianDropDir,
@@ -112,5 +115,5 @@ export async function openCustodian(cfg: AppConfig, db: Knex): Promise<Custodian
       rejectRate: cfg.SIM_REJECT_RATE,
     },
   });
-  return { url: sim.url, port: new HttpCustodian(sim.url), sim, stop: () => sim.close() };
+  return { url: sim.url, port: workerCustodian(cfg, sim.url), sim, stop: () => sim.close() };
 }

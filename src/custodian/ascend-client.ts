@@ -67,9 +67,12 @@ export interface AscendCustodianOptions {
   simulatorURL?: string;
 }
 
-/** `YYYYMMDD-…` (activities/orders.ts `clientOrderIdFor`) → `YYYY-MM-DD`; undefined otherwise. */
+/**
+ * `YYYYMMDD-…` (activities/orders.ts `clientOrderIdFor`) or a block order's `BYYYYMMDD-…`
+ * (activities/blocks.ts) → `YYYY-MM-DD`; undefined otherwise.
+ */
 export function orderDateFromClientOrderId(clientOrderId: string): string | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})-/.exec(clientOrderId);
+  const m = /^B?(\d{4})(\d{2})(\d{2})-/.exec(clientOrderId);
   return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
 }
 
@@ -110,10 +113,20 @@ function sdkHttpError(e: unknown): SdkHttpError | undefined {
 /** An SDK failure as the port's errors: HTTP answers keep status and reason; the rest pass through. */
 function translate(what: string, e: unknown): unknown {
   const http = sdkHttpError(e);
-  if (http?.name === 'ResponseValidationError')
+  if (http?.name === 'ResponseValidationError') {
+    // Which fields: the zod issues behind the SDK's "Response validation failed".
+    const issues = (e as { cause?: { issues?: { path: (string | number)[]; message: string }[] } }).cause
+      ?.issues;
+    const detail = issues?.length
+      ? `: ${issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')}`
+      : '';
     return new CustodianProtocolError(
-      `${what}: the SDK could not read the custodian's answer: ${http.message}`,
+      `${what}: the SDK could not read the custodian's answer: ${http.message}${detail}`,
     );
+  }
   if (http) {
     const status = http.httpMeta.response.status;
     let reason: string | undefined;
@@ -324,22 +337,21 @@ export class AscendCustodian implements CustodianPort {
       sourceApplication: 'zoe-daily-trading',
     };
     const where = `allocate ${req.clientOrderId}`;
-    let duplicate = false;
-    let alloc: { tradeAllocationId?: string | undefined; toActivityId?: string | undefined } | undefined;
     try {
       const res = await this.call(where, (sdk) =>
         sdk.tradeAllocation.createTradeAllocation(body, req.fromAccountNumber),
       );
-      alloc = res.tradeAllocation;
+      const a = res.tradeAllocation;
+      if (!a?.tradeAllocationId)
+        throw new CustodianProtocolError(`${where}: no trade allocation in the answer`);
+      return { allocationId: a.tradeAllocationId, orderId: a.toActivityId, duplicate: false };
     } catch (e) {
-      const answer = e instanceof CustodianHttpError && e.status === 409 ? e.body : undefined;
-      if ((answer as { code?: unknown } | undefined)?.code !== 'ALREADY_EXISTS') throw e;
-      alloc = answer as typeof alloc;
-      duplicate = true;
+      // Booked by an earlier call whose answer was lost: Apex refuses the repeat (uniqueness on
+      // account, client order id and process date). The booked trade carries our client order id.
+      if (e instanceof CustodianHttpError && e.code === 'ALREADY_EXISTS')
+        return { allocationId: `${req.clientOrderId}@${req.tradeDate}`, duplicate: true };
+      throw e;
     }
-    if (!alloc?.tradeAllocationId || !alloc.toActivityId)
-      throw new CustodianProtocolError(`${where}: no trade allocation in the answer`);
-    return { allocationId: alloc.tradeAllocationId, orderId: alloc.toActivityId, duplicate };
   }
 
   /** GetOrder by the custodian's order id (not part of the port; handy for tests and ops). */

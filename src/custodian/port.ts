@@ -78,8 +78,11 @@ export interface AllocateRequest {
 
 export interface AllocateResult {
   allocationId: string;
-  /** The booked trade on the client account, as it will appear in the trade file. */
-  orderId: string;
+  /**
+   * The booked trade on the client account, as it will appear in the trade file; undefined when
+   * the custodian only said the allocation exists already (confirms then pair by client order id).
+   */
+  orderId?: string;
   /** True when the custodian had booked this allocation already (a retried call). */
   duplicate: boolean;
 }

@@ -2,8 +2,7 @@
  * A standalone worker process (`npm run worker`): for deployments where workers run apart
  * from the rest. Start as many as you like on the same task queue; they share the work.
  */
-import { activityPolicy, loadConfig } from '../config';
-import { HttpCustodian } from '../custodian/http-client';
+import { activityPolicy, loadConfig, workerCustodian } from '../config';
 import { createKnex } from '../db/knex';
 import { connectNative } from '../infra/temporal';
 import { createTradingWorker } from './worker';
@@ -20,7 +19,7 @@ async function main() {
     taskQueue: cfg.TASK_QUEUE,
     deps: {
       db,
-      custodian: new HttpCustodian(cfg.CUSTODIAN_URL),
+      custodian: workerCustodian(cfg, cfg.CUSTODIAN_URL),
       dropDir: cfg.custodianDropDir,
       correspondent: cfg.CUSTODIAN_CORRESPONDENT,
       averagePriceAccount: cfg.CUSTODIAN_AVG_PRICE_ACCOUNT,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities';
+import { custodianClient, simAuthFor, simServiceAccount } from '../../src/custodian/client';
 import { HttpCustodian } from '../../src/custodian/http-client';
 import { type RunningSim, startSimServer } from '../../src/custodian/sim/server';
 import { seedDemoData } from '../../src/demo/seed';
@@ -32,11 +33,19 @@ export async function startStack(opts: {
   cancelRaceRate?: number;
   /** The simulator's clock (execution times); default the system clock. */
   simClock?: () => Date;
+  /**
+   * `ascend`: the workers use Apex's official SDK (service-account JWT) and the simulator serves
+   * only its authenticated routes; default `http`, the hand-written client.
+   */
+  client?: 'ascend' | 'http';
 }): Promise<Stack> {
   const t = await createTestDb();
   await seedDemoData(t.db, { asOf: opts.asOf });
   const dropDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-drop-'));
+  const creds =
+    opts.client === 'ascend' ? simServiceAccount(mkdtempSync(path.join(os.tmpdir(), 'zoe-sa-'))) : undefined;
   const sim = await startSimServer({
+    ...(creds ? { auth: simAuthFor(creds), legacyRoutes: false } : {}),
     db: t.db,
     port: 0,
     dropDir,
@@ -51,7 +60,7 @@ export async function startStack(opts: {
   });
   const deps: ActivityDeps = {
     db: t.db,
-    custodian: new HttpCustodian(sim.url),
+    custodian: creds ? custodianClient('ascend', sim.url, creds) : new HttpCustodian(sim.url),
     dropDir,
     correspondent: 'ZOE',
   };
@@ -104,6 +113,7 @@ export async function timeSkippingDay(
   opts: {
     partialFillRate?: number;
     cancelRaceRate?: number;
+    client?: 'ascend' | 'http';
     tradeDate?: (today: string) => string;
     simClock?: () => Date;
   } = {},
@@ -115,6 +125,7 @@ export async function timeSkippingDay(
     asOf: tradeDate,
     partialFillRate: opts.partialFillRate,
     cancelRaceRate: opts.cancelRaceRate,
+    client: opts.client,
     simClock: opts.simClock,
   });
   const worker = await workerFor(env, stack, taskQueue);

@@ -241,3 +241,57 @@ describe('the custodian down at the window', () => {
     assert.equal(r.confirms.unmatchedOurs + r.confirms.unmatchedTheirs + r.confirms.mismatched, 0);
   });
 });
+
+describe('a day through the official Ascend SDK', () => {
+  let day: DayFixture;
+  let env: TestWorkflowEnvironment;
+  let stack: Stack;
+  let tradeDate: string;
+
+  before(async () => {
+    // The simulator serves only its authenticated Ascend routes: every call must come through the SDK.
+    day = await timeSkippingDay('sdk-test', { partialFillRate: 0.5, client: 'ascend' });
+    ({ env, stack, tradeDate } = day);
+  });
+  after(async () => day?.close());
+
+  it('orders, cancels, retries and allocates through the SDK, and the confirms match', async () => {
+    await skipToEt(env, tradeDate, '06:30');
+    // Half of the creations (block orders, allocations) are carried out but their answer is lost:
+    // the SDK client finds the order, and takes Apex's ALREADY_EXISTS for a booked allocation.
+    stack.sim.setFaults({ dropResponseRate: 0.5 });
+    const r = await resultOrDiagnose(
+      env,
+      stack,
+      tradeDate,
+      env.client.workflow.execute('DailyTradingDay', {
+        taskQueue: 'sdk-test',
+        workflowId: tradingDayWorkflowId(tradeDate),
+        args: [{ tradeDate, accountIds: AUTO_ACCOUNTS, fillPollSeconds: 300 }],
+      }),
+    );
+    assert.equal(r.status, 'COMPLETED');
+    assert.deepEqual(r.failedAccounts, []);
+    const db = stack.t.db;
+    const blockOrders = await db('block_orders');
+    assert.ok(
+      blockOrders.some((o: { attempt: number }) => o.attempt === 2),
+      'a residual re-sent after a cancel',
+    );
+    const theirs = await db('sim.orders').where({ account_number: 'ZOEAVG01' });
+    assert.equal(theirs.length, blockOrders.length, 'each block order once at the custodian');
+    const allocated = await db('orders').where({ trade_date: tradeDate }).where('filled_qty', '>', 0);
+    assert.ok(
+      allocated.length > 0,
+      JSON.stringify(await db('audit_log').where({ action: 'ALLOCATION_REFUSED' }).first()),
+    );
+    assert.equal((await db('sim.allocations')).length, allocated.length, 'each allocation booked once');
+    for (const b of await db('blocks').where({ trade_date: tradeDate })) {
+      assert.equal(b.status, 'ALLOCATED');
+      const allocs = await db('allocations').where({ block_id: b.id });
+      assert.equal(total(allocs).toFixed(5), dec(b.filled_qty).toFixed(5));
+    }
+    assert.equal(r.confirms.matched + r.confirms.matchedWithinTolerance, allocated.length);
+    assert.equal(r.confirms.unmatchedOurs + r.confirms.unmatchedTheirs + r.confirms.mismatched, 0);
+  });
+});

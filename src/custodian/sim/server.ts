@@ -250,16 +250,18 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
           if (!auth) throw noAuth();
           await auth.authenticate(req);
         }
-        const parsed = AllocationBody.safeParse(await body(req));
-        if (!parsed.success)
-          return send(res, 400, { code: 'INVALID_ARGUMENT', message: issuesText(parsed.error) });
+        // Ascend's wire format is snake_case (the SDK maps it); the plain client sends camelCase.
+        const raw = await body(req);
+        const parsed = AllocationBody.safeParse(dialect === 'ascend' ? camelKeys(raw) : raw);
+        if (!parsed.success) throw new SimError(400, 'INVALID_ARGUMENT', issuesText(parsed.error));
         const b = parsed.data;
         const account = decodeURIComponent(parts[3] ?? '');
         if (account !== b.fromAccountId)
-          return send(res, 400, {
-            code: 'INVALID_ARGUMENT',
-            message: `fromAccountId ${b.fromAccountId} must be the account in the path (${account})`,
-          });
+          throw new SimError(
+            400,
+            'INVALID_ARGUMENT',
+            `fromAccountId ${b.fromAccountId} must be the account in the path (${account})`,
+          );
         const { allocation, duplicate } = await sim.allocate({
           clientOrderId: b.clientOrderId,
           fromAccountId: b.fromAccountId,
@@ -270,7 +272,10 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
           price: b.price.value,
           tradeDate: etDate(b.executionTime),
         });
-        return send(res, duplicate ? 409 : 200, {
+        // Ascend answers a repeat with a google.rpc.Status (ALREADY_EXISTS), no allocation in it.
+        if (duplicate && dialect === 'ascend')
+          throw new SimError(409, 'ALREADY_EXISTS', `allocation ${b.clientOrderId} exists`);
+        const answer = {
           ...(duplicate ? { code: 'ALREADY_EXISTS', message: `allocation ${b.clientOrderId} exists` } : {}),
           name: `accounts/${allocation.from_account}/tradeAllocations/${allocation.allocation_id}`,
           tradeAllocationId: allocation.allocation_id,
@@ -284,7 +289,8 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
           state: 'BOOKED',
           // The client account's booked trade (its order id in the trade file).
           toActivityId: allocation.order_id,
-        });
+        };
+        return send(res, duplicate ? 409 : 200, dialect === 'ascend' ? snakeKeys(answer) : answer);
       }
       // Simulator only: trading halts. GET/POST /sim/v1/halts, DELETE /sim/v1/halts/{symbol}
       if (parts[0] === 'sim' && parts[1] === 'v1' && parts[2] === 'halts') {
@@ -375,4 +381,24 @@ function issuesText(e: z.ZodError): string {
 /** The New York calendar date of an instant (an allocation's trade date). */
 function etDate(iso: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York' }).format(new Date(iso));
+}
+
+const toCamel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const toSnake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function mapKeys(v: unknown, f: (k: string) => string): unknown {
+  if (Array.isArray(v)) return v.map((x) => mapKeys(x, f));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [f(k), mapKeys(x, f)]));
+  return v;
+}
+
+/** Ascend's snake_case body as the simulator's camelCase schema reads it. */
+function camelKeys(v: unknown): unknown {
+  return mapKeys(v, toCamel);
+}
+
+/** An answer in Ascend's snake_case. */
+function snakeKeys(v: unknown): unknown {
+  return mapKeys(v, toSnake);
 }
