@@ -428,7 +428,11 @@ async function main(): Promise<void> {
             }),
           ),
         },
-        trading: { ...phase(firstSubmit, tradingDone), from: 'first buildBlocks (or submitOrders)', to: 'last bookFills' },
+        trading: {
+          ...phase(firstSubmit, tradingDone),
+          from: 'first buildBlocks (or submitOrders)',
+          to: 'last bookFills',
+        },
         confirms: { ...phase(firstConfirm, dayEnd), from: 'first matchConfirms', to: 'day result' },
         total: phase(dayStart, dayEnd),
         busyS: busyMs === undefined ? undefined : secs(busyMs),

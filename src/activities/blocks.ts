@@ -233,7 +233,8 @@ export function blockActivities(deps: ActivityDeps) {
 
     /**
      * Before the buys go out: an account whose sells brought in less than planned (partly filled,
-     * or filled lower) gets its buy statement lines scaled down by the shortfall, to the security's
+     * or filled lower) and whose cash (less pending withdrawals) plus actual proceeds no longer
+     * covers its planned buys gets its buy lines scaled down to what it has, to the security's
      * step, so no account is bought into negative cash. Returns the buy blocks still to send.
      */
     async prepareBuyBlocks(input: { tradeDate: string }): Promise<BlockRef[]> {
@@ -258,13 +259,33 @@ export function blockActivities(deps: ActivityDeps) {
         const plannedBuy = new Map<string, Dec>();
         for (const p of planned) (p.side === 'SELL' ? plannedSell : plannedBuy).set(p.account_id, dec(p.est));
         const got = new Map(proceeds.map((p) => [p.account_id, dec(p.got)]));
+        // Cash the account has for its buys: the book's cash, less pending withdrawals, plus what
+        // its sells actually brought in. Only when the planned buys exceed it are they scaled down:
+        // a small shortfall comes out of the cash buffer the engine kept, never below zero.
+        const buyers = [...plannedBuy.keys()];
+        const cashRows: { account_id: string; amount: string }[] = buyers.length
+          ? await trx('cash_balances').whereIn('account_id', buyers).select('account_id', 'amount')
+          : [];
+        const pendingOut: { account_id: string; out: string }[] = buyers.length
+          ? await trx('cash_flows')
+              .whereIn('account_id', buyers)
+              .where({ status: 'PENDING' })
+              .where('amount', '<', 0)
+              .groupBy('account_id')
+              .select('account_id', trx.raw('sum(amount)::text as out'))
+          : [];
+        const cash = new Map(cashRows.map((c) => [c.account_id, dec(c.amount)]));
+        const withdrawing = new Map(pendingOut.map((c) => [c.account_id, dec(c.out)]));
         const factor = new Map<string, Dec>();
-        for (const [acct, sell] of plannedSell) {
-          const short = sell.minus(got.get(acct) ?? ZERO);
-          const buy = plannedBuy.get(acct);
-          if (!buy || !short.gt(0) || !buy.gt(0)) continue;
-          const f = buy.minus(short).div(buy);
-          factor.set(acct, f.gt(0) ? f : ZERO);
+        for (const [acct, buy] of plannedBuy) {
+          if (!buy.gt(0)) continue;
+          const sellShort = (plannedSell.get(acct) ?? ZERO).minus(got.get(acct) ?? ZERO);
+          if (!sellShort.gt(0)) continue;
+          const available = (cash.get(acct) ?? ZERO)
+            .plus(withdrawing.get(acct) ?? ZERO)
+            .plus(got.get(acct) ?? ZERO);
+          if (available.gte(buy)) continue;
+          factor.set(acct, available.gt(0) ? available.div(buy) : ZERO);
         }
         const stepOf = await steps(buys.map((b) => b.symbol));
         const out: BlockRow[] = [];
