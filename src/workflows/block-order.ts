@@ -30,7 +30,7 @@ const book = proxyActivities<Activities>({
 export interface BlockOrderInput {
   tradeDate: string;
   blockId: string;
-  clock: Pick<DayClock, 'windowClose'>;
+  clock: Pick<DayClock, 'windowClose'> & Partial<Pick<DayClock, 'windowOpen'>>;
   fillPollSeconds: number;
 }
 
@@ -42,6 +42,16 @@ export interface BlockOrderOutput extends BlockResult {
 
 function msUntil(instant: string): number {
   return Math.max(0, new Date(instant).getTime() - Date.now());
+}
+
+/**
+ * No new order in the last minute of the window (the last tenth of a shorter one): an order sent
+ * just before the close would reach the custodian after it.
+ */
+function lastSendAt(clock: BlockOrderInput['clock']): string {
+  const close = Date.parse(clock.windowClose);
+  const span = clock.windowOpen ? close - Date.parse(clock.windowOpen) : Number.POSITIVE_INFINITY;
+  return new Date(close - Math.min(60_000, Math.max(0, span / 10))).toISOString();
 }
 
 export async function BlockOrder(input: BlockOrderInput): Promise<BlockOrderOutput> {
@@ -56,11 +66,10 @@ export async function BlockOrder(input: BlockOrderInput): Promise<BlockOrderOutp
   let windowClosed = false;
   let closePolls = 0;
 
-  // Nothing goes out once the window has closed (the activity checks again when it runs).
+  // Nothing goes out in the window's last minute or after (the activity checks again when it runs).
+  const notAfter = lastSendAt(clock);
   const first =
-    msUntil(clock.windowClose) > 0
-      ? await custodian.submitBlockOrder({ blockId, attempt, notAfter: clock.windowClose })
-      : undefined;
+    msUntil(notAfter) > 0 ? await custodian.submitBlockOrder({ blockId, attempt, notAfter }) : undefined;
   if (first) orders.set(first.clientOrderId, first);
 
   for (;;) {
@@ -69,9 +78,9 @@ export async function BlockOrder(input: BlockOrderInput): Promise<BlockOrderOutp
     if (open.length === 0) {
       // Everything ended: re-send the residual once, for transient reasons only, inside the window.
       const last = [...orders.values()].at(-1);
-      if (!last?.retryable || attempt >= MAX_BLOCK_ATTEMPTS || windowLeft === 0) break;
+      if (!last?.retryable || attempt >= MAX_BLOCK_ATTEMPTS || msUntil(notAfter) === 0) break;
       attempt++;
-      const next = await custodian.submitBlockOrder({ blockId, attempt, notAfter: clock.windowClose });
+      const next = await custodian.submitBlockOrder({ blockId, attempt, notAfter });
       if (!next) break;
       orders.set(next.clientOrderId, next);
       continue;

@@ -155,7 +155,12 @@ async function tradeBlocks(
         startChild(BlockOrder, {
           workflowId: blockOrderWorkflowId(tradeDate, b.symbol, b.side),
           args: [
-            { tradeDate, blockId: b.blockId, clock: { windowClose: clock.windowClose }, fillPollSeconds },
+            {
+              tradeDate,
+              blockId: b.blockId,
+              clock: { windowOpen: clock.windowOpen, windowClose: clock.windowClose },
+              fillPollSeconds,
+            },
           ],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         })

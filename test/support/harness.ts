@@ -113,6 +113,7 @@ export async function timeSkippingDay(
   opts: {
     partialFillRate?: number;
     cancelRaceRate?: number;
+    rejectRate?: number;
     client?: 'ascend' | 'http';
     tradeDate?: (today: string) => string;
     simClock?: () => Date;
@@ -125,6 +126,7 @@ export async function timeSkippingDay(
     asOf: tradeDate,
     partialFillRate: opts.partialFillRate,
     cancelRaceRate: opts.cancelRaceRate,
+    rejectRate: opts.rejectRate,
     client: opts.client,
     simClock: opts.simClock,
   });

@@ -295,3 +295,44 @@ describe('a day through the official Ascend SDK', () => {
     assert.equal(r.confirms.unmatchedOurs + r.confirms.unmatchedTheirs + r.confirms.mismatched, 0);
   });
 });
+
+describe('a transient reject', () => {
+  let day: DayFixture;
+  let env: TestWorkflowEnvironment;
+  let stack: Stack;
+  let tradeDate: string;
+
+  before(async () => {
+    // Every first order is rejected SYSTEM_ERROR (transient); re-sent orders fill.
+    day = await timeSkippingDay('reject-test', { rejectRate: 1 });
+    ({ env, stack, tradeDate } = day);
+  });
+  after(async () => day?.close());
+
+  it('re-sends a block rejected for a transient reason once, and it fills', async () => {
+    await skipToEt(env, tradeDate, '06:30');
+    const r = await resultOrDiagnose(
+      env,
+      stack,
+      tradeDate,
+      env.client.workflow.execute('DailyTradingDay', {
+        taskQueue: 'reject-test',
+        workflowId: tradingDayWorkflowId(tradeDate),
+        args: [{ tradeDate, accountIds: AUTO_ACCOUNTS, fillPollSeconds: 300 }],
+      }),
+    );
+    assert.equal(r.status, 'COMPLETED');
+    const db = stack.t.db;
+    const blocks = await db('blocks').where({ trade_date: tradeDate });
+    assert.ok(blocks.length > 0);
+    for (const b of blocks) {
+      const orders = await db('block_orders').where({ block_id: b.id }).orderBy('attempt');
+      assert.equal(orders.length, 2, `${b.id}: the rejected order and its re-send`);
+      assert.equal(orders[0].status, 'REJECTED');
+      assert.equal(orders[0].reject_reason, 'SYSTEM_ERROR');
+      assert.equal(orders[1].status, 'FILLED');
+      assert.equal(dec(b.filled_qty).toFixed(5), dec(b.requested_qty).toFixed(5), `${b.id} filled in full`);
+    }
+    assert.equal(r.blocks?.carried, 0);
+  });
+});
