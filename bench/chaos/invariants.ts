@@ -23,17 +23,9 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
 import { SA } from '../../src/workflows/search-attributes';
-import type { TradingDayResult } from '../../src/workflows/types';
+import { FINAL_STAGES, type TradingDayResult } from '../../src/workflows/types';
 
-export const TERMINAL_STAGES: ReadonlySet<string> = new Set([
-  'NoAction',
-  'Rejected',
-  'Expired',
-  'Skipped',
-  'NotTraded',
-  'Confirmed',
-  'ConfirmBreak',
-]);
+export const TERMINAL_STAGES: ReadonlySet<string> = FINAL_STAGES;
 
 export interface InvariantCheck {
   name: string;

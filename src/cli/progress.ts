@@ -1,16 +1,9 @@
 /** A live view of one trading day: accounts per stage, from the `Stage` search attribute. */
 import type { Client } from '@temporalio/client';
 import { SA } from '../workflows/search-attributes';
+import { FINAL_STAGES } from '../workflows/types';
 
-const FINAL = new Set([
-  'NoAction',
-  'Rejected',
-  'Expired',
-  'Skipped',
-  'NotTraded',
-  'Confirmed',
-  'ConfirmBreak',
-]);
+const FINAL: ReadonlySet<string> = FINAL_STAGES;
 const ORDER = [
   'Starting',
   'Reconciling',

@@ -30,6 +30,17 @@ export const STAGES = [
 ] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** The stages an account's day ends in. */
+export const FINAL_STAGES: ReadonlySet<Stage> = new Set<Stage>([
+  'NoAction',
+  'Rejected',
+  'Expired',
+  'Skipped',
+  'NotTraded',
+  'Confirmed',
+  'ConfirmBreak',
+]);
+
 /** What the day's block orders came to. */
 export interface BlockSummary {
   blocks: number;

@@ -48,6 +48,7 @@ export {
   type ExtTaxlotInput,
   type WriteInputs,
   type WriteOptions,
+  quoteField,
   writeCustodianFile,
   writeEXT235,
   writeEXT747,

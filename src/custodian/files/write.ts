@@ -58,7 +58,8 @@ export interface WriteInputs {
   EXT235: Ext235Row;
 }
 
-function quoteField(value: string, delimiter: string): string {
+/** A CSV field, quoted when it has to be (delimiter, quote, line break, outer spaces). */
+export function quoteField(value: string, delimiter: string): string {
   const needs =
     value.includes(delimiter) ||
     value.includes('"') ||

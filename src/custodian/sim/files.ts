@@ -25,6 +25,7 @@ import {
   LAYOUTS,
   type WriteOptions,
   fileName,
+  quoteField,
   writeEXT235,
   writeEXT747,
   writeEXT869,
@@ -528,16 +529,6 @@ async function tradeFile(
 }
 
 /* ================================================================== corruption */
-
-function quoteField(value: string, delimiter: string): string {
-  const needs =
-    value.includes(delimiter) ||
-    value.includes('"') ||
-    value.includes('\n') ||
-    value.includes('\r') ||
-    value !== value.trim();
-  return needs ? `"${value.replaceAll('"', '""')}"` : value;
-}
 
 /**
  * Spoils one field of one data row of a written file (see FileFault). Lines are records: the
