@@ -292,14 +292,25 @@ export function blockActivities(deps: ActivityDeps) {
         for (const b of buys) {
           if (b.status !== 'STATEMENT') continue;
           const step = dec(stepOf.get(b.symbol) ?? '0.00001');
-          const lines: AllocationRow[] = await trx('allocations').where({ block_id: b.id });
+          // The statement line as built (the account's legs in this security): scaling starts from
+          // it, so a retried call scales once, not twice.
+          const lines: (AllocationRow & { planned: string })[] = await trx('allocations as a')
+            .where({ 'a.block_id': b.id })
+            .select(
+              'a.*',
+              trx.raw(
+                `(SELECT sum(l.qty) FROM proposal_legs l WHERE l.proposal_id = a.proposal_id
+                   AND l.symbol = ? AND l.side = 'BUY')::text AS planned`,
+                [b.symbol],
+              ),
+            );
           let total = ZERO;
           let accounts = 0;
           for (const l of lines) {
             const f = factor.get(l.account_id);
             let q = dec(l.requested_qty);
             if (f !== undefined) {
-              q = q.times(f).div(step).floor().times(step);
+              q = dec(l.planned).times(f).div(step).floor().times(step);
               await trx('allocations')
                 .where({ id: l.id })
                 .update({

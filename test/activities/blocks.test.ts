@@ -103,8 +103,16 @@ describe('block activities', () => {
     const sold = await run(env, act.allocateBlock, { blockId: sell.blockId });
     assert.ok(dec(sold.filledQty).lt(dec(sell.requestedQty)));
 
+    const buyBlock = blocks.find((b) => b.side === 'BUY')!.blockId;
     await run(env, act.prepareBuyBlocks, { tradeDate });
-    const lines = await db('allocations').where({ block_id: blocks.find((b) => b.side === 'BUY')!.blockId });
+    const once = await db('allocations').where({ block_id: buyBlock }).orderBy('account_id');
+    // A retried call (the activity's answer lost) scales nothing twice.
+    await run(env, act.prepareBuyBlocks, { tradeDate });
+    const lines = await db('allocations').where({ block_id: buyBlock }).orderBy('account_id');
+    assert.deepEqual(
+      lines.map((l: { requested_qty: string }) => l.requested_qty),
+      once.map((l: { requested_qty: string }) => l.requested_qty),
+    );
     const line = (acct: string) => lines.find((l: { account_id: string }) => l.account_id === acct);
     // ACC001: cash 100 + what its sells brought in; its buy is cut to fit, to 5 dp.
     const sold1 = await db('allocations').where({ block_id: sell.blockId, account_id: 'ACC001' }).first();
