@@ -24,8 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { AppConfig } from '../../src/config';
-import { type RunningSim, startSimServer } from '../../src/custodian/sim/server';
-import { createKnex } from '../../src/db/knex';
+import type { RunningSim } from '../../src/custodian/sim/server';
 import { seedDemoData } from '../../src/demo/seed';
 import { nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
 import { freePort } from '../../src/infra/postgres';
@@ -35,7 +34,9 @@ import type { TradingDayInput, TradingDayResult } from '../../src/workflows/type
 import { startApprover } from '../day/approver';
 import { type BenchDb, openBenchDb } from '../day/db';
 import type { ChildConfig } from '../day/protocol';
+import { startBenchSim } from '../day/sim';
 import { type RunningWorker, spawnWorker } from '../day/worker-process';
+import { prng } from '../engine/generate';
 import { ArgError, type ChaosArgs, SCENARIOS, type ScenarioName, USAGE, parseArgs } from './args';
 import { type InvariantReport, checkInvariants, positionDiffs } from './invariants';
 
@@ -43,21 +44,14 @@ const log = (m: string) => process.stderr.write(`[chaos ${new Date().toISOString
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
-/** Seeded uniform [0, 1) (mulberry32 over a string hash). */
+/** Seeded uniform [0, 1): the engine bench's mulberry32, seeded by a hash of the string. */
 function seededRandom(seed: string): () => number {
   let h = 1779033703 ^ seed.length;
   for (let i = 0; i < seed.length; i++) {
     h = Math.imul(h ^ seed.charCodeAt(i), 3432918353);
     h = (h << 13) | (h >>> 19);
   }
-  let a = h >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return prng(h);
 }
 
 let interrupted = false;
@@ -128,18 +122,13 @@ async function startStack(args: ChaosArgs, cleanup: Stack['cleanup']): Promise<S
   const temporal = await startTemporal();
   cleanup.push({ name: 'temporal', fn: () => temporal.stop() });
   log(`Temporal dev server on ${temporal.address} (SQLite in ${temporal.dataDir})`);
-  const dropDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-chaos-drop-'));
-  cleanup.push({ name: 'drop dir', fn: () => rmSync(dropDir, { recursive: true, force: true }) });
-  const simDb = createKnex(bdb.url, { max: 10 });
-  cleanup.push({ name: 'sim db', fn: () => simDb.destroy() });
-  const sim = await startSimServer({
-    db: simDb,
-    port: await freePort(),
-    dropDir,
-    correspondent: 'ZOE',
-    fillModel: { seed: `chaos-${args.seed}`, partialFillRate: args.partialFillRate, rejectRate: 0 },
+  const { dropDir, sim } = await startBenchSim({
+    url: bdb.url,
+    name: 'chaos',
+    seed: `chaos-${args.seed}`,
+    partialFillRate: args.partialFillRate,
+    cleanup,
   });
-  cleanup.push({ name: 'simulator', fn: () => sim.close() });
   log(`custodian simulator on ${sim.url}`);
   return { bdb, temporal, sim, dropDir, cleanup };
 }

@@ -16,11 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Knex } from 'knex';
-import { startSimServer } from '../../src/custodian/sim/server';
-import { createKnex } from '../../src/db/knex';
 import { seedDemoData } from '../../src/demo/seed';
 import { nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
-import { freePort } from '../../src/infra/postgres';
 import { temporalCliPath } from '../../src/infra/temporal';
 import { accountBatchWorkflowId, accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
@@ -31,6 +28,7 @@ import { CpuSampler } from './cpu';
 import { createProposedIndexes, openBenchDb } from './db';
 import { type HistoryReport, measureHistories } from './history';
 import type { ActivityStats } from './protocol';
+import { startBenchSim } from './sim';
 import { type RunningWorker, spawnWorker } from './worker-process';
 
 const log = (m: string) =>
@@ -208,18 +206,13 @@ async function main(): Promise<void> {
     cleanup.push({ name: 'temporal', fn: () => env.teardown() });
     log(`Temporal dev server on ${env.address}`);
 
-    const dropDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-bench-drop-'));
-    cleanup.push({ name: 'drop dir', fn: () => rmSync(dropDir, { recursive: true, force: true }) });
-    const simDb = createKnex(bdb.url, { max: 10 });
-    cleanup.push({ name: 'sim db', fn: () => simDb.destroy() });
-    const sim = await startSimServer({
-      db: simDb,
-      port: await freePort(),
-      dropDir,
-      correspondent: 'ZOE',
-      fillModel: { seed: 'bench', partialFillRate: args.partialFillRate, rejectRate: 0 },
+    const { dropDir, sim } = await startBenchSim({
+      url: bdb.url,
+      name: 'bench',
+      seed: 'bench',
+      partialFillRate: args.partialFillRate,
+      cleanup,
     });
-    cleanup.push({ name: 'simulator', fn: () => sim.close() });
     log(`custodian simulator on ${sim.url}`);
 
     const noop = args.skipNoop
