@@ -58,6 +58,10 @@ const EnvSchema = z.object({
   FILL_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   SIM_PARTIAL_FILL_RATE: z.coerce.number().min(0).max(1).default(0.3),
   SIM_REJECT_RATE: z.coerce.number().min(0).max(1).default(0),
+  SIM_GRADUAL_FILL_RATE: z.coerce.number().min(0).max(1).default(0.2),
+  SIM_GRADUAL_SLICES: z.coerce.number().int().min(2).max(100).default(3),
+  SIM_GRADUAL_SLICE_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),
+  SIM_OVERFILL_RATE: z.coerce.number().min(0).max(1).default(0),
   SIM_SEED: z.string().default('zoe'),
   NOTIFY_WEBHOOK_URL: z.string().url().optional(),
   AUTO_REVIEW_MAX_LEG_USD: z

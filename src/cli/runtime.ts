@@ -113,6 +113,10 @@ export async function openCustodian(cfg: AppConfig, db: Knex): Promise<Custodian
       seed: cfg.SIM_SEED,
       partialFillRate: cfg.SIM_PARTIAL_FILL_RATE,
       rejectRate: cfg.SIM_REJECT_RATE,
+      gradualFillRate: cfg.SIM_GRADUAL_FILL_RATE,
+      gradualSlices: cfg.SIM_GRADUAL_SLICES,
+      gradualSliceMs: cfg.SIM_GRADUAL_SLICE_MS,
+      overfillRate: cfg.SIM_OVERFILL_RATE,
     },
   });
   return { url: sim.url, port: workerCustodian(cfg, sim.url), sim, stop: () => sim.close() };

@@ -35,6 +35,7 @@ import {
   CustodianOrderSchema,
   type CustodianPort,
   CustodianProtocolError,
+  lotMatchingInstructions,
 } from './port';
 
 type Orders = Apexascend['orders'];
@@ -335,6 +336,11 @@ export class AscendCustodian implements CustodianPort {
       quantity: { value: req.quantity },
       price: { value: req.price },
       sourceApplication: 'zoe-daily-trading',
+      ...(req.lots?.length
+        ? {
+            lotMatchingInstructions: lotMatchingInstructions(req.lots),
+          }
+        : {}),
     };
     const where = `allocate ${req.clientOrderId}`;
     try {

@@ -9,6 +9,7 @@ import {
   CustodianOrderSchema,
   type CustodianPort,
   CustodianProtocolError,
+  lotMatchingInstructions,
 } from './port';
 
 export class CustodianHttpError extends Error {
@@ -130,6 +131,11 @@ export class HttpCustodian implements CustodianPort {
       // 16:00 New York time on the trade date, in UTC (EST or EDT both land on the same date).
       executionTime: `${req.tradeDate}T20:00:00Z`,
       sourceApplication: 'zoe-daily-trading',
+      ...(req.lots?.length
+        ? {
+            lotMatchingInstructions: lotMatchingInstructions(req.lots),
+          }
+        : {}),
     };
     let json: unknown;
     let duplicate = false;

@@ -74,6 +74,33 @@ export interface AllocateRequest {
   price: string;
   /** The block's trade date (YYYY-MM-DD). */
   tradeDate: string;
+  /**
+   * For a SELL: the tax lots to close, in order (Ascend's lotMatchingInstructions), as the engine
+   * chose them; the custodian relieves these first, so its cost basis stays the book's.
+   */
+  lots?: LotToClose[];
+}
+
+/** Ascend's lotMatchingInstructions (LotCreate) for the lots a sell closes. */
+export function lotMatchingInstructions(lots: LotToClose[]) {
+  return lots.map((l) => ({
+    id: l.lotId,
+    quantity: { value: l.qty },
+    price: { value: l.unitCost },
+    tradeDate: {
+      year: Number(l.openDate.slice(0, 4)),
+      month: Number(l.openDate.slice(5, 7)),
+      day: Number(l.openDate.slice(8, 10)),
+    },
+  }));
+}
+
+/** One lot a sell closes: the book's lot id, its open (trade) date and unit cost, and the quantity. */
+export interface LotToClose {
+  lotId: string;
+  openDate: string;
+  unitCost: string;
+  qty: string;
 }
 
 export interface AllocateResult {

@@ -3,7 +3,8 @@
  * and Roth), the three models of DOMAIN.md §7.2, synthetic daily closes for the ETFs of §7.1
  * (seeded geometric Brownian motion over the NYSE calendar, 2025–2027), positions with tax
  * lots (some at a loss), a deposit, a pending withdrawal, and the same state at the
- * simulated custodian except one deliberate position break (ACC011, BND).
+ * simulated custodian (positions and tax lots, same lot ids) except one deliberate position
+ * break (ACC011, BND).
  */
 import Decimal from 'decimal.js';
 import type { Knex } from 'knex';
@@ -352,6 +353,12 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedSum
       }
       await trx('cash_balances').insert({ account_id: id, amount: cashStr(cash) });
       await trx('sim.accounts').insert({ account_number: number, cash: cashStr(cash) });
+      // The custodian's tax lots (EXT_TAXLOT) are the book's: same ids, dates, quantities and costs.
+      await trx.raw(
+        `INSERT INTO sim.lots (lot_id, account_number, symbol, open_date, qty, unit_cost)
+         SELECT id, ?, symbol, open_date, qty, unit_cost FROM tax_lots WHERE account_id = ?`,
+        [number, id],
+      );
       for (const p of positions) {
         // The deliberate break: the custodian holds 1.5 more BND in ACC011 than the book.
         const qty = id === BREAK_ACCOUNT && p.symbol === 'BND' ? p.qty.plus('1.5') : p.qty;

@@ -18,6 +18,8 @@ import {
 } from '../../src/custodian/ascend-client';
 import { CustodianHttpError, HttpCustodian } from '../../src/custodian/http-client';
 import { type RunningSim, startSimServer } from '../../src/custodian/sim/server';
+import { lotsAsOf } from '../../src/custodian/sim/sod';
+import { nextTradingDay } from '../../src/domain/calendar';
 import { dec } from '../../src/domain/money';
 import { type Stack, startStack } from '../support/harness';
 
@@ -358,6 +360,76 @@ describe('the official Ascend SDK against the simulator', () => {
     );
     await assert.rejects(s.orders.createOrder(base, 'NO-SUCH-ACCOUNT'), sdkError(404, /does not exist/));
     assert.equal(await rows(`${DAY}-SDK5-L1-A1`), 0);
+  });
+
+  it('a sell allocation carries lot matching instructions; the lot file closes those lots, not the oldest', async () => {
+    const db = stack.t.db;
+    // A holding of the account with at least two lots: close the newest, which FIFO would not.
+    const lots: { lot_id: string; symbol: string; open_date: string; qty: string; unit_cost: string }[] =
+      await db('sim.lots').where({ account_number: account }).orderBy(['symbol', 'open_date', 'lot_id']);
+    const bySymbol = new Map<string, typeof lots>();
+    for (const l of lots) bySymbol.set(l.symbol, [...(bySymbol.get(l.symbol) ?? []), l]);
+    const [sym, held] = [...bySymbol.entries()].find(
+      ([, ls]) => ls.length >= 2 && ls[0]!.open_date < ls.at(-1)!.open_date,
+    )!;
+    const newest = held.at(-1)!;
+    const oldest = held[0]!;
+    const qty = dec(newest.qty).div(2).toDecimalPlaces(0, 1).toFixed(0);
+    assert.ok(dec(qty).gt(0));
+    const price = (
+      await db('sim.prices').where({ symbol: sym }).where('date', '<=', DATE).orderBy('date', 'desc').first()
+    ).close;
+    const c = custodian();
+    const booked = await c.allocate({
+      clientOrderId: `${DAY}-LOTS-L1-AL`,
+      fromAccountNumber: 'ZOEAVG01',
+      toAccountNumber: account,
+      symbol: sym,
+      side: 'SELL',
+      quantity: qty,
+      price,
+      tradeDate: DATE,
+      lots: [{ lotId: newest.lot_id, openDate: newest.open_date, unitCost: newest.unit_cost, qty }],
+    });
+    assert.equal(booked.duplicate, false);
+    const row = await db('sim.orders')
+      .where({ client_order_id: `${DAY}-LOTS-L1-AL` })
+      .first();
+    assert.equal(row.lot_matching.length, 1);
+    const [m] = row.lot_matching;
+    assert.equal(m.id, newest.lot_id);
+    assert.equal(m.tradeDate, newest.open_date);
+    assert.equal(dec(m.quantity).toFixed(5), dec(qty).toFixed(5));
+    assert.equal(dec(m.price).toFixed(6), dec(newest.unit_cost).toFixed(6));
+    const after = await lotsAsOf(db, nextTradingDay(DATE));
+    const open = (id: string) =>
+      after.find((l) => l.accountNumber === account && l.lotId === id)?.qty.toFixed(5);
+    assert.equal(open(newest.lot_id), dec(newest.qty).minus(dec(qty)).toFixed(5), 'the named lot was closed');
+    assert.equal(open(oldest.lot_id), dec(oldest.qty).toFixed(5), 'the oldest lot is untouched');
+
+    // A lot instruction that names no lot is refused, naming the field; nothing is booked.
+    await assert.rejects(
+      sdk().tradeAllocation.createTradeAllocation(
+        {
+          assetType: 'EQUITY' as never,
+          brokerCapacity: 'AGENCY' as never,
+          clientOrderId: `${DAY}-LOTS-L2-AL`,
+          executionTime: new Date(`${DATE}T20:00:00Z`),
+          fromAccountId: 'ZOEAVG01',
+          toAccountId: account,
+          identifier: sym,
+          identifierType: 'SYMBOL' as never,
+          toSide: 'SELL' as never,
+          quantity: { value: '1' },
+          price: { value: price },
+          sourceApplication: 'test',
+          lotMatchingInstructions: [{ quantity: { value: '1' } }],
+        },
+        'ZOEAVG01',
+      ),
+      sdkError(400, /lotMatchingInstructions.0: a lot matching instruction needs the lot id/),
+    );
+    assert.equal(await rows(`${DAY}-LOTS-L2-AL`), 0);
   });
 
   it('auth: a JWT signed with another key, or stale, or with another alg, gets no token', async () => {

@@ -271,6 +271,16 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
           quantity: b.quantity.value,
           price: b.price.value,
           tradeDate: etDate(b.executionTime),
+          ...(b.lotMatchingInstructions
+            ? {
+                lotMatchingInstructions: b.lotMatchingInstructions.map((l) => ({
+                  ...(l.id !== undefined ? { id: l.id } : {}),
+                  ...(l.tradeDate !== undefined ? { tradeDate: l.tradeDate } : {}),
+                  ...(l.price !== undefined ? { price: l.price.value } : {}),
+                  ...(l.quantity !== undefined ? { quantity: l.quantity.value } : {}),
+                })),
+              }
+            : {}),
         });
         // Ascend answers a repeat with a google.rpc.Status (ALREADY_EXISTS), no allocation in it.
         if (duplicate && dialect === 'ascend')
@@ -350,6 +360,34 @@ const DecimalValue = z.object({
   value: z.string().regex(/^\d{1,13}(\.\d{1,6})?$/, 'a positive decimal string'),
 });
 
+/** Ascend's DateCreate ({year, month, day}) as an ISO date, refused when it is not a real date. */
+const DateValue = z
+  .object({
+    year: z.number().int().min(1900).max(2999),
+    month: z.number().int().min(1).max(12),
+    day: z.number().int().min(1).max(31),
+  })
+  .transform((d, ctx) => {
+    const iso = `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+    if (new Date(`${iso}T00:00:00Z`).toISOString().slice(0, 10) !== iso) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${iso} is not a date` });
+      return z.NEVER;
+    }
+    return iso;
+  });
+
+/** A lot matching instruction (Ascend's LotCreate): the lot to close, by id or by trade date and price. */
+const LotMatchBody = z
+  .object({
+    id: z.string().min(1).max(64).optional(),
+    tradeDate: DateValue.optional(),
+    price: DecimalValue.optional(),
+    quantity: DecimalValue.optional(),
+  })
+  .refine((l) => l.id !== undefined || (l.tradeDate !== undefined && l.price !== undefined), {
+    message: 'a lot matching instruction needs the lot id, or its tradeDate and price',
+  });
+
 /** The subset of Ascend's TradeAllocationCreate the simulator books (the rest is accepted and ignored). */
 const AllocationBody = z.object({
   clientOrderId: z.string().min(1).max(40),
@@ -364,6 +402,7 @@ const AllocationBody = z.object({
   executionTime: z.string().datetime({ offset: true }),
   sourceApplication: z.string().min(1),
   brokerCapacity: z.string().optional(),
+  lotMatchingInstructions: z.array(LotMatchBody).max(500).optional(),
 });
 
 const HaltBody = z

@@ -26,7 +26,7 @@ import {
   type ExtTaxlotInput,
   ext235RowSchema,
 } from '../files';
-import { SimError } from './state';
+import { type LotMatch, SimError } from './state';
 
 const zDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 
@@ -101,6 +101,8 @@ interface ExecRow {
   price: string;
   trade_date: string;
   executed_time: Date;
+  /** A sell allocation's lot matching instructions (LotMatch[]), or null. */
+  lot_matching: LotMatch[] | null;
 }
 
 function execsQuery(db: Knex) {
@@ -116,6 +118,7 @@ function execsQuery(db: Knex) {
       'e.price',
       'e.trade_date',
       'e.executed_time',
+      'o.lot_matching',
     )
     .orderBy([{ column: 'e.trade_date' }, { column: 'e.executed_time' }, { column: 'e.execution_id' }]);
 }
@@ -374,8 +377,8 @@ function settleDateOf(tradeDate: string): string | null {
 
 /**
  * The open lots at the start of `processDate`: sim.lots opened before the date, then every
- * execution traded before it, in trade order (BUY opens a lot, SELL closes lots first in, first
- * out; a SELL beyond the known lots closes what there is). Sorted by account, symbol, open date, id.
+ * execution traded before it, in trade order (BUY opens a lot, SELL closes the lots its lot
+ * matching instructions name, then first in, first out; a SELL beyond the known lots closes what there is). Sorted by account, symbol, open date, id.
  * The average-price account (where block orders execute before they are allocated) has no lots.
  */
 export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]> {
@@ -435,7 +438,7 @@ export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]>
       });
       continue;
     }
-    const list = (open.get(`${e.account_number}|${e.symbol}`) ?? []).sort(fifo);
+    const list = matchedFirst((open.get(`${e.account_number}|${e.symbol}`) ?? []).sort(fifo), e.lot_matching);
     let left = qty;
     for (const lot of list) {
       if (left.lte(0)) break;
@@ -458,6 +461,29 @@ export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]>
 
 function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The lots a sell closes, in order: those its lot matching instructions name (by lot id, or by the
+ * lot's trade date and price when the id is not the custodian's), then the rest first in, first out.
+ */
+function matchedFirst(lots: SimLot[], instructions: LotMatch[] | null): SimLot[] {
+  if (!instructions || instructions.length === 0) return lots;
+  const chosen: SimLot[] = [];
+  for (const m of instructions) {
+    const free = lots.filter((l) => !chosen.includes(l) && l.qty.gt(0));
+    const lot =
+      free.find((l) => m.id !== undefined && l.lotId === m.id) ??
+      free.find(
+        (l) =>
+          m.tradeDate !== undefined &&
+          m.price !== undefined &&
+          l.openTradeDate === m.tradeDate &&
+          l.unitCost.toFixed(6) === dec(m.price).toFixed(6),
+      );
+    if (lot) chosen.push(lot);
+  }
+  return [...chosen, ...lots.filter((l) => !chosen.includes(l))];
 }
 
 function fifo(a: SimLot, b: SimLot): number {

@@ -1,8 +1,10 @@
 /**
  * The simulated custodian's state machine, over its own PostgreSQL schema (`sim`).
  * Orders fill according to a seeded fill model: most fill at once, some fill partly and
- * stop (PARTIALLY_FILLED until cancelled), some are rejected; re-sent residuals (attempt
- * 2+) fill. Fill prices are the simulator's closing price for the order date.
+ * stop (PARTIALLY_FILLED until cancelled), some fill gradually (one slice per read, or per
+ * `gradualSliceMs`), some overfill (one execution too many: a break for the book), some are
+ * rejected; re-sent residuals (attempt 2+) fill. Fill prices are the simulator's closing price
+ * for the order date.
  *
  * Cancels come in two kinds: the hand-written client's route cancels at once (CANCELED),
  * Ascend's route is asynchronous as Apex documents it: the order goes to PENDING_CANCEL and
@@ -24,6 +26,27 @@ export interface FillModel {
    * first and the cancel is refused with TOO_LATE_TO_CANCEL (default 0).
    */
   cancelRaceRate?: number;
+  /**
+   * Share of first orders that fill gradually (default 0): `gradualSlices` executions (default 3),
+   * the first at once, each next one at the first read of the order at least `gradualSliceMs`
+   * (default 0: at the next read) after the previous one.
+   */
+  gradualFillRate?: number;
+  gradualSlices?: number;
+  gradualSliceMs?: number;
+  /**
+   * Share of first orders that overfill (default 0): after the full quantity, one more execution
+   * of 1% of it (at least one unit of the security's step), as a custodian error would.
+   */
+  overfillRate?: number;
+}
+
+/** A lot matching instruction of a sell (Ascend's LotCreate): the lot by id, or by its trade date and price. */
+export interface LotMatch {
+  id?: string;
+  tradeDate?: string;
+  price?: string;
+  quantity?: string;
 }
 
 /** A trading halt (DOMAIN.md §5.5): one symbol (LULD pause) or `*`, the whole market (MWCB). */
@@ -44,6 +67,8 @@ export interface AllocationRequestBody {
   quantity: string;
   price: string;
   tradeDate: string;
+  /** For a SELL: the lots to close, in order (the rest first in, first out). */
+  lotMatchingInstructions?: LotMatch[];
 }
 
 export interface AllocationRow {
@@ -89,6 +114,8 @@ export interface OrderRow {
   order_rejected_reason: string | null;
   create_time: Date;
   last_update_time: Date;
+  slices_left: number;
+  next_slice_at: Date | null;
 }
 
 export interface ExecutionRow {
@@ -219,11 +246,29 @@ export class SimCustodian {
 
       const attempt = Number(/-A(\d+)$/.exec(req.clientOrderId)?.[1] ?? '1');
       const u = unit(this.model.seed, req.clientOrderId);
+      const m = this.model;
       let outcome = 'FILL';
-      if (attempt === 1 && u < this.model.rejectRate) outcome = 'REJECT';
-      else if (attempt === 1 && u < this.model.rejectRate + this.model.partialFillRate) outcome = 'PARTIAL';
+      if (attempt === 1) {
+        // Consecutive ranges of one draw, so adding a kind leaves the others' orders unchanged.
+        const edges: [string, number][] = [
+          ['REJECT', m.rejectRate],
+          ['PARTIAL', m.partialFillRate],
+          ['GRADUAL', m.gradualFillRate ?? 0],
+          ['OVERFILL', m.overfillRate ?? 0],
+        ];
+        let lo = 0;
+        for (const [kind, rate] of edges) {
+          if (u < lo + rate) {
+            outcome = kind;
+            break;
+          }
+          lo += rate;
+        }
+      }
       if (outcome === 'REJECT') return reject('SYSTEM_ERROR');
+      const step = sec.fractionable ? new Dec('0.00001') : new Dec(1);
       let fillQty = qty;
+      let slices = 0;
       if (outcome === 'PARTIAL') {
         const fraction = new Dec(40 + Math.floor(unit(this.model.seed, `${req.clientOrderId}:f`) * 40)).div(
           100,
@@ -232,13 +277,23 @@ export class SimCustodian {
         if (fillQty.isZero() || fillQty.gte(qty)) outcome = 'FILL';
         if (outcome === 'FILL') fillQty = qty;
       }
+      if (outcome === 'GRADUAL') {
+        slices = Math.max(2, m.gradualSlices ?? 3);
+        fillQty = sliceTarget(qty, 1, slices, step);
+      }
       await trx('sim.orders').insert({
         ...base,
-        order_status: outcome === 'FILL' ? 'FILLED' : 'PARTIALLY_FILLED',
+        order_status: outcome === 'PARTIAL' ? 'PARTIALLY_FILLED' : outcome === 'GRADUAL' ? 'NEW' : 'FILLED',
         planned_outcome: outcome,
         filled_quantity: '0',
+        slices_left: slices > 0 ? slices - 1 : 0,
+        next_slice_at: slices > 0 ? new Date(this.clock().getTime() + (m.gradualSliceMs ?? 0)) : null,
       });
-      await this.execute(trx, orderId, fillQty, price, `${orderId}-E1`);
+      if (fillQty.gt(0)) await this.execute(trx, orderId, fillQty, price, `${orderId}-E1`);
+      if (outcome === 'OVERFILL') {
+        const extra = Dec.max(step, qty.div(100).div(step).floor().times(step));
+        await this.execute(trx, orderId, extra, price, `${orderId}-E2`);
+      }
       return (await trx('sim.orders').where({ order_id: orderId }).first()) as OrderRow;
     });
     return this.toApi(row);
@@ -285,6 +340,45 @@ export class SimCustodian {
         last_update_time: this.clock(),
       });
     await moveHolding(trx, o.account_number, o.symbol, o.side === 'BUY' ? qty : qty.neg(), price);
+  }
+
+  /**
+   * Gradual fills: each read of an order that fills in slices executes its next slice when it is
+   * due (the last slice fills what is left). A cancelled order stops filling.
+   */
+  async settleSlices(where: Record<string, string>): Promise<void> {
+    const due: OrderRow[] = await this.db('sim.orders')
+      .where(where)
+      .where({ planned_outcome: 'GRADUAL' })
+      .whereIn('order_status', ['NEW', 'PARTIALLY_FILLED'])
+      .where('slices_left', '>', 0)
+      .where('next_slice_at', '<=', this.clock());
+    for (const o of due) {
+      await this.db.transaction(async (trx) => {
+        const cur: OrderRow = await trx('sim.orders').where({ order_id: o.order_id }).forUpdate().first();
+        if (cur.slices_left <= 0 || !['NEW', 'PARTIALLY_FILLED'].includes(cur.order_status)) return;
+        const sec = await trx('sim.securities').where({ symbol: cur.symbol }).first();
+        const step = sec?.fractionable === false ? new Dec(1) : new Dec('0.00001');
+        const slices = Math.max(2, this.model.gradualSlices ?? 3);
+        const n = slices - cur.slices_left + 1;
+        const target = sliceTarget(dec(cur.quantity), n, slices, step);
+        const qty = target.minus(dec(cur.filled_quantity));
+        await trx('sim.orders')
+          .where({ order_id: cur.order_id })
+          .update({
+            slices_left: cur.slices_left - 1,
+            next_slice_at: new Date(this.clock().getTime() + (this.model.gradualSliceMs ?? 0)),
+          });
+        if (qty.gt(0))
+          await this.execute(
+            trx,
+            cur.order_id,
+            qty,
+            await closeOn(trx, cur.symbol, cur.order_date),
+            `${cur.order_id}-S${n}`,
+          );
+      });
+    }
   }
 
   /** Halted orders whose halt has ended fill at the next read, like a reopening auction. */
@@ -388,6 +482,10 @@ export class SimCustodian {
         order_status: 'NEW',
         planned_outcome: 'ALLOCATION',
         filled_quantity: '0',
+        lot_matching:
+          req.toSide === 'SELL' && req.lotMatchingInstructions?.length
+            ? JSON.stringify(req.lotMatchingInstructions)
+            : null,
       });
       await this.execute(trx, orderId, qty, price, `${orderId}-E1`);
       // The average-price account gives up what the client account receives (and the reverse).
@@ -479,6 +577,7 @@ export class SimCustodian {
    */
   async settleCancels(where: Record<string, string>): Promise<void> {
     await this.settleHalts(where);
+    await this.settleSlices(where);
     const delay = this.model.cancelAckDelayMs ?? 0;
     const cutoff = new Date(this.clock().getTime() - delay);
     await this.db('sim.orders')
@@ -606,6 +705,12 @@ export class SimCustodian {
           : a.account_number.localeCompare(b.account_number),
       );
   }
+}
+
+/** What an order filling in `slices` slices has filled after slice `n`, a multiple of `step`. */
+function sliceTarget(qty: Dec, n: number, slices: number, step: Dec): Dec {
+  if (n >= slices) return qty;
+  return qty.times(n).div(slices).div(step).floor().times(step);
 }
 
 /** The halt in force for a symbol at `now` (its own, or a market-wide one), if any. */
