@@ -16,6 +16,7 @@ import {
   TERMINAL_STATUSES,
 } from '../custodian/port';
 import { allocateProRata, blockFromLegs } from '../domain/allocation';
+import type { LegLot } from '../domain/engine/types';
 import { type Dec, ZERO, apexAvgPriceStr, dec, qtyStr } from '../domain/money';
 import { type ActivityDeps, writeAudit } from './deps';
 import { applyCustodianOrder, view } from './orders';
@@ -456,35 +457,46 @@ export function blockActivities(deps: ActivityDeps) {
           `block ${b.id}: orders still open (${open.map((o) => o.client_order_id).join(', ')}); allocate after they end`,
           'BlockStillOpen',
         );
-      const execs: { qty: string; price: string }[] = orders.length
+      const execs: { client_order_id: string; qty: string; price: string }[] = orders.length
         ? await db('block_executions')
             .whereIn(
               'client_order_id',
               orders.map((o) => o.client_order_id),
             )
-            .select('qty', 'price')
+            .select('client_order_id', 'qty', 'price')
         : [];
+      // Per order: what its executions sum to, capped at its quantity (an overfill's excess is
+      // a break, recorded when it was reported, and stays in the average-price account).
       let filled = ZERO;
       let notional = ZERO;
-      for (const e of execs) {
-        filled = filled.plus(dec(e.qty));
-        notional = notional.plus(dec(e.qty).times(dec(e.price)));
+      for (const o of orders) {
+        let q = ZERO;
+        let n = ZERO;
+        for (const e of execs) {
+          if (e.client_order_id !== o.client_order_id) continue;
+          q = q.plus(dec(e.qty));
+          n = n.plus(dec(e.qty).times(dec(e.price)));
+        }
+        const capped = q.gt(dec(o.qty)) ? dec(o.qty) : q;
+        if (!capped.eq(dec(o.filled_qty)))
+          throw ApplicationFailure.nonRetryable(
+            `block ${b.id}: the executions of ${o.client_order_id} sum to ${qtyStr(q)} but it reports ${qtyStr(dec(o.filled_qty))} filled`,
+            'ExecutionMismatch',
+          );
+        filled = filled.plus(capped);
+        notional = notional.plus(capped.eq(q) ? n : n.times(capped).div(q));
       }
-      const reported = orders.reduce((a, o) => a.plus(dec(o.filled_qty)), ZERO);
-      if (!reported.eq(filled))
-        throw ApplicationFailure.nonRetryable(
-          `block ${b.id}: executions sum to ${qtyStr(filled)} but the orders report ${qtyStr(reported)} filled`,
-          'ExecutionMismatch',
-        );
       const avgPrice = filled.gt(0) ? apexAvgPriceStr(notional.div(filled)) : null;
-      const lines: (AllocationRow & { leg_qty: string })[] = await db('allocations as a')
+      const lines: (AllocationRow & { leg_qty: string; leg_lots: LegLot[] | null })[] = await db(
+        'allocations as a',
+      )
         .join('proposal_legs as l', (j) =>
           j.on('l.proposal_id', 'a.proposal_id').andOn('l.leg_no', 'a.leg_no'),
         )
         .where({ 'a.block_id': b.id })
         .whereIn('a.status', ['STATEMENT', 'ALLOCATED', 'UNFILLED', 'REFUSED', 'DROPPED'])
         .orderBy('a.account_id')
-        .select('a.*', 'l.qty as leg_qty');
+        .select('a.*', 'l.qty as leg_qty', 'l.lots as leg_lots');
       const step = (await steps([b.symbol])).get(b.symbol) ?? '0.00001';
       const shares = new Map<string, string>();
       let residue = '0.00000';
@@ -536,6 +548,17 @@ export function blockActivities(deps: ActivityDeps) {
               quantity: qtyStr(qty),
               price: avgPrice!,
               tradeDate: b.trade_date,
+              // A sell closes the lots the engine chose (so the custodian's cost basis is the book's).
+              ...(b.side === 'SELL' && l.leg_lots?.length
+                ? {
+                    lots: l.leg_lots.map((x) => ({
+                      lotId: x.lotId,
+                      openDate: x.openDate,
+                      unitCost: x.unitCost,
+                      qty: x.qty,
+                    })),
+                  }
+                : {}),
             });
           } catch (e) {
             // Refused for this account (not a transient failure): the shares stay in the

@@ -7,8 +7,9 @@ import {
   TERMINAL_STATUSES,
   TRANSIENT_REJECTS,
 } from '../custodian/port';
-import { dec, qtyStr } from '../domain/money';
-import type { ActivityDeps } from './deps';
+import { type Dec, cashStr, dec, qtyStr } from '../domain/money';
+import { DEFAULT_RECON_POLICY } from '../domain/recon';
+import { type ActivityDeps, writeAudit } from './deps';
 import type { OrderStatusView } from './types';
 
 /** YYYYMMDD-{accountId}-L{leg}-A{attempt}: unique per day, leg and attempt; <= 40 chars (Apex). */
@@ -69,8 +70,10 @@ export function view(
 
 /**
  * Applies the custodian's view of one of our orders: each execution once (by execution id),
- * then the totals; an overfill is refused. `tables` names where the order and its executions
- * live (account orders, or block orders).
+ * then the totals. An overfill (filled > ordered) is a break, never booked: every execution is
+ * kept, the order counts as filled at the ordered quantity, and an EXECUTION break (category
+ * TRADE) records the excess for ops, escalated above $25,000. `tables` names where the order and
+ * its executions live (account orders, or block orders).
  */
 export async function applyCustodianOrder<R extends { qty: string }>(
   db: Knex,
@@ -78,7 +81,7 @@ export async function applyCustodianOrder<R extends { qty: string }>(
   tables: { orders: string; executions: string } = { orders: 'orders', executions: 'executions' },
 ): Promise<R> {
   return db.transaction(async (trx) => {
-    const row: R | undefined = await trx(tables.orders)
+    const row: (R & { account_id?: string }) | undefined = await trx(tables.orders)
       .where({ client_order_id: o.clientOrderId })
       .forUpdate()
       .first();
@@ -87,12 +90,6 @@ export async function applyCustodianOrder<R extends { qty: string }>(
         `custodian reports unknown order ${o.clientOrderId}`,
         'UnknownOrder',
       );
-    if (dec(o.filledQuantity).gt(dec(row.qty))) {
-      throw ApplicationFailure.nonRetryable(
-        `overfill on ${o.clientOrderId}: filled ${o.filledQuantity} > ordered ${row.qty}`,
-        'Overfill',
-      );
-    }
     for (const e of o.executions) {
       await trx(tables.executions)
         .insert({
@@ -105,18 +102,77 @@ export async function applyCustodianOrder<R extends { qty: string }>(
         .onConflict('execution_id')
         .ignore();
     }
+    const ordered = dec(row.qty);
+    const filled = dec(o.filledQuantity);
+    const overfill = filled.gt(ordered);
+    if (overfill) await recordOverfill(trx, o, row.account_id ?? o.accountId, ordered, filled);
     const [updated] = await trx(tables.orders)
       .where({ client_order_id: o.clientOrderId })
       .update({
         custodian_order_id: o.orderId,
         status: o.orderStatus,
-        filled_qty: qtyStr(dec(o.filledQuantity)),
+        filled_qty: qtyStr(overfill ? ordered : filled),
         avg_price: o.averagePrice,
         reject_reason: o.orderRejectedReason,
         updated_at: trx.fn.now(),
       })
       .returning('*');
     return updated as R;
+  });
+}
+
+/** Above this excess value (USD) an overfill is escalated for same-day resolution (DOMAIN.md §3.4). */
+const ESCALATE_ABOVE_USD = dec(DEFAULT_RECON_POLICY.escalateAboveUsd);
+
+/** The break for an overfill (once per order: the same report again changes nothing). */
+async function recordOverfill(
+  trx: Knex.Transaction,
+  o: CustodianOrder,
+  accountId: string,
+  ordered: Dec,
+  filled: Dec,
+): Promise<void> {
+  const excess = filled.minus(ordered);
+  const materiality = o.averagePrice ? cashStr(excess.times(dec(o.averagePrice))) : null;
+  const escalate = materiality !== null && dec(materiality).gt(ESCALATE_ABOVE_USD);
+  const inserted: { id: number }[] = await trx('breaks')
+    .insert({
+      trade_date: o.orderDate,
+      type: 'EXECUTION',
+      key: o.clientOrderId,
+      account_id: accountId,
+      symbol: o.identifier,
+      category: 'TRADE',
+      ours: qtyStr(ordered),
+      theirs: qtyStr(filled),
+      diff: qtyStr(excess),
+      materiality_usd: materiality,
+      escalate,
+      cause: `overfill: custodian order ${o.orderId} (${o.side} ${o.identifier}) filled ${qtyStr(filled)} of ${qtyStr(ordered)} ordered; the excess ${qtyStr(excess)} is not booked`,
+      hold: 'SECURITY',
+      status: 'OPEN',
+      first_seen_date: o.orderDate,
+      last_seen_date: o.orderDate,
+    })
+    .onConflict(['trade_date', 'type', 'account_id', 'key'])
+    .ignore()
+    .returning('id');
+  const id = inserted[0]?.id;
+  if (id === undefined) return;
+  await writeAudit(trx, {
+    actor: 'execution',
+    action: 'OVERFILL_BREAK',
+    entity: 'break',
+    entityId: String(id),
+    details: {
+      clientOrderId: o.clientOrderId,
+      custodianOrderId: o.orderId,
+      ordered: qtyStr(ordered),
+      filled: qtyStr(filled),
+      materialityUsd: materiality,
+      escalate,
+    },
+    idempotencyKey: `overfill:${o.clientOrderId}`,
   });
 }
 

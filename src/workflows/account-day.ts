@@ -22,6 +22,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { OrderStatusView } from '../activities/types';
+import { stalledOrders } from './fills';
 import {
   type AccountDayStatus,
   type ApproveInput,
@@ -602,15 +603,14 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
         continue;
       }
       await sleep(Math.min(pollSeconds * 1000, windowLeft));
+      const before = new Map(open.map((o) => [o.clientOrderId, o.filledQty]));
       const polled = await custodian.pollOrders({
         clientOrderIds: open.map((o) => o.clientOrderId),
         windowClosed: false,
       });
       for (const o of polled) update(o);
       // A partial fill that has stopped filling: cancel the rest so the residual can be re-sent.
-      const stalled = polled.filter(
-        (o) => o.open && o.stalled && o.attempt < MAX_ATTEMPTS && !cancelRequested.has(o.clientOrderId),
-      );
+      const stalled = stalledOrders(polled, before, (o) => o.attempt < MAX_ATTEMPTS, cancelRequested);
       if (stalled.length > 0) {
         await custodian.cancelOrders({
           clientOrderIds: stalled.map((o) => o.clientOrderId),

@@ -11,6 +11,7 @@ import type { Activities } from '../activities';
 import type { BlockResult } from '../activities/blocks';
 import type { OrderStatusView } from '../activities/types';
 import type { DayClock } from '../domain/calendar';
+import { stalledOrders } from './fills';
 import { SA } from './search-attributes';
 
 /** Orders per block within the window: the first and at most one residual retry (DOMAIN.md §8.6). */
@@ -107,12 +108,11 @@ export async function BlockOrder(input: BlockOrderInput): Promise<BlockOrderOutp
       continue;
     }
     await sleep(Math.min(input.fillPollSeconds * 1000, windowLeft));
+    const before = new Map(open.map((o) => [o.clientOrderId, o.filledQty]));
     const polled = await custodian.pollBlockOrders({ clientOrderIds: open.map((o) => o.clientOrderId) });
     for (const o of polled) orders.set(o.clientOrderId, o);
     // A partial fill that stopped filling: cancel the rest so the residual can be re-sent.
-    const stalled = polled.filter(
-      (o) => o.open && o.stalled && attempt < MAX_BLOCK_ATTEMPTS && !cancelRequested.has(o.clientOrderId),
-    );
+    const stalled = stalledOrders(polled, before, () => attempt < MAX_BLOCK_ATTEMPTS, cancelRequested);
     if (stalled.length > 0) {
       await custodian.cancelBlockOrders({
         clientOrderIds: stalled.map((o) => o.clientOrderId),

@@ -31,6 +31,11 @@ export async function startStack(opts: {
   rejectRate?: number;
   /** Share of cancels of a partly filled order that lose the race to a fill (TOO_LATE_TO_CANCEL). */
   cancelRaceRate?: number;
+  /** Share of first orders that fill in `gradualSlices` slices, one per read (the fill model). */
+  gradualFillRate?: number;
+  gradualSlices?: number;
+  /** Share of first orders the custodian overfills (one execution too many). */
+  overfillRate?: number;
   /** The simulator's clock (execution times); default the system clock. */
   simClock?: () => Date;
   /**
@@ -55,6 +60,9 @@ export async function startStack(opts: {
       partialFillRate: opts.partialFillRate ?? 0,
       rejectRate: opts.rejectRate ?? 0,
       cancelRaceRate: opts.cancelRaceRate ?? 0,
+      gradualFillRate: opts.gradualFillRate ?? 0,
+      gradualSlices: opts.gradualSlices ?? 3,
+      overfillRate: opts.overfillRate ?? 0,
     },
     clock: opts.simClock,
   });
@@ -114,6 +122,9 @@ export async function timeSkippingDay(
     partialFillRate?: number;
     cancelRaceRate?: number;
     rejectRate?: number;
+    gradualFillRate?: number;
+    gradualSlices?: number;
+    overfillRate?: number;
     client?: 'ascend' | 'http';
     tradeDate?: (today: string) => string;
     simClock?: () => Date;
@@ -127,6 +138,9 @@ export async function timeSkippingDay(
     partialFillRate: opts.partialFillRate,
     cancelRaceRate: opts.cancelRaceRate,
     rejectRate: opts.rejectRate,
+    gradualFillRate: opts.gradualFillRate,
+    gradualSlices: opts.gradualSlices,
+    overfillRate: opts.overfillRate,
     client: opts.client,
     simClock: opts.simClock,
   });

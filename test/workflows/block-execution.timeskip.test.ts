@@ -5,11 +5,16 @@
  * - a non-retryable reject (the custodian will not trade a security today): no second order;
  * - the cancel race: every partly filled block order fills before its cancel lands
  *   (TOO_LATE_TO_CANCEL), so no residual order is sent and the block is allocated in full;
- * - the custodian down for a while at the window: activities retry, no order twice.
+ * - the custodian down for a while at the window: activities retry, no order twice;
+ * - gradual fills (a block still filling is not cancelled), and sells that close the engine's lots
+ *   at the custodian too (tomorrow's lot file equals the book);
+ * - an overfill: a break, the excess never allocated.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { lotsAsOf } from '../../src/custodian/sim/sod';
+import { nextTradingDay } from '../../src/domain/calendar';
 import { dec } from '../../src/domain/money';
 import { accountDayWorkflowId, blockOrderWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
 import type { TradingDayResult } from '../../src/workflows/types';
@@ -32,7 +37,6 @@ async function approvedLegs(stack: Stack, tradeDate: string, n: number) {
         .join('proposals as p', 'p.id', 'l.proposal_id')
         .where({ 'p.trade_date': tradeDate })
         .select('l.symbol', 'l.side', 'l.qty', 'p.account_id');
-    require('node:fs').appendFileSync('/tmp/bt-debug.log', `approved ${p.length}\n`);
     if (Date.now() > deadline) throw new Error(`only ${p.length} of ${n} proposals approved`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -101,6 +105,21 @@ async function resultOrDiagnose(
   for (const r of pg.rows)
     lines.push(`pg: ${r.state} ${r.wait_event_type ?? ''}/${r.wait_event ?? ''} ${r.q}`);
   throw new Error(`the day did not end in ${ms} ms; running:\n${lines.join('\n')}`);
+}
+
+/** Runs the day for the auto accounts from 06:30 (fills polled every 5 minutes) and returns its result. */
+async function runAutoDay(f: DayFixture, taskQueue: string): Promise<TradingDayResult> {
+  await skipToEt(f.env, f.tradeDate, '06:30');
+  return resultOrDiagnose(
+    f.env,
+    f.stack,
+    f.tradeDate,
+    f.env.client.workflow.execute('DailyTradingDay', {
+      taskQueue,
+      workflowId: tradingDayWorkflowId(f.tradeDate),
+      args: [{ tradeDate: f.tradeDate, accountIds: AUTO_ACCOUNTS, fillPollSeconds: 300 }],
+    }),
+  );
 }
 
 describe('block execution: halt, non-retryable reject, cancel race', () => {
@@ -244,32 +263,21 @@ describe('the custodian down at the window', () => {
 
 describe('a day through the official Ascend SDK', () => {
   let day: DayFixture;
-  let env: TestWorkflowEnvironment;
   let stack: Stack;
   let tradeDate: string;
 
   before(async () => {
     // The simulator serves only its authenticated Ascend routes: every call must come through the SDK.
     day = await timeSkippingDay('sdk-test', { partialFillRate: 0.5, client: 'ascend' });
-    ({ env, stack, tradeDate } = day);
+    ({ stack, tradeDate } = day);
   });
   after(async () => day?.close());
 
   it('orders, cancels, retries and allocates through the SDK, and the confirms match', async () => {
-    await skipToEt(env, tradeDate, '06:30');
     // Half of the creations (block orders, allocations) are carried out but their answer is lost:
     // the SDK client finds the order, and takes Apex's ALREADY_EXISTS for a booked allocation.
     stack.sim.setFaults({ dropResponseRate: 0.5 });
-    const r = await resultOrDiagnose(
-      env,
-      stack,
-      tradeDate,
-      env.client.workflow.execute('DailyTradingDay', {
-        taskQueue: 'sdk-test',
-        workflowId: tradingDayWorkflowId(tradeDate),
-        args: [{ tradeDate, accountIds: AUTO_ACCOUNTS, fillPollSeconds: 300 }],
-      }),
-    );
+    const r = await runAutoDay(day, 'sdk-test');
     assert.equal(r.status, 'COMPLETED');
     assert.deepEqual(r.failedAccounts, []);
     const db = stack.t.db;
@@ -298,29 +306,18 @@ describe('a day through the official Ascend SDK', () => {
 
 describe('a transient reject', () => {
   let day: DayFixture;
-  let env: TestWorkflowEnvironment;
   let stack: Stack;
   let tradeDate: string;
 
   before(async () => {
     // Every first order is rejected SYSTEM_ERROR (transient); re-sent orders fill.
     day = await timeSkippingDay('reject-test', { rejectRate: 1 });
-    ({ env, stack, tradeDate } = day);
+    ({ stack, tradeDate } = day);
   });
   after(async () => day?.close());
 
   it('re-sends a block rejected for a transient reason once, and it fills', async () => {
-    await skipToEt(env, tradeDate, '06:30');
-    const r = await resultOrDiagnose(
-      env,
-      stack,
-      tradeDate,
-      env.client.workflow.execute('DailyTradingDay', {
-        taskQueue: 'reject-test',
-        workflowId: tradingDayWorkflowId(tradeDate),
-        args: [{ tradeDate, accountIds: AUTO_ACCOUNTS, fillPollSeconds: 300 }],
-      }),
-    );
+    const r = await runAutoDay(day, 'reject-test');
     assert.equal(r.status, 'COMPLETED');
     const db = stack.t.db;
     const blocks = await db('blocks').where({ trade_date: tradeDate });
@@ -334,5 +331,141 @@ describe('a transient reject', () => {
       assert.equal(dec(b.filled_qty).toFixed(5), dec(b.requested_qty).toFixed(5), `${b.id} filled in full`);
     }
     assert.equal(r.blocks?.carried, 0);
+  });
+});
+
+/** Σ qty per (account number, symbol, open date, unit cost) of open lots: the custodian's and the book's. */
+async function lotBooks(stack: Stack, processDate: string) {
+  const db = stack.t.db;
+  const key = (acct: string, symbol: string, open: string, cost: string) =>
+    `${acct}|${symbol}|${open}|${dec(cost).toFixed(6)}`;
+  const add = (m: Map<string, string>, k: string, q: string) =>
+    m.set(
+      k,
+      dec(m.get(k) ?? '0')
+        .plus(dec(q))
+        .toFixed(5),
+    );
+  const theirs = new Map<string, string>();
+  for (const l of await lotsAsOf(db, processDate))
+    add(theirs, key(l.accountNumber, l.symbol, l.openTradeDate, l.unitCost.toFixed(6)), l.qty.toFixed(5));
+  const ours = new Map<string, string>();
+  const rows = await db('tax_lots as t')
+    .join('accounts as a', 'a.id', 't.account_id')
+    .where('t.qty', '>', 0)
+    .select('a.custodian_account_number', 't.symbol', 't.open_date', 't.unit_cost', 't.qty');
+  for (const r of rows) add(ours, key(r.custodian_account_number, r.symbol, r.open_date, r.unit_cost), r.qty);
+  const sorted = (m: Map<string, string>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  return { theirs: sorted(theirs), ours: sorted(ours) };
+}
+
+describe('gradual fills, and the lots a sell closes', () => {
+  let day: DayFixture;
+  let stack: Stack;
+  let tradeDate: string;
+
+  before(async () => {
+    // Every first order fills in 4 slices, one per read.
+    day = await timeSkippingDay('gradual-test', { gradualFillRate: 1, gradualSlices: 4 });
+    ({ stack, tradeDate } = day);
+  });
+  after(async () => day?.close());
+
+  it('follows a block that fills over several polls without cancelling it', async () => {
+    const r = await runAutoDay(day, 'gradual-test');
+    assert.equal(r.status, 'COMPLETED');
+    assert.deepEqual(r.failedAccounts, []);
+    const db = stack.t.db;
+    const blocks = await db('blocks').where({ trade_date: tradeDate });
+    assert.ok(blocks.length > 0);
+    let multiSlice = 0;
+    for (const b of blocks) {
+      const orders = await db('block_orders').where({ block_id: b.id });
+      // Still filling is not stalled: no cancel, no residual order.
+      assert.equal(orders.length, 1, `${b.id}: one order, never cancelled for a residual`);
+      assert.equal(orders[0].status, 'FILLED', b.id);
+      assert.equal(dec(b.filled_qty).toFixed(5), dec(b.requested_qty).toFixed(5), `${b.id} filled in full`);
+      const sim = await db('sim.orders').where({ client_order_id: orders[0].client_order_id }).first();
+      assert.equal(sim.planned_outcome, 'GRADUAL');
+      const execs = await db('block_executions').where({ client_order_id: orders[0].client_order_id });
+      if (execs.length >= 3) multiSlice++;
+      const allocs = await db('allocations').where({ block_id: b.id });
+      assert.equal(total(allocs).toFixed(5), dec(b.filled_qty).toFixed(5), `${b.id}: Σ allocations = filled`);
+    }
+    assert.ok(multiSlice > 0, 'some blocks filled in three or more executions');
+    assert.equal(r.blocks?.carried, 0);
+    assert.equal(r.confirms.unmatchedOurs + r.confirms.unmatchedTheirs + r.confirms.mismatched, 0);
+  });
+
+  it("has the custodian close the lots the engine chose, so tomorrow's lot file is the book's", async () => {
+    const db = stack.t.db;
+    const sells = await db('sim.orders').where({ planned_outcome: 'ALLOCATION', side: 'SELL' });
+    assert.ok(sells.length > 0, 'the day sold something');
+    assert.ok(
+      sells.every((s: { lot_matching: unknown[] | null }) => (s.lot_matching?.length ?? 0) > 0),
+      'every sell allocation named its lots',
+    );
+    const { theirs, ours } = await lotBooks(stack, nextTradingDay(tradeDate));
+    assert.ok(ours.length > 0);
+    assert.deepEqual(theirs, ours);
+  });
+});
+
+describe('an overfill', () => {
+  let day: DayFixture;
+  let stack: Stack;
+  let tradeDate: string;
+
+  before(async () => {
+    // Every first order fills in full and then once more (1% of it): a custodian error.
+    day = await timeSkippingDay('overfill-test', { overfillRate: 1 });
+    ({ stack, tradeDate } = day);
+  });
+  after(async () => day?.close());
+
+  it('is a break for ops: the excess is recorded, never allocated, and the day completes', async () => {
+    const r = await runAutoDay(day, 'overfill-test');
+    assert.equal(r.status, 'COMPLETED');
+    assert.deepEqual(r.failedAccounts, []);
+    assert.deepEqual(r.blocks?.failed, []);
+    const db = stack.t.db;
+    const blocks = await db('blocks').where({ trade_date: tradeDate });
+    assert.ok(blocks.length > 0);
+    for (const b of blocks) {
+      const [o, ...more] = await db('block_orders').where({ block_id: b.id });
+      assert.equal(more.length, 0, b.id);
+      const execs = await db('block_executions').where({ client_order_id: o.client_order_id });
+      const reported = total(execs);
+      assert.ok(reported.gt(dec(o.qty)), `${b.id}: the custodian filled more than ordered`);
+      // Every execution is kept; the order counts as filled at what was ordered.
+      assert.equal(dec(o.filled_qty).toFixed(5), dec(o.qty).toFixed(5));
+      const brk = await db('breaks').where({ type: 'EXECUTION', key: o.client_order_id });
+      assert.equal(brk.length, 1, `${b.id}: one break, however often the order was polled`);
+      assert.equal(brk[0].category, 'TRADE');
+      assert.equal(brk[0].status, 'OPEN');
+      assert.equal(brk[0].account_id, 'ZOEAVG01');
+      assert.equal(dec(brk[0].diff).toFixed(5), reported.minus(dec(o.qty)).toFixed(5));
+      assert.ok(dec(brk[0].materiality_usd).gt(0));
+      const allocs = await db('allocations').where({ block_id: b.id });
+      assert.equal(total(allocs).toFixed(5), dec(b.filled_qty).toFixed(5), `${b.id}: Σ allocations = filled`);
+      assert.equal(
+        dec(b.filled_qty).toFixed(5),
+        dec(o.qty).toFixed(5),
+        `${b.id}: the excess is not allocated`,
+      );
+      for (const a of allocs) assert.ok(dec(a.qty).lte(dec(a.requested_qty)));
+      // The excess stays in the average-price account at the custodian.
+      const pos = await db('sim.positions').where({ account_number: 'ZOEAVG01', symbol: b.symbol }).first();
+      assert.equal(
+        dec(pos?.qty ?? '0')
+          .abs()
+          .toFixed(5),
+        reported.minus(dec(o.qty)).toFixed(5),
+        b.id,
+      );
+    }
+    const audits = await db('audit_log').where({ action: 'OVERFILL_BREAK' });
+    assert.equal(audits.length, blocks.length);
+    assert.equal(r.confirms.unmatchedOurs + r.confirms.unmatchedTheirs + r.confirms.mismatched, 0);
   });
 });
