@@ -469,3 +469,95 @@ describe('an overfill', () => {
     assert.equal(r.confirms.unmatchedOurs + r.confirms.unmatchedTheirs + r.confirms.mismatched, 0);
   });
 });
+
+describe('next-morning confirms: a mismatch and an unknown custodian trade', () => {
+  let day: DayFixture;
+  let env: TestWorkflowEnvironment;
+  let stack: Stack;
+  let tradeDate: string;
+
+  before(async () => {
+    day = await timeSkippingDay('confirms-test');
+    ({ env, stack, tradeDate } = day);
+  });
+  after(async () => day?.close());
+
+  it('ends the accounts concerned in ConfirmBreak with each difference recorded, the others Confirmed', async () => {
+    await skipToEt(env, tradeDate, '06:30');
+    const handle = await env.client.workflow.start('DailyTradingDay', {
+      taskQueue: 'confirms-test',
+      workflowId: tradingDayWorkflowId(tradeDate),
+      args: [{ tradeDate, accountIds: AUTO_ACCOUNTS, fillPollSeconds: 300 }],
+    });
+    // Past the window: wait (in real time; the server's clock stands still meanwhile) until every
+    // block is allocated and every allocation booked, then change the custodian's side.
+    await skipToEt(env, tradeDate, '15:00');
+    const db = stack.t.db;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const blocks = await db('blocks').where({ trade_date: tradeDate });
+      const unbooked = await db('orders').where({ trade_date: tradeDate, booked: false });
+      if (
+        blocks.length > 0 &&
+        blocks.every((b: { status: string }) => b.status === 'ALLOCATED') &&
+        !unbooked.length
+      )
+        break;
+      if (Date.now() > deadline) throw new Error('blocks not allocated and booked within 60 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const filled = await db('orders as o')
+      .join('accounts as a', 'a.id', 'o.account_id')
+      .where({ 'o.trade_date': tradeDate })
+      .where('o.filled_qty', '>', 0)
+      .orderBy('o.client_order_id')
+      .select('o.client_order_id', 'o.account_id', 'o.symbol', 'a.custodian_account_number');
+    const accounts = [...new Set(filled.map((o: { account_id: string }) => o.account_id))];
+    assert.ok(accounts.length >= 2, `fills in at least two accounts: ${accounts.join(', ')}`);
+    // 1. The custodian booked one allocation 10 cents off our average price (tolerance ±$0.005).
+    const bent = filled[0]!;
+    const simOrder = await db('sim.orders').where({ client_order_id: bent.client_order_id }).first();
+    await db('sim.executions')
+      .where({ order_id: simOrder.order_id })
+      .update({ price: db.raw('price + 0.10') });
+    await db('sim.orders')
+      .where({ order_id: simOrder.order_id })
+      .update({ average_price: db.raw('(average_price::numeric + 0.10)::text') });
+    // 2. A trade we never sent, in another account.
+    const other = filled.find((o: { account_id: string }) => o.account_id !== bent.account_id)!;
+    const unknown = await stack.sim.sim.createOrder(other.custodian_account_number, {
+      clientOrderId: 'NOT-OURS-1',
+      identifier: other.symbol,
+      side: 'BUY',
+      quantity: '1',
+      orderDate: tradeDate,
+    });
+    assert.equal(unknown.orderStatus, 'FILLED');
+
+    const r = await resultOrDiagnose(env, stack, tradeDate, handle.result());
+    assert.equal(r.status, 'COMPLETED');
+    assert.ok(r.confirms.mismatched >= 1, JSON.stringify(r.confirms));
+    assert.ok(r.confirms.unmatchedTheirs >= 1, JSON.stringify(r.confirms));
+    const rows = await db('confirm_matches').where({ trade_date: tradeDate });
+    const mismatch = rows.find(
+      (m: { result: string; client_order_id: string }) =>
+        m.result === 'MISMATCHED' && m.client_order_id === bent.client_order_id,
+    );
+    assert.ok(mismatch, 'the bent allocation is MISMATCHED');
+    assert.ok(
+      (mismatch.diffs as string[]).some((d) => d.startsWith('price')),
+      `the difference is the price: ${JSON.stringify(mismatch.diffs)}`,
+    );
+    const theirs = rows.find(
+      (m: { result: string; account_id: string; custodian_order_id: string }) =>
+        m.result === 'UNMATCHED_THEIRS' && m.account_id === other.account_id,
+    );
+    assert.ok(theirs, 'the unknown trade is UNMATCHED_THEIRS in its account');
+    assert.equal(theirs.custodian_order_id, unknown.orderId);
+    for (const a of accounts) {
+      const s = await env.client.workflow.getHandle(accountDayWorkflowId(tradeDate, a)).query('status');
+      const expected = a === bent.account_id || a === other.account_id ? 'ConfirmBreak' : 'Confirmed';
+      assert.equal((s as { stage: string }).stage, expected, a);
+    }
+  });
+});
