@@ -14,6 +14,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertMemo,
@@ -49,9 +50,26 @@ import {
 import { SA } from './search-attributes';
 import type { AccountDayInput, AccountDayResult, ConfirmSummary, Stage } from './types';
 
-const db = proxyActivities<Activities>({
+/** Before the `local-db-activities` patch: the book's steps as ordinary activities. */
+const dbActivities = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export const LOCAL_DB_PATCH = 'local-db-activities';
+
+/**
+ * Since the patch: the book's steps (reconcile, propose, record, book, match confirms: PostgreSQL
+ * only, short, idempotent) run as local activities, in the worker that runs the workflow task, so
+ * each costs the server one marker instead of a scheduled activity task and two workflow tasks.
+ * Retries back off up to a minute; after 12 attempts (about 7 minutes: a PostgreSQL outage of a few
+ * minutes is ridden out) the step fails visibly (`Stage=Failed`, `lastError`) and waits for ops'
+ * `retry`, since a local activity's attempts do not show as a pending activity in the UI.
+ */
+const dbLocal = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12 },
 });
 
 const custodian = proxyActivities<Activities>({
@@ -71,6 +89,7 @@ function msUntil(instant: string): number {
 }
 
 export async function AccountDay(input: AccountDayInput): Promise<AccountDayResult> {
+  const db = patched(LOCAL_DB_PATCH) ? dbLocal : dbActivities;
   const { accountId, advisorId, mode, tradeDate, clock } = input;
   const status: AccountDayStatus = {
     accountId,

@@ -36,6 +36,14 @@ describe('replay of recorded workflow histories', () => {
     assert.ok(!read('DailyTradingDay-completed.v2.pb').includes('block-orders'));
   });
 
+  it('covers the v4 changes: local book steps in AccountDay, progress-aware stalls in BlockOrder', () => {
+    const read = (f: string) => readFileSync(path.join(HISTORIES_DIR, f));
+    assert.ok(read('AccountDay-auto-confirmed.v4.pb').includes('local-db-activities'));
+    assert.ok(!read('AccountDay-auto-confirmed.v3.pb').includes('local-db-activities'));
+    assert.ok(read('BlockOrder-residual-retry-allocated.v4.pb').includes('gradual-fills'));
+    assert.ok(!read('BlockOrder-residual-retry-allocated.v3.pb').includes('gradual-fills'));
+  });
+
   for (const file of files) {
     it(`replays ${file} deterministically`, async () => {
       const history = temporal.api.history.v1.History.decode(readFileSync(path.join(HISTORIES_DIR, file)));
