@@ -7,6 +7,8 @@
  * Rust core's metrics are exported to Prometheus on a free port and scraped at the end.
  * Messages to the parent: ready, progress (every 5 s), report (after `stop`).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { HttpCustodian } from '../../src/custodian/http-client';
 import { createKnex } from '../../src/db/knex';
@@ -102,7 +104,26 @@ async function scrapeCoreMetrics(port: number): Promise<CoreMetrics> {
   return out;
 }
 
+/**
+ * BENCH_WORKER_PROFILE=file.cpuprofile: a CPU profile of the worker's main thread (activities, the
+ * SDK's core bridge) from start to report, for Chrome DevTools or any .cpuprofile reader.
+ */
+async function startProfile(): Promise<(() => Promise<void>) | undefined> {
+  const file = process.env.BENCH_WORKER_PROFILE;
+  if (!file) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 async function main(): Promise<void> {
+  const stopProfile = await startProfile();
   const cfg = JSON.parse(process.env.BENCH_WORKER_CONFIG ?? '{}') as ChildConfig;
   const send = (m: ChildMessage) => process.send?.(m);
   const { Runtime, NativeConnection, Worker, DefaultLogger } = await import('@temporalio/worker');
@@ -241,6 +262,7 @@ async function main(): Promise<void> {
     worker.shutdown();
     await running.catch(() => undefined);
     clearInterval(sampler);
+    await stopProfile?.();
     const cpu = process.cpuUsage();
     send({
       type: 'report',

@@ -22,7 +22,8 @@ export function spawnWorker(
   onProgress: (m: Extract<ChildMessage, { type: 'progress' }>) => void,
 ): Promise<RunningWorker> {
   const child: ChildProcess = fork(require.resolve('./worker-child'), [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_WORKER_NODE_ARGS: extra node flags for the worker only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     env: { ...process.env, BENCH_WORKER_CONFIG: JSON.stringify(cfg) },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
