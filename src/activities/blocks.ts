@@ -12,6 +12,7 @@ import { CustodianHttpError } from '../custodian/http-client';
 import {
   type CustodianOrder,
   DEFAULT_AVERAGE_PRICE_ACCOUNT,
+  type LotToClose,
   type OrderStatus,
   TERMINAL_STATUSES,
 } from '../custodian/port';
@@ -108,6 +109,22 @@ const BLOCK_TABLES = { orders: 'block_orders', executions: 'block_executions' };
 
 function applyBlockOrder(db: Knex, o: CustodianOrder): Promise<BlockOrderRow> {
   return applyCustodianOrder<BlockOrderRow>(db, o, BLOCK_TABLES);
+}
+
+/**
+ * The engine's lots for a sell leg, in its order, cut to what was allocated: whole lots while they
+ * fit, the last one partly (the same lots the book relieves when it books the fill).
+ */
+export function lotsToClose(lots: LegLot[], qty: Dec): LotToClose[] {
+  const out: LotToClose[] = [];
+  let left = qty;
+  for (const l of lots) {
+    if (!left.gt(0)) break;
+    const take = dec(l.qty).gt(left) ? left : dec(l.qty);
+    out.push({ lotId: l.lotId, openDate: l.openDate, unitCost: l.unitCost, qty: qtyStr(take) });
+    left = left.minus(take);
+  }
+  return out;
 }
 
 export function blockActivities(deps: ActivityDeps) {
@@ -549,16 +566,7 @@ export function blockActivities(deps: ActivityDeps) {
               price: avgPrice!,
               tradeDate: b.trade_date,
               // A sell closes the lots the engine chose (so the custodian's cost basis is the book's).
-              ...(b.side === 'SELL' && l.leg_lots?.length
-                ? {
-                    lots: l.leg_lots.map((x) => ({
-                      lotId: x.lotId,
-                      openDate: x.openDate,
-                      unitCost: x.unitCost,
-                      qty: x.qty,
-                    })),
-                  }
-                : {}),
+              ...(b.side === 'SELL' && l.leg_lots?.length ? { lots: lotsToClose(l.leg_lots, qty) } : {}),
             });
           } catch (e) {
             // Refused for this account (not a transient failure): the shares stay in the

@@ -9,7 +9,10 @@ export interface OrderStatusView {
   filledQty: string;
   status: string;
   open: boolean;
-  /** Open, partly filled, and not filling any more: cancel and re-send the residual. */
+  /**
+   * Open and partly filled: a candidate for cancelling and re-sending the residual, once a poll
+   * shows it is not filling any more (src/workflows/fills.ts decides).
+   */
   stalled: boolean;
   /** Terminal with a residual that may be re-sent (cancelled, or rejected for a transient reason). */
   retryable: boolean;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
+import { lotsToClose } from '../../src/activities/blocks';
 import { dec } from '../../src/domain/money';
 import { type Stack, startStack } from '../support/harness';
 
@@ -176,5 +177,31 @@ describe('block activities', () => {
     });
     assert.ok(out);
     assert.equal((await db('sim.orders').where({ client_order_id: 'B20261202-SGOV-BUY-A1' })).length, 1);
+  });
+});
+
+describe('lotsToClose', () => {
+  const lot = (lotId: string, qty: string) => ({
+    lotId,
+    qty,
+    unitCost: '100.000000',
+    openDate: '2025-03-03',
+    term: 'LT' as const,
+    estGain: '0.00',
+  });
+  it("cuts the engine's lots, in its order, to the allocated quantity: whole lots, then part of one", () => {
+    const lots = [lot('L-B', '10.00000'), lot('L-A', '5.50000'), lot('L-C', '2.00000')];
+    assert.deepEqual(
+      lotsToClose(lots, dec('12.25')).map((l) => [l.lotId, l.qty]),
+      [
+        ['L-B', '10.00000'],
+        ['L-A', '2.25000'],
+      ],
+    );
+    assert.deepEqual(
+      lotsToClose(lots, dec('17.5')).map((l) => l.qty),
+      ['10.00000', '5.50000', '2.00000'],
+    );
+    assert.deepEqual(lotsToClose(lots, dec('0')), []);
   });
 });
