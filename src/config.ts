@@ -34,6 +34,11 @@ const EnvSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().optional(),
   TASK_QUEUE: z.string().min(1).default('trading-day'),
+  DB_POOL_MAX: z.coerce.number().int().min(2).max(500).default(10),
+  WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(50),
+  WORKER_MAX_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(100),
+  WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).default(40),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(1_000_000).optional(),
   CUSTODIAN_URL: z.string().url().optional(),
   CUSTODIAN_PORT: port.default(4010),
   CUSTODIAN_DROP_DIR: z.string().optional(),
@@ -108,6 +113,21 @@ export function workerCustodian(cfg: AppConfig, url: string): CustodianPort {
     url,
     cfg.CUSTODIAN_CLIENT === 'ascend' ? ascendCredentials(cfg) : undefined,
   );
+}
+
+/**
+ * The worker's concurrency and cache (README "Worker sizing"). Unset WORKER_MAX_CACHED_WORKFLOWS
+ * keeps the SDK's default, about 600 workflows per GiB of V8 heap.
+ */
+export function workerTuning(cfg: AppConfig) {
+  return {
+    maxConcurrentActivityTaskExecutions: cfg.WORKER_MAX_ACTIVITIES,
+    maxConcurrentLocalActivityExecutions: cfg.WORKER_MAX_LOCAL_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: cfg.WORKER_MAX_WORKFLOW_TASKS,
+    ...(cfg.WORKER_MAX_CACHED_WORKFLOWS !== undefined
+      ? { maxCachedWorkflows: cfg.WORKER_MAX_CACHED_WORKFLOWS }
+      : {}),
+  };
 }
 
 /** Activity dependencies that come from configuration (notifier, review policy). */

@@ -196,12 +196,8 @@ async function main(): Promise<void> {
         dropDir: cfg.dropDir!,
         correspondent: 'ZOE',
       },
-      maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivityTaskExecutions,
-      maxConcurrentWorkflowTaskExecutions: cfg.maxConcurrentWorkflowTaskExecutions,
-      extra: {
-        interceptors,
-        ...(cfg.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}),
-      },
+      ...concurrency,
+      extra: { interceptors },
     });
   } else {
     worker = await Worker.create({

@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { ensureSchedule } from '../../temporal-config/schedule';
 import { startApiServer } from '../api/server';
 import { createAdvisorToken, listTokens, revokeToken, rotateToken } from '../api/tokens';
-import { type AppConfig, activityPolicy, loadConfig } from '../config';
+import { type AppConfig, activityPolicy, loadConfig, workerTuning } from '../config';
 import { seedDemoData } from '../demo/seed';
 import { type DayClock, dayClock, isTradingDay, nextTradingDay, utcToEtDate } from '../domain/calendar';
 import { connectNative } from '../infra/temporal';
@@ -121,6 +121,7 @@ async function cmdStart(args: string[]) {
     connection: native,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TASK_QUEUE,
+    ...workerTuning(cfg),
     deps: {
       db: database.db,
       custodian: custodian.port,

@@ -24,7 +24,7 @@ export interface Database {
 export async function openDatabase(cfg: AppConfig, log: (m: string) => void = () => {}): Promise<Database> {
   if (cfg.DATABASE_URL) {
     await ensureDatabase(cfg.DATABASE_URL);
-    const db = createKnex(cfg.DATABASE_URL);
+    const db = createKnex(cfg.DATABASE_URL, { max: cfg.DB_POOL_MAX });
     const applied = await migrateLatest(db);
     if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
     return { url: cfg.DATABASE_URL, db, embedded: false, stop: () => db.destroy() };
@@ -35,7 +35,7 @@ export async function openDatabase(cfg: AppConfig, log: (m: string) => void = ()
   });
   const url = databaseUrl(pg.adminUrl, 'zoe');
   await ensureDatabase(url);
-  const db = createKnex(url);
+  const db = createKnex(url, { max: cfg.DB_POOL_MAX });
   const applied = await migrateLatest(db);
   if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
   return {

@@ -2,7 +2,7 @@
  * A standalone worker process (`npm run worker`): for deployments where workers run apart
  * from the rest. Start as many as you like on the same task queue; they share the work.
  */
-import { activityPolicy, loadConfig, workerCustodian } from '../config';
+import { activityPolicy, loadConfig, workerCustodian, workerTuning } from '../config';
 import { createKnex } from '../db/knex';
 import { connectNative } from '../infra/temporal';
 import { createTradingWorker } from './worker';
@@ -11,12 +11,13 @@ async function main() {
   const cfg = loadConfig();
   if (!cfg.DATABASE_URL) throw new Error('DATABASE_URL is required for a standalone worker');
   if (!cfg.CUSTODIAN_URL) throw new Error('CUSTODIAN_URL is required for a standalone worker');
-  const db = createKnex(cfg.DATABASE_URL);
+  const db = createKnex(cfg.DATABASE_URL, { max: cfg.DB_POOL_MAX });
   const connection = await connectNative(cfg, cfg.TEMPORAL_ADDRESS ?? `127.0.0.1:${cfg.TEMPORAL_DEV_PORT}`);
   const worker = await createTradingWorker({
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TASK_QUEUE,
+    ...workerTuning(cfg),
     deps: {
       db,
       custodian: workerCustodian(cfg, cfg.CUSTODIAN_URL),

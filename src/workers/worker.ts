@@ -32,6 +32,9 @@ export interface TradingWorkerOptions {
   /** Concurrency knobs (see README "Configuration"). */
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentLocalActivityExecutions?: number;
+  /** Workflows kept in memory between tasks; the SDK's default (from the heap size) when unset. */
+  maxCachedWorkflows?: number;
   extra?: Partial<WorkerOptions>;
 }
 
@@ -44,6 +47,10 @@ export async function createTradingWorker(opts: TradingWorkerOptions): Promise<W
     activities: createActivities(opts.deps),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? 40,
+    ...(opts.maxConcurrentLocalActivityExecutions !== undefined
+      ? { maxConcurrentLocalActivityExecutions: opts.maxConcurrentLocalActivityExecutions }
+      : {}),
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     ...opts.extra,
   });
 }
