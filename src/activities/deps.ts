@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { CustodianPort } from '../custodian/port';
 import type { Notifier } from './notifier';
 
+/** What every activity is bound to: the database, the custodian port, files, policy. */
 export interface ActivityDeps {
   db: Knex;
   custodian: CustodianPort;
@@ -13,28 +14,4 @@ export interface ActivityDeps {
   notifier?: Notifier;
   /** Review policy for auto accounts. */
   policy?: { autoReviewMaxLegUsd?: string };
-}
-
-/** A row of the append-only audit log. `idempotencyKey` makes a retried write a no-op. */
-export interface AuditEntry {
-  actor: string;
-  action: string;
-  entity: string;
-  entityId: string;
-  details?: Record<string, unknown>;
-  idempotencyKey?: string;
-}
-
-export async function writeAudit(db: Knex, e: AuditEntry): Promise<void> {
-  await db('audit_log')
-    .insert({
-      actor: e.actor,
-      action: e.action,
-      entity: e.entity,
-      entity_id: e.entityId,
-      details: JSON.stringify(e.details ?? {}),
-      idempotency_key: e.idempotencyKey ?? null,
-    })
-    .onConflict('idempotency_key')
-    .ignore();
 }

@@ -1,18 +1,51 @@
+/**
+ * Every activity of the trading day, bound to its dependencies (database, custodian, files), one
+ * file per aggregate:
+ *
+ * | file | activities |
+ * |---|---|
+ * | accounts.ts | planAccountBatches, listEligibleAccounts |
+ * | ingestion.ts | ingestMorningFiles (how each file is stored: file-apply.ts) |
+ * | reconciliation.ts | reconcileAccount, resolveBreaks (inputs: recon-input.ts; breaks: breaks.ts) |
+ * | proposals.ts | proposeTrades (the engine's snapshot: snapshot.ts) |
+ * | decisions.ts | recordDecision, withdrawProposal |
+ * | notifications.ts | notifyAdvisor, notifyTraders (transport: notifier.ts) |
+ * | blocks.ts | buildBlocks, prepareBuyBlocks |
+ * | block-orders.ts | submitBlockOrder, pollBlockOrders, cancelBlockOrders |
+ * | allocation.ts | allocateBlock |
+ * | booking.ts | bookFills, proposalOrders |
+ * | confirms.ts | matchConfirms |
+ * | audit.ts | audit |
+ */
+import { accountActivities } from './accounts';
+import { allocationActivities } from './allocation';
+import { auditActivities } from './audit';
+import { blockOrderActivities } from './block-orders';
 import { blockActivities } from './blocks';
-import { bookActivities } from './book';
+import { bookingActivities } from './booking';
+import { confirmActivities } from './confirms';
+import { decisionActivities } from './decisions';
 import type { ActivityDeps } from './deps';
-import { fileActivities } from './files';
-import { orderActivities } from './orders';
-import { reviewActivities } from './review';
+import { createIngest, ingestionActivities } from './ingestion';
+import { notificationActivities } from './notifications';
+import { proposalActivities } from './proposals';
+import { reconciliationActivities } from './reconciliation';
 
-/** Every activity of the trading day, bound to its dependencies (database, custodian, files). */
 export function createActivities(deps: ActivityDeps) {
+  const ingest = createIngest(deps);
   return {
-    ...bookActivities(deps),
-    ...orderActivities(deps),
-    ...reviewActivities(deps),
-    ...fileActivities(deps),
+    ...accountActivities(deps),
+    ...ingestionActivities(ingest),
+    ...reconciliationActivities(deps),
+    ...proposalActivities(deps),
+    ...decisionActivities(deps),
+    ...notificationActivities(deps),
     ...blockActivities(deps),
+    ...blockOrderActivities(deps),
+    ...allocationActivities(deps),
+    ...bookingActivities(deps),
+    ...confirmActivities(deps, ingest),
+    ...auditActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   type AllocateRequest,
   type AllocateResult,
   type CreateOrderRequest,
+  CustodianHttpError,
   type CustodianOrder,
   CustodianOrderSchema,
   type CustodianPort,
@@ -12,18 +13,7 @@ import {
   lotMatchingInstructions,
 } from './port';
 
-export class CustodianHttpError extends Error {
-  override name = 'CustodianHttpError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** The parsed answer, when there was one. */
-    readonly body?: unknown,
-  ) {
-    super(message);
-  }
-}
+export { CustodianHttpError };
 
 const AllocationAnswer = z.object({
   tradeAllocationId: z.string(),

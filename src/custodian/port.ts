@@ -128,6 +128,29 @@ export interface CustodianPort {
   requestStartOfDayFiles(processDate: string): Promise<string[]>;
 }
 
+/** The custodian answered with an error status (HTTP, or the SDK's mapping of one). */
+export class CustodianHttpError extends Error {
+  override name = 'CustodianHttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** The parsed answer, when there was one. */
+    readonly body?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The custodian refused the request itself (a 4xx other than 429, e.g. the account does not hold
+ * the shares): retrying the same request cannot change the answer. Anything else (5xx, 429, a
+ * network error) is transient.
+ */
+export function isCustodianRefusal(e: unknown): e is CustodianHttpError {
+  return e instanceof CustodianHttpError && e.status >= 400 && e.status < 500 && e.status !== 429;
+}
+
 /** A custodian answer we refuse to act on; not worth retrying. */
 export class CustodianProtocolError extends Error {
   override name = 'CustodianProtocolError';

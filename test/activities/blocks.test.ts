@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
-import { lotsToClose } from '../../src/activities/blocks';
+import { lotsToClose } from '../../src/activities/allocation';
 import { dec } from '../../src/domain/money';
 import { type Stack, startStack } from '../support/harness';
 

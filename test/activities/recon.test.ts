@@ -23,10 +23,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { type ActivityDeps, createActivities } from '../../src/activities';
-import type { ReconcileResult } from '../../src/activities/book';
-import type { IngestResult } from '../../src/activities/files';
 import { loadSnapshot } from '../../src/activities/snapshot';
 import { listBreaks, renderBreaks } from '../../src/cli/ops';
+import type { IngestResult, ReconcileResult } from '../../src/contracts';
 import {
   type Ext235Row,
   type Ext747Row,

@@ -1,5 +1,3 @@
-import type { ConfirmSummary } from '../workflows/types';
-
 /** What a workflow needs to know of one order (the rest stays in PostgreSQL). */
 export interface OrderStatusView {
   clientOrderId: string;
@@ -19,15 +17,10 @@ export interface OrderStatusView {
   rejectReason?: string;
 }
 
-export interface ProposeResult {
-  action: 'NONE' | 'TRADE';
-  proposalId?: string;
-  version: number;
-  legs: number;
-  reasons: string[];
-  notional: string;
-  /** Why an auto account's proposal needs a Zoe trader's review (empty: approve automatically). */
-  flags: string[];
+/**
+ * Whether a decimal quantity string is above zero ('0.00000' is not, '0.5' is). For workflow code,
+ * which keeps decimal libraries out of its bundle: quantities there are never negative.
+ */
+export function isNonZeroQty(qty: string): boolean {
+  return /[1-9]/.test(qty);
 }
-
-export type { ConfirmSummary };

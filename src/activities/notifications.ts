@@ -1,8 +1,13 @@
-import { ApplicationFailure } from '@temporalio/activity';
-import { type ActivityDeps, type AuditEntry, writeAudit } from './deps';
+/**
+ * Notifications through the `notifications` outbox: each message is written once (idempotency key),
+ * sent through the configured notifier (./notifier.ts), then marked SENT; a message already SENT is
+ * never sent again.
+ */
+import { writeAudit } from './audit';
+import type { ActivityDeps } from './deps';
 import { type Notification, logNotifier } from './notifier';
 
-export function reviewActivities(deps: ActivityDeps) {
+export function notificationActivities(deps: ActivityDeps) {
   const { db } = deps;
   const notifier = deps.notifier ?? logNotifier;
 
@@ -46,10 +51,6 @@ export function reviewActivities(deps: ActivityDeps) {
   }
 
   return {
-    async audit(e: AuditEntry): Promise<void> {
-      await writeAudit(db, e);
-    },
-
     async notifyAdvisor(input: { proposalId: string; advisorId: string; deadline: string }): Promise<void> {
       await deliver({
         kind: 'ADVISOR_APPROVAL_NEEDED',
@@ -65,45 +66,6 @@ export function reviewActivities(deps: ActivityDeps) {
         recipient: 'zoe-trading',
         payload: { proposalId: input.proposalId, flags: input.flags, deadline: input.deadline },
         idempotencyKey: `review:${input.proposalId}`,
-      });
-    },
-
-    /** Records the one decision on a proposal; a repeated call is a no-op. */
-    async recordDecision(input: {
-      proposalId: string;
-      decision: 'APPROVE' | 'REJECT' | 'EXPIRE';
-      actor: string;
-      via: string;
-      note?: string;
-      at: string;
-    }): Promise<void> {
-      const status = { APPROVE: 'APPROVED', REJECT: 'REJECTED', EXPIRE: 'EXPIRED' }[input.decision];
-      await db.transaction(async (trx) => {
-        const proposal = await trx('proposals').where({ id: input.proposalId }).forUpdate().first();
-        if (!proposal)
-          throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, 'NotFound');
-        const inserted = await trx('approvals')
-          .insert({
-            proposal_id: input.proposalId,
-            decision: input.decision,
-            actor: input.actor,
-            via: input.via,
-            note: input.note ?? null,
-            decided_at: input.at,
-          })
-          .onConflict('proposal_id')
-          .ignore()
-          .returning('id');
-        if (inserted.length === 0) return;
-        await trx('proposals').where({ id: input.proposalId }).update({ status });
-        await writeAudit(trx, {
-          actor: input.actor,
-          action: `PROPOSAL_${status}`,
-          entity: 'proposal',
-          entityId: input.proposalId,
-          details: { via: input.via, note: input.note ?? null, at: input.at },
-          idempotencyKey: `decision:${input.proposalId}`,
-        });
       });
     },
   };

@@ -1,0 +1,114 @@
+/**
+ * Proposal activities: the account is scanned by the rebalancing engine on its snapshot (./snapshot.ts)
+ * and, when action is needed, the proposal and its legs are written (once per account and day), with
+ * the flags that send an auto account's proposal to a trader.
+ */
+import type { Knex } from 'knex';
+import type { ProposeResult } from '../contracts';
+import { planAccount } from '../domain/engine';
+import { cashStr, dec, sum } from '../domain/money';
+import { writeAudit } from './audit';
+import { heldSymbols } from './breaks';
+import type { ActivityDeps } from './deps';
+import { loadSnapshot } from './snapshot';
+
+export function proposalIdFor(tradeDate: string, accountId: string): string {
+  return `P${tradeDate.replaceAll('-', '')}-${accountId}`;
+}
+
+export function proposalActivities(deps: ActivityDeps) {
+  const { db } = deps;
+  return {
+    async proposeTrades(input: {
+      tradeDate: string;
+      accountId: string;
+      expiresAt: string;
+    }): Promise<ProposeResult> {
+      const id = proposalIdFor(input.tradeDate, input.accountId);
+      const existing = await db('proposals').where({ id }).first();
+      if (existing) return summarize(db, id, deps);
+      const snapshot = await loadSnapshot(db, input.tradeDate, input.accountId);
+      // Securities held by unresolved breaks (account or security holds): the engine freezes them.
+      snapshot.blockedSymbols = await heldSymbols(db, input.tradeDate, input.accountId);
+      const plan = planAccount(snapshot);
+      const reasons = plan.reasons.map((r) => r.message);
+      if (plan.action === 'NONE' || plan.legs.length === 0) {
+        return { action: 'NONE', version: 0, legs: 0, reasons, notional: '0.00', flags: [] };
+      }
+      const legs = plan.legs;
+      await db.transaction(async (trx) => {
+        const inserted = await trx('proposals')
+          .insert({
+            id,
+            account_id: input.accountId,
+            trade_date: input.tradeDate,
+            version: 1,
+            status: 'PENDING_APPROVAL',
+            model_id: snapshot.model.id,
+            model_version: snapshot.model.version,
+            reasons: JSON.stringify(plan.reasons),
+            plan: JSON.stringify(plan),
+            expires_at: input.expiresAt,
+          })
+          .onConflict('id')
+          .ignore()
+          .returning('id');
+        if (inserted.length === 0) return;
+        await trx('proposal_legs').insert(
+          legs.map((l) => ({
+            proposal_id: id,
+            leg_no: l.legNo,
+            symbol: l.symbol,
+            side: l.side,
+            qty: l.qty,
+            est_price: l.estPrice,
+            est_notional: l.estNotional,
+            reasons: JSON.stringify(l.reasons),
+            lots: JSON.stringify(l.lots),
+          })),
+        );
+        await writeAudit(trx, {
+          actor: 'rebalancer',
+          action: 'PROPOSAL_CREATED',
+          entity: 'proposal',
+          entityId: id,
+          details: { reasons, legs: legs.length, tax: plan.tax, compliance: plan.compliance },
+          idempotencyKey: `proposal:${id}`,
+        });
+      });
+      return summarize(db, id, deps);
+    },
+  };
+}
+
+/** The proposal as the workflow sees it, with the flags that send an auto account to a trader. */
+async function summarize(db: Knex, id: string, deps: ActivityDeps): Promise<ProposeResult> {
+  const p = await db('proposals').where({ id }).first();
+  const legs: { leg_no: number; symbol: string; side: string; est_notional: string }[] = await db(
+    'proposal_legs',
+  )
+    .where({ proposal_id: id })
+    .orderBy('leg_no');
+  const limit = dec(deps.policy?.autoReviewMaxLegUsd ?? '100000');
+  const flags = legs
+    .filter((l) => dec(l.est_notional).gt(limit))
+    .map(
+      (l) =>
+        `leg ${l.leg_no} ${l.side} ${l.symbol} $${l.est_notional} is above the auto-approval limit $${cashStr(limit)}`,
+    );
+  const failures: { legNo: number | null; rule: string; message: string }[] =
+    p.plan?.compliance?.failures ?? [];
+  for (const f of failures)
+    flags.push(`compliance ${f.rule}${f.legNo ? ` (leg ${f.legNo})` : ''}: ${f.message}`);
+  return {
+    action: 'TRADE',
+    proposalId: id,
+    version: p.version,
+    legs: legs.length,
+    reasons: (p.reasons as (string | { message: string })[]).map((r) =>
+      typeof r === 'string' ? r : r.message,
+    ),
+    notional: cashStr(sum(legs.map((l) => dec(l.est_notional)))),
+    flags,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Reconciliation activities: the account's book against the custodian's morning files (the pure
+ * rules are src/domain/recon.ts, what is loaded for them ./recon-input.ts, how breaks are written
+ * ./breaks.ts), and ops resolving an account's breaks by hand.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ReconcileResult } from '../contracts';
+import { UNRESOLVED_STATUSES, reconcile } from '../domain/recon';
+import { accountRow } from './accounts';
+import { writeAudit } from './audit';
+import { type BreakRow, writeBreaks } from './breaks';
+import type { ActivityDeps } from './deps';
+import { loadReconInput } from './recon-input';
+
+export function reconciliationActivities(deps: ActivityDeps) {
+  const { db } = deps;
+  return {
+    /**
+     * Reconciles the account's book with the custodian's start-of-day files for the trade date
+     * (DOMAIN.md §3.4, src/domain/recon.ts): positions exact at 5 dp on trade-date quantities
+     * (EXT871), cash ±$0.01 with pending items (EXT981, EXT869), cost basis per lot ±$0.01
+     * (EXT_TAXLOT), explained by corporate actions (EXT235) and the security master (EXT747).
+     *
+     * Breaks are written with category, cause, materiality, escalation and age; TIMING and
+     * SECURITY_MASTER breaks are resolved automatically (audited). An unresolved break stays one
+     * row while it persists (its age grows) and is resolved automatically once the difference is
+     * gone; breaks resolved by hand stay resolved for the day.
+     *
+     * `openBreaks` counts the unresolved breaks that hold the whole account (cash, an unexplained
+     * quantity difference, anything escalated): the AccountDay workflow holds the account while
+     * it is above zero. Breaks that hold one security (`securityHolds`) only keep the engine from
+     * trading that security (see proposeTrades).
+     */
+    async reconcileAccount(input: {
+      tradeDate: string;
+      accountId: string;
+      afterOpsResolution?: boolean;
+    }): Promise<ReconcileResult> {
+      const acct = await accountRow(db, input.accountId);
+      const have = new Set(
+        (
+          await db('custodian_files')
+            .where({ process_date: input.tradeDate, status: 'INGESTED' })
+            .distinct('code')
+        ).map((r: { code: string }) => r.code),
+      );
+      if (!have.has('EXT871')) {
+        throw ApplicationFailure.nonRetryable(
+          `no positions file (EXT871) ingested for ${input.tradeDate}: see custodian_files for rejected files`,
+          'MissingCustodianFile',
+        );
+      }
+      const reconInput = await loadReconInput(db, input.tradeDate, acct, have);
+      const found = reconcile(reconInput);
+      const autoResolved = await writeBreaks(db, input.tradeDate, input.accountId, found);
+      const open: BreakRow[] = await db('breaks')
+        .where({ account_id: input.accountId })
+        .where('trade_date', '<=', input.tradeDate)
+        .whereIn('status', UNRESOLVED_STATUSES)
+        .orderBy('id');
+      const accountHolds = open.filter((b) => b.hold === 'ACCOUNT');
+      return {
+        openBreaks: accountHolds.length,
+        breaks: accountHolds.map((b) => ({ symbol: b.symbol ?? 'USD', ours: b.ours, theirs: b.theirs })),
+        securityHolds: [
+          ...new Set(open.filter((b) => b.hold === 'SECURITY' && b.symbol).map((b) => b.symbol!)),
+        ].sort(),
+        autoResolved,
+        checked: found.checked,
+      };
+    },
+
+    /**
+     * Ops resolved the account's breaks by hand: every unresolved break of the account up to
+     * the trade date (account and security holds alike) becomes RESOLVED_MANUAL, audited.
+     */
+    async resolveBreaks(input: {
+      tradeDate: string;
+      accountId: string;
+      by: string;
+      note: string;
+    }): Promise<number> {
+      return db.transaction(async (trx) => {
+        const n = await trx('breaks')
+          .where({ account_id: input.accountId })
+          .where('trade_date', '<=', input.tradeDate)
+          .whereIn('status', UNRESOLVED_STATUSES)
+          .update({
+            status: 'RESOLVED_MANUAL',
+            resolved_at: trx.fn.now(),
+            resolved_by: input.by,
+            note: input.note,
+          });
+        await writeAudit(trx, {
+          actor: input.by,
+          action: 'BREAKS_RESOLVED',
+          entity: 'account',
+          entityId: input.accountId,
+          details: { tradeDate: input.tradeDate, count: n, note: input.note },
+        });
+        return n;
+      });
+    },
+  };
+}
