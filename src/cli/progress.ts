@@ -1,30 +1,11 @@
 /** A live view of one trading day: accounts per stage, from the `Stage` search attribute. */
 import type { Client } from '@temporalio/client';
 import { SA } from '../workflows/search-attributes';
-import { FINAL_STAGES } from '../workflows/types';
+import { ACCOUNT_STAGES_FOR_PROGRESS, FINAL_STAGES } from '../workflows/stages';
 
 const FINAL: ReadonlySet<string> = FINAL_STAGES;
-const ORDER = [
-  'Starting',
-  'Reconciling',
-  'ReconBreak',
-  'Scanning',
-  'AwaitingApproval',
-  'AwaitingZoeReview',
-  'Approved',
-  'WaitingForWindow',
-  'Trading',
-  'Traded',
-  'AwaitingConfirms',
-  'Failed',
-  'NoAction',
-  'Rejected',
-  'Expired',
-  'Skipped',
-  'NotTraded',
-  'Confirmed',
-  'ConfirmBreak',
-];
+/** Stages as the bar lists them: work in progress in pipeline order, then the ends. */
+const ORDER: readonly string[] = ACCOUNT_STAGES_FOR_PROGRESS;
 
 export interface DayProgress {
   total: number;

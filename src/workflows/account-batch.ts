@@ -3,35 +3,29 @@
  * AccountDay children and hands the day back counts only, so neither this history nor the
  * day's grows with the number of accounts beyond a batch.
  */
-import {
-  ParentClosePolicy,
-  condition,
-  log,
-  proxyActivities,
-  setHandler,
-  startChild,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ParentClosePolicy, condition, log, setHandler, startChild } from '@temporalio/workflow';
+import { emptyConfirms } from '../contracts';
 import { AccountDay } from './account-day';
+import { bookSteps } from './activity-options';
 import { accountDayWorkflowId } from './ids';
 import { blocksDoneSignal } from './messages';
 import type { AccountBatchInput, AccountBatchResult, AccountDayResult, ConfirmSummary } from './types';
 
-const act = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-export function emptyConfirms(): ConfirmSummary {
-  return { matched: 0, matchedWithinTolerance: 0, mismatched: 0, unmatchedOurs: 0, unmatchedTheirs: 0 };
-}
+const act = bookSteps();
 
 export async function AccountBatch(input: AccountBatchInput): Promise<AccountBatchResult> {
   const { tradeDate, range } = input;
   let blocksDone = false;
-  setHandler(blocksDoneSignal, () => {
-    blocksDone = true;
-  });
+  setHandler(
+    blocksDoneSignal,
+    () => {
+      blocksDone = true;
+    },
+    {
+      description:
+        'From the day: every block is allocated; passed on to each account of the batch. No payload.',
+    },
+  );
   const accounts = await act.listEligibleAccounts({
     tradeDate,
     fromId: range.fromId,
@@ -48,7 +42,7 @@ export async function AccountBatch(input: AccountBatchInput): Promise<AccountBat
             tradeDate,
             clock: input.clock,
             fillPollSeconds: input.fillPollSeconds,
-            ...(input.execution ? { execution: input.execution } : {}),
+            execution: 'block',
           },
         ],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -56,23 +50,21 @@ export async function AccountBatch(input: AccountBatchInput): Promise<AccountBat
     ),
   );
   const results = Promise.allSettled(handles.map((h) => h.result()));
-  if (input.execution === 'block') {
-    // Pass the day's "blocks allocated" on to every account (those already finished, e.g. a
-    // skipped account, cannot take it and do not need it).
-    let finished = false;
-    void results.then(() => {
-      finished = true;
-    });
-    await condition(() => blocksDone || finished);
-    if (blocksDone)
-      await Promise.all(
-        handles.map((h) =>
-          h.signal(blocksDoneSignal).catch((e: unknown) => {
-            log.info('account took no blocksDone', { workflowId: h.workflowId, error: String(e) });
-          }),
-        ),
-      );
-  }
+  // Pass the day's "blocks allocated" on to every account (those already finished, e.g. a skipped
+  // account, cannot take it and do not need it).
+  let finished = false;
+  void results.then(() => {
+    finished = true;
+  });
+  await condition(() => blocksDone || finished);
+  if (blocksDone)
+    await Promise.all(
+      handles.map((h) =>
+        h.signal(blocksDoneSignal).catch((e: unknown) => {
+          log.info('account took no blocksDone', { workflowId: h.workflowId, error: String(e) });
+        }),
+      ),
+    );
   const settled = await results;
   const out: AccountBatchResult = {
     batchNo: range.batchNo,

@@ -6,44 +6,24 @@
  * confirmed, then allocates the fill pro rata at the average price (DOMAIN.md §6.4). What was not
  * filled is carried to the next day: the accounts' proposals show it and tomorrow proposes afresh.
  */
-import { log, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { BlockResult } from '../activities/blocks';
-import type { OrderStatusView } from '../activities/types';
-import type { DayClock } from '../domain/calendar';
+import { log, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import type { OrderStatusView } from '../contracts';
+import { blockAllocation, custodianCalls } from './activity-options';
 import { stalledOrders } from './fills';
 import { SA } from './search-attributes';
+import type { BlockStage } from './stages';
+import { msUntil } from './time';
+import type { BlockOrderInput, BlockOrderOutput } from './types';
+
+export type { BlockOrderInput, BlockOrderOutput };
 
 /** Orders per block within the window: the first and at most one residual retry (DOMAIN.md §8.6). */
 export const MAX_BLOCK_ATTEMPTS = 2;
 
-const custodian = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s' },
-});
+const custodian = custodianCalls();
+const book = blockAllocation();
 
-const book = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-export interface BlockOrderInput {
-  tradeDate: string;
-  blockId: string;
-  clock: Pick<DayClock, 'windowClose'> & Partial<Pick<DayClock, 'windowOpen'>>;
-  fillPollSeconds: number;
-}
-
-export interface BlockOrderOutput extends BlockResult {
-  orders: number;
-  /** The window closed with part of the block unfilled. */
-  windowClosed: boolean;
-}
-
-function msUntil(instant: string): number {
-  return Math.max(0, new Date(instant).getTime() - Date.now());
-}
+const stage = (value: BlockStage) => upsertSearchAttributes([{ key: SA.Stage, value }]);
 
 /**
  * No new order in the last minute of the window (the last tenth of a shorter one): an order sent
@@ -59,7 +39,7 @@ export async function BlockOrder(input: BlockOrderInput): Promise<BlockOrderOutp
   const { blockId, clock } = input;
   upsertSearchAttributes([
     { key: SA.TradeDate, value: input.tradeDate },
-    { key: SA.Stage, value: 'Trading' },
+    { key: SA.Stage, value: 'Trading' satisfies BlockStage },
   ]);
   const orders = new Map<string, OrderStatusView>();
   const cancelRequested = new Set<string>();
@@ -94,7 +74,7 @@ export async function BlockOrder(input: BlockOrderInput): Promise<BlockOrderOutp
       // again every minute; the block is allocated only once every order has ended.
       if (closePolls > 0 && closePolls % 12 === 0)
         for (const o of open) cancelRequested.delete(o.clientOrderId);
-      if (closePolls === 60) upsertSearchAttributes([{ key: SA.Stage, value: 'CancelPending' }]);
+      if (closePolls === 60) stage('CancelPending');
       closePolls++;
       const toCancel = open.filter((o) => !cancelRequested.has(o.clientOrderId)).map((o) => o.clientOrderId);
       if (toCancel.length > 0) {
@@ -122,10 +102,10 @@ export async function BlockOrder(input: BlockOrderInput): Promise<BlockOrderOutp
     }
   }
 
-  upsertSearchAttributes([{ key: SA.Stage, value: 'Allocating' }]);
+  stage('Allocating');
   const result = await book.allocateBlock({ blockId });
   if (result.carried > 0 || result.refused > 0)
     log.warn('block not fully allocated', { blockId, carried: result.carried, refused: result.refused });
-  upsertSearchAttributes([{ key: SA.Stage, value: 'Allocated' }]);
+  stage('Allocated');
   return { ...result, orders: orders.size, windowClosed };
 }

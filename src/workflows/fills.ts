@@ -7,7 +7,7 @@
  * every partly filled order at the first poll, and replay them that way.
  */
 import { patched } from '@temporalio/workflow';
-import type { OrderStatusView } from '../activities/types';
+import type { OrderStatusView } from '../contracts';
 
 export const GRADUAL_FILLS_PATCH = 'gradual-fills';
 

@@ -8,36 +8,36 @@
 import {
   ApplicationFailure,
   ParentClosePolicy,
+  deprecatePatch,
   log,
-  patched,
-  proxyActivities,
   sleep,
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { BlockRef } from '../activities/blocks';
+import { type BlockRef, type ConfirmSummary, emptyConfirms, isNonZeroQty } from '../contracts';
 import { type DayClock, dayClock, holidayName, isTradingDay } from '../domain/calendar';
-import { AccountBatch, emptyConfirms } from './account-batch';
-import { BlockOrder, type BlockOrderOutput } from './block-order';
+import { AccountBatch } from './account-batch';
+import { daySteps } from './activity-options';
+import { BlockOrder } from './block-order';
 import { accountBatchWorkflowId, blockOrderWorkflowId } from './ids';
 import { blocksDoneSignal } from './messages';
 import { SA } from './search-attributes';
-import type { BlockSummary, ConfirmSummary, Execution, TradingDayInput, TradingDayResult } from './types';
+import type { DayStage } from './stages';
+import { msUntil } from './time';
+import type { BlockOrderOutput, BlockSummary, TradingDayInput, TradingDayResult } from './types';
 
 /** Accounts per AccountBatch: small histories, far below Temporal's pending-children limit. */
 const DEFAULT_BATCH_SIZE = 200;
 
-const act = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const act = daySteps();
+
+const stage = (value: DayStage) => upsertSearchAttributes([{ key: SA.Stage, value }]);
 
 export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDayResult> {
   const { tradeDate } = input;
   upsertSearchAttributes([
     { key: SA.TradeDate, value: tradeDate },
-    { key: SA.Stage, value: 'Starting' },
+    { key: SA.Stage, value: 'Starting' satisfies DayStage },
   ]);
 
   let open: boolean;
@@ -49,7 +49,7 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
     throw ApplicationFailure.nonRetryable(`calendar: ${(e as Error).message}`, 'CalendarError');
   }
   if (!open) {
-    upsertSearchAttributes([{ key: SA.Stage, value: 'MarketClosed' }]);
+    stage('MarketClosed');
     log.info('market closed, nothing to do', { tradeDate });
     return {
       tradeDate,
@@ -63,7 +63,7 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
     };
   }
 
-  upsertSearchAttributes([{ key: SA.Stage, value: 'IngestingFiles' }]);
+  stage('IngestingFiles');
   await act.ingestMorningFiles({ processDate: tradeDate });
 
   const batches = await act.planAccountBatches({
@@ -71,9 +71,11 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
     batchSize: input.batchSize ?? DEFAULT_BATCH_SIZE,
     accountIds: input.accountIds,
   });
-  upsertSearchAttributes([{ key: SA.Stage, value: 'AccountsRunning' }]);
-  // Workflow change: block orders. Days started before it replay with one order per account leg.
-  const execution: Execution | undefined = patched('block-orders') ? (input.execution ?? 'block') : undefined;
+  stage('AccountsRunning');
+  // Block orders are the only execution path: days started before them (histories without the
+  // `block-orders` marker) can no longer be running. The patch is deprecated, so days recorded with
+  // its marker replay; the call goes in a later release (docs/workflow-changes.md).
+  deprecatePatch('block-orders');
   const handles = await Promise.all(
     batches.map((range) =>
       startChild(AccountBatch, {
@@ -85,19 +87,16 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
             clock,
             fillPollSeconds: input.fillPollSeconds ?? 60,
             accountIds: input.accountIds,
-            ...(execution ? { execution } : {}),
+            execution: 'block',
           },
         ],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       }),
     ),
   );
-  let blocks: BlockSummary | undefined;
-  if (execution === 'block') {
-    blocks = await tradeBlocks(tradeDate, clock, input.fillPollSeconds ?? 60);
-    upsertSearchAttributes([{ key: SA.Stage, value: 'AccountsBooking' }]);
-    await Promise.all(handles.map((h) => h.signal(blocksDoneSignal)));
-  }
+  const blocks = await tradeBlocks(tradeDate, clock, input.fillPollSeconds ?? 60);
+  stage('AccountsBooking');
+  await Promise.all(handles.map((h) => h.signal(blocksDoneSignal)));
   const results = await Promise.all(handles.map((h) => h.result()));
 
   const byStage: Record<string, number> = {};
@@ -112,9 +111,7 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
     for (const [stage, n] of Object.entries(r.byStage)) byStage[stage] = (byStage[stage] ?? 0) + n;
     for (const k of Object.keys(confirms) as (keyof ConfirmSummary)[]) confirms[k] += r.confirms[k];
   }
-  upsertSearchAttributes([
-    { key: SA.Stage, value: failedAccounts.length ? 'CompletedWithFailures' : 'Completed' },
-  ]);
+  stage(failedAccounts.length ? 'CompletedWithFailures' : 'Completed');
   const summary: TradingDayResult = {
     tradeDate,
     status: 'COMPLETED',
@@ -123,7 +120,7 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
     ordersFilled,
     confirms,
     failedAccounts,
-    ...(blocks ? { blocks } : {}),
+    blocks,
   };
   await act.audit({
     actor: 'system',
@@ -144,9 +141,9 @@ async function tradeBlocks(
   clock: DayClock,
   fillPollSeconds: number,
 ): Promise<BlockSummary> {
-  upsertSearchAttributes([{ key: SA.Stage, value: 'WaitingForWindow' }]);
-  await sleep(Math.max(0, Date.parse(clock.windowOpen) - Date.now()));
-  upsertSearchAttributes([{ key: SA.Stage, value: 'TradingBlocks' }]);
+  stage('WaitingForWindow');
+  await sleep(msUntil(clock.windowOpen));
+  stage('TradingBlocks');
   const built = await act.buildBlocks({ tradeDate });
   const summary: BlockSummary = { blocks: 0, filled: 0, carried: 0, refusedAllocations: 0, failed: [] };
   const run = async (refs: BlockRef[]) => {
@@ -177,7 +174,7 @@ async function tradeBlocks(
     for (const o of outs) {
       if (!o) continue;
       summary.blocks++;
-      if (/[1-9]/.test(o.filledQty)) summary.filled++;
+      if (isNonZeroQty(o.filledQty)) summary.filled++;
       summary.carried += o.carried;
       summary.refusedAllocations += o.refused;
     }

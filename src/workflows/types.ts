@@ -1,45 +1,13 @@
-import type { DayClock, DayClockSettings } from '../domain/calendar';
-
-export type Mode = 'AUTO' | 'MANUAL';
-
 /**
- * The stages of an account's day, kept current in the `Stage` search attribute.
- * README "Operations runbook" says what each one means and what ops can do about it.
+ * The workflows' inputs and results, as clients (the CLI, the API, the Schedule, tests) start and
+ * read them. Types that activities share with workflows live in src/contracts.
  */
-export const STAGES = [
-  'Starting',
-  'Reconciling',
-  'ReconBreak',
-  'Scanning',
-  'NoAction',
-  'AwaitingApproval',
-  'AwaitingZoeReview',
-  'Approved',
-  'Rejected',
-  'Expired',
-  'Skipped',
-  'WaitingForWindow',
-  'Trading',
-  'AwaitingAllocation',
-  'Traded',
-  'NotTraded',
-  'AwaitingConfirms',
-  'Confirmed',
-  'ConfirmBreak',
-  'Failed',
-] as const;
-export type Stage = (typeof STAGES)[number];
+import type { AccountBatchRange, AccountRef, BlockResult, ConfirmSummary } from '../contracts';
+import type { DayClock, DayClockSettings } from '../domain/calendar';
+import type { Stage } from './stages';
 
-/** The stages an account's day ends in. */
-export const FINAL_STAGES: ReadonlySet<Stage> = new Set<Stage>([
-  'NoAction',
-  'Rejected',
-  'Expired',
-  'Skipped',
-  'NotTraded',
-  'Confirmed',
-  'ConfirmBreak',
-]);
+export type { AccountBatchRange, AccountRef, ConfirmSummary, Mode } from '../contracts';
+export { FINAL_STAGES, STAGES, type Stage } from './stages';
 
 /** What the day's block orders came to. */
 export interface BlockSummary {
@@ -55,8 +23,6 @@ export interface BlockSummary {
 }
 
 export interface TradingDayInput {
-  /** `block` (default) or `account`: see Execution. */
-  execution?: Execution;
   /** Trade date, YYYY-MM-DD (America/New_York calendar). */
   tradeDate: string;
   /** ET wall-clock settings (cut-off, window, next-morning time); defaults from the calendar. */
@@ -71,26 +37,12 @@ export interface TradingDayInput {
   batchSize?: number;
 }
 
-export interface AccountRef {
-  accountId: string;
-  advisorId: string;
-  mode: Mode;
-}
-
-/** A contiguous range of account ids handled by one AccountBatch. */
-export interface AccountBatchRange {
-  batchNo: number;
-  fromId: string;
-  toId: string;
-  count: number;
-}
-
 /**
- * How approved trades go to the custodian: `block` (one block per symbol and side for the day,
- * allocated pro rata; the default for days started by this release) or `account` (one order per
- * leg per account: days started before block orders, whose histories replay that way).
+ * How approved trades go to the custodian: always `block` (one block per symbol and side for the
+ * day, allocated pro rata). Days before block orders sent one order per leg from each AccountDay;
+ * that path is gone (docs/workflow-changes.md), the field stays so recorded inputs still read.
  */
-export type Execution = 'block' | 'account';
+export type Execution = 'block';
 
 export interface AccountBatchInput {
   execution?: Execution;
@@ -129,14 +81,6 @@ export interface AccountDayResult {
   note?: string;
 }
 
-export interface ConfirmSummary {
-  matched: number;
-  matchedWithinTolerance: number;
-  mismatched: number;
-  unmatchedOurs: number;
-  unmatchedTheirs: number;
-}
-
 export interface TradingDayResult {
   tradeDate: string;
   status: 'COMPLETED' | 'MARKET_CLOSED';
@@ -147,4 +91,18 @@ export interface TradingDayResult {
   confirms: ConfirmSummary;
   failedAccounts: string[];
   blocks?: BlockSummary;
+}
+
+export interface BlockOrderInput {
+  tradeDate: string;
+  blockId: string;
+  clock: Pick<DayClock, 'windowClose'> & Partial<Pick<DayClock, 'windowOpen'>>;
+  fillPollSeconds: number;
+}
+
+/** What BlockOrder returns: the allocation of its fill, how many orders it took, whether the close cut it. */
+export interface BlockOrderOutput extends BlockResult {
+  orders: number;
+  /** The window closed with part of the block unfilled. */
+  windowClosed: boolean;
 }

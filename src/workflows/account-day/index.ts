@@ -1,0 +1,1 @@
+export { AccountDay, LOCAL_DB_PATCH } from './workflow';

@@ -1,0 +1,369 @@
+/**
+ * AccountDay: one account's trading day, the unit ops looks at in the Temporal UI.
+ *
+ *   reconcile → (break? hold until ops resolve/skip) → scan & propose → review
+ *   (auto: approved, or a trader for a flagged one; manual: advisor approve/reject until the
+ *   cut-off) → wait for the day's blocks → book its allocations → next morning: confirm matching.
+ *
+ * Its stage is kept in the `Stage` search attribute (src/workflows/stages.ts). Accounts that do
+ * not trade stay open until the window closes, so a late approval gets a clear refusal instead of
+ * "not found". State and message rules: ./state.ts; handlers: ./handlers.ts.
+ */
+import {
+  condition,
+  deprecatePatch,
+  log,
+  patched,
+  sleep,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ProposeResult } from '../../contracts';
+import { isNonZeroQty } from '../../contracts';
+import { bookSteps, bookStepsLocal } from '../activity-options';
+import { SA } from '../search-attributes';
+import type { Stage } from '../stages';
+import { msUntil, nowIso } from '../time';
+import type { AccountDayInput, AccountDayResult, ConfirmSummary } from '../types';
+import { registerHandlers } from './handlers';
+import { AccountDayState } from './state';
+
+/** Before the `local-db-activities` patch: the book's steps as ordinary activities. */
+const book = bookSteps();
+/** Since the patch: the book's steps as local activities (src/workflows/activity-options.ts). */
+const bookLocal = bookStepsLocal();
+
+export const LOCAL_DB_PATCH = 'local-db-activities';
+
+type Book = typeof book;
+
+export async function AccountDay(input: AccountDayInput): Promise<AccountDayResult> {
+  const run = new AccountDayRun(input, patched(LOCAL_DB_PATCH) ? bookLocal : book);
+  return run.run();
+}
+
+/** Ops skipped the account: unwinds whatever step it was in. */
+class SkipToday extends Error {
+  constructor() {
+    super('skipped by ops');
+    this.name = 'SkipToday';
+  }
+}
+
+class AccountDayRun {
+  private readonly state: AccountDayState;
+
+  constructor(
+    private readonly input: AccountDayInput,
+    private readonly db: Book,
+  ) {
+    this.state = new AccountDayState(input, () => Date.now());
+  }
+
+  async run(): Promise<AccountDayResult> {
+    const { accountId, advisorId, mode, tradeDate } = this.input;
+    upsertSearchAttributes([
+      { key: SA.AccountId, value: accountId },
+      { key: SA.AdvisorId, value: advisorId },
+      { key: SA.TradeDate, value: tradeDate },
+      { key: SA.Mode, value: mode },
+      { key: SA.BreakCount, value: 0 },
+    ]);
+    this.setStage('Starting');
+    registerHandlers(this.state);
+    try {
+      const held = await this.reconcile();
+      if (held) return held;
+      if (this.state.opsSkip) throw new SkipToday();
+      this.setStage('Scanning');
+      const proposal = await this.step('propose', () =>
+        this.db.proposeTrades({ tradeDate, accountId, expiresAt: this.input.clock.approvalCutoff }),
+      );
+      const ended = await this.review(proposal);
+      if (ended) return ended;
+      // Workflow change v2, now the only path: the transient `Approved` stage is not written. The
+      // patch is deprecated (histories recorded since carry its marker); remove the call once no day
+      // started before this release can still be running (docs/workflow-changes.md).
+      deprecatePatch('skip-transient-approved-stage');
+      this.setStage('WaitingForWindow');
+      const notTraded = await this.tradeInBlocks(proposal.proposalId!);
+      if (notTraded) return notTraded;
+      return await this.confirms();
+    } catch (e) {
+      if (e instanceof SkipToday) return this.skipped();
+      throw e;
+    }
+  }
+
+  private setStage(stage: Stage): void {
+    const summary = this.state.enter(stage);
+    upsertSearchAttributes([{ key: SA.Stage, value: stage }]);
+    upsertMemo({ summary });
+    log.info('stage', { accountId: this.input.accountId, stage });
+  }
+
+  private result(stage: Stage, extra: Partial<AccountDayResult> = {}): AccountDayResult {
+    const s = this.state.status;
+    return {
+      accountId: this.input.accountId,
+      stage,
+      proposalId: s.proposal?.id,
+      legs: s.proposal?.legs ?? 0,
+      filledOrders: s.orders.filter((o) => isNonZeroQty(o.filledQty)).length,
+      ...extra,
+    };
+  }
+
+  /** Runs a step; on a non-retryable failure parks the account in Failed until ops send `retry`. */
+  private async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await fn();
+      } catch (e) {
+        const stageBefore = this.state.status.stage;
+        this.state.status.lastError = `${name}: ${errorText(e)}`;
+        this.setStage('Failed');
+        await this.db.audit({
+          actor: 'system',
+          action: 'STEP_FAILED',
+          entity: 'account-day',
+          entityId: workflowInfo().workflowId,
+          details: { step: name, error: this.state.status.lastError },
+        });
+        this.state.retryRequested = false;
+        await condition(() => this.state.retryRequested || this.state.opsSkip !== undefined);
+        if (this.state.opsSkip) throw new SkipToday();
+        this.state.status.lastError = undefined;
+        this.setStage(stageBefore);
+      }
+    }
+  }
+
+  /** Waits (visible to ops) until the window closes so late messages get a clear answer. */
+  private async holdUntilWindowClose(): Promise<void> {
+    await condition(() => false, msUntil(this.input.clock.windowClose));
+  }
+
+  private showBreaks(openBreaks: number): void {
+    this.state.status.breaks = openBreaks;
+    upsertSearchAttributes([{ key: SA.BreakCount, value: openBreaks }]);
+  }
+
+  /**
+   * 1. Reconcile with the custodian. While breaks hold the account it waits in ReconBreak for ops
+   * (resolve or skip) until the cut-off; returns the day's result when the account ends here.
+   */
+  private async reconcile(): Promise<AccountDayResult | undefined> {
+    const { tradeDate, accountId, clock } = this.input;
+    const s = this.state;
+    this.setStage('Reconciling');
+    let recon = await this.step('reconcile', () => this.db.reconcileAccount({ tradeDate, accountId }));
+    this.showBreaks(recon.openBreaks);
+    while (recon.openBreaks > 0) {
+      this.setStage('ReconBreak');
+      const resolved = await condition(
+        () => s.opsResolve !== undefined || s.opsSkip !== undefined,
+        msUntil(clock.approvalCutoff),
+      );
+      if (!resolved || s.opsSkip) {
+        await this.db.audit({
+          actor: s.opsSkip?.by ?? 'system',
+          action: s.opsSkip ? 'SKIP_TODAY' : 'BREAK_HOLD_EXPIRED',
+          entity: 'account',
+          entityId: accountId,
+          details: { tradeDate, note: s.opsSkip?.note ?? 'breaks still open at the approval cut-off' },
+        });
+        this.setStage('Skipped');
+        await this.holdUntilWindowClose();
+        return this.result('Skipped', {
+          note: s.opsSkip ? 'skipped by ops' : 'reconciliation breaks still open',
+        });
+      }
+      const by = s.opsResolve!;
+      s.opsResolve = undefined;
+      await this.db.resolveBreaks({ tradeDate, accountId, by: by.by, note: by.note ?? '' });
+      recon = await this.step('reconcile', () =>
+        this.db.reconcileAccount({ tradeDate, accountId, afterOpsResolution: true }),
+      );
+      this.showBreaks(recon.openBreaks);
+    }
+    return undefined;
+  }
+
+  /**
+   * 3. The scan's proposal (2.), then its review: an auto account's is approved unless flagged (then a
+   * trader decides), a manual account's advisor approves or rejects until the cut-off. Returns the
+   * day's result when the account ends here (no action, rejected, expired).
+   */
+  private async review(proposal: ProposeResult): Promise<AccountDayResult | undefined> {
+    const { advisorId, mode, clock } = this.input;
+    const s = this.state;
+    if (proposal.action === 'NONE' || !proposal.proposalId) {
+      this.setStage('NoAction');
+      await this.holdUntilWindowClose();
+      return this.result('NoAction', { note: proposal.reasons.join('; ') });
+    }
+    s.status.proposal = {
+      id: proposal.proposalId,
+      version: proposal.version,
+      legs: proposal.legs,
+      reasons: proposal.reasons,
+      notional: proposal.notional,
+      flags: proposal.flags,
+    };
+    if (s.opsSkip) throw new SkipToday();
+    const decided = () => s.decision !== undefined || s.opsSkip !== undefined;
+    if (mode === 'AUTO' && proposal.flags.length === 0) {
+      s.decide('APPROVED', 'auto-review', 'auto');
+    } else if (mode === 'AUTO') {
+      this.setStage('AwaitingZoeReview');
+      await this.db.notifyTraders({
+        proposalId: proposal.proposalId,
+        flags: proposal.flags,
+        deadline: clock.approvalCutoff,
+      });
+      await condition(decided, msUntil(clock.approvalCutoff));
+    } else {
+      this.setStage('AwaitingApproval');
+      await this.db.notifyAdvisor({
+        proposalId: proposal.proposalId,
+        advisorId,
+        deadline: clock.approvalCutoff,
+      });
+      await condition(decided, msUntil(clock.approvalCutoff));
+    }
+    if (s.opsSkip) throw new SkipToday();
+    return this.recordDecision(proposal.proposalId);
+  }
+
+  /** The decision (or its absence at the cut-off) recorded; the day's result if it ends the day. */
+  private async recordDecision(proposalId: string): Promise<AccountDayResult | undefined> {
+    const s = this.state;
+    const d = s.decision;
+    await this.db.recordDecision({
+      proposalId,
+      decision: !d ? 'EXPIRE' : d.kind === 'APPROVED' ? 'APPROVE' : 'REJECT',
+      actor: d?.by ?? 'system',
+      via: d?.via ?? 'timer',
+      note: d ? d.note : 'not approved by the cut-off',
+      at: nowIso(),
+    });
+    if (!d) {
+      s.status.decision = { decision: 'EXPIRED', by: 'system', via: 'timer', at: nowIso() };
+      this.setStage('Expired');
+      await this.holdUntilWindowClose();
+      return this.result('Expired');
+    }
+    s.status.decision = { decision: d.kind, by: d.by, via: d.via, at: nowIso(), note: d.note };
+    if (d.kind === 'REJECTED') {
+      this.setStage('Rejected');
+      await this.holdUntilWindowClose();
+      return this.result('Rejected', { note: d.note });
+    }
+    return undefined;
+  }
+
+  /**
+   * 4–5. Block execution: until the window opens ops may still skip the account (its approved
+   * proposal is withdrawn, unless the day has released it into blocks already); then it waits for
+   * the day's `blocksDone`, books its allocations and says what was traded. Returns the day's
+   * result when the account ends here (nothing traded), undefined when it goes on to confirms.
+   */
+  private async tradeInBlocks(proposalId: string): Promise<AccountDayResult | undefined> {
+    const s = this.state;
+    const { clock } = this.input;
+    await condition(() => s.opsSkip !== undefined || s.blocksDone, msUntil(clock.windowOpen));
+    if (s.opsSkip && !s.blocksDone) {
+      const withdrawn = await this.db.withdrawProposal({
+        proposalId,
+        by: s.opsSkip.by,
+        note: s.opsSkip.note ?? '',
+      });
+      if (withdrawn) throw new SkipToday();
+      s.refuse('skipToday', 'too late to skip: the proposal was already released into block orders');
+      s.opsSkip = undefined;
+    }
+    this.setStage('Trading');
+    await condition(() => s.blocksDone);
+    this.setStage('AwaitingAllocation');
+    await this.step('book fills', () => this.db.bookFills({ proposalId }));
+    const orders = await this.db.proposalOrders({ proposalId });
+    s.status.orders.splice(
+      0,
+      s.status.orders.length,
+      ...orders.map((o) => ({
+        clientOrderId: o.clientOrderId,
+        status: o.status,
+        qty: o.qty,
+        filledQty: o.filledQty,
+      })),
+    );
+    const filled = orders.filter((o) => isNonZeroQty(o.filledQty));
+    if (orders.length === 0 || filled.length === 0) {
+      await this.db.audit({
+        actor: 'system',
+        action: orders.length === 0 ? 'NOT_RELEASED' : 'NOT_FILLED',
+        entity: 'proposal',
+        entityId: proposalId,
+        details: { windowClose: clock.windowClose, orders: orders.length },
+      });
+      this.setStage('NotTraded');
+      return this.result('NotTraded', {
+        note:
+          orders.length === 0
+            ? 'approved after the day released its block orders; tomorrow proposes afresh'
+            : 'its blocks were not filled (halt or window closed); carried to tomorrow',
+      });
+    }
+    this.setStage('Traded');
+    const short = orders.filter((o) => o.status !== 'FILLED').length;
+    if (short > 0) upsertMemo({ carried: `${short} leg(s) not fully filled: carried to tomorrow` });
+    return undefined;
+  }
+
+  /** 6. Next morning: the custodian's trade confirms matched against the account's fills. */
+  private async confirms(): Promise<AccountDayResult> {
+    const { tradeDate, accountId, clock } = this.input;
+    this.setStage('AwaitingConfirms');
+    await sleep(msUntil(clock.confirmAt));
+    const confirms: ConfirmSummary = await this.step('match confirms', () =>
+      this.db.matchConfirms({ tradeDate, accountId }),
+    );
+    const clean = confirms.mismatched + confirms.unmatchedOurs + confirms.unmatchedTheirs === 0;
+    this.setStage(clean ? 'Confirmed' : 'ConfirmBreak');
+    return this.result(this.state.status.stage, { confirms });
+  }
+
+  /** Ops skipped the account: audited, an open proposal expires. */
+  private async skipped(): Promise<AccountDayResult> {
+    const s = this.state;
+    const { accountId, tradeDate } = this.input;
+    await this.db.audit({
+      actor: s.opsSkip?.by ?? 'ops',
+      action: 'SKIP_TODAY',
+      entity: 'account',
+      entityId: accountId,
+      details: { tradeDate, note: s.opsSkip?.note ?? '' },
+    });
+    if (s.status.proposal && !s.status.decision) {
+      await this.db.recordDecision({
+        proposalId: s.status.proposal.id,
+        decision: 'EXPIRE',
+        actor: s.opsSkip?.by ?? 'ops',
+        via: 'signal',
+        note: `skipped by ops: ${s.opsSkip?.note ?? ''}`,
+        at: nowIso(),
+      });
+    }
+    this.setStage('Skipped');
+    return this.result('Skipped', { note: 'skipped by ops' });
+  }
+}
+
+/** The innermost message of an error chain ("Activity task failed" says nothing to ops). */
+function errorText(e: unknown): string {
+  let cur = e as (Error & { cause?: unknown }) | undefined;
+  while (cur?.cause instanceof Error) cur = cur.cause as Error & { cause?: unknown };
+  return cur?.message ?? String(e);
+}

@@ -1,0 +1,66 @@
+/**
+ * The stage vocabularies of the workflows, kept current in the `Stage` search attribute so ops
+ * filter on them in the Temporal UI (docs/runbook.md says what each one means and what to do).
+ */
+
+/** An account's day (AccountDay), in pipeline order. */
+export const ACCOUNT_STAGES = [
+  'Starting',
+  'Reconciling',
+  'ReconBreak',
+  'Scanning',
+  'NoAction',
+  'AwaitingApproval',
+  'AwaitingZoeReview',
+  'Approved',
+  'Rejected',
+  'Expired',
+  'Skipped',
+  'WaitingForWindow',
+  'Trading',
+  'AwaitingAllocation',
+  'Traded',
+  'NotTraded',
+  'AwaitingConfirms',
+  'Confirmed',
+  'ConfirmBreak',
+  'Failed',
+] as const;
+export type Stage = (typeof ACCOUNT_STAGES)[number];
+/** @deprecated the name before the day's and the blocks' stages were typed too: ACCOUNT_STAGES. */
+export const STAGES = ACCOUNT_STAGES;
+
+/** The stages an account's day ends in. */
+export const FINAL_STAGES: ReadonlySet<Stage> = new Set<Stage>([
+  'NoAction',
+  'Rejected',
+  'Expired',
+  'Skipped',
+  'NotTraded',
+  'Confirmed',
+  'ConfirmBreak',
+]);
+
+/** The account stages in the order a progress view lists them: work in progress, then the ends. */
+export const ACCOUNT_STAGES_FOR_PROGRESS: readonly Stage[] = [
+  ...ACCOUNT_STAGES.filter((s) => !FINAL_STAGES.has(s)),
+  ...ACCOUNT_STAGES.filter((s) => FINAL_STAGES.has(s)),
+];
+
+/** The day itself (DailyTradingDay), in order. */
+export const DAY_STAGES = [
+  'Starting',
+  'MarketClosed',
+  'IngestingFiles',
+  'AccountsRunning',
+  'WaitingForWindow',
+  'TradingBlocks',
+  'AccountsBooking',
+  'Completed',
+  'CompletedWithFailures',
+] as const;
+export type DayStage = (typeof DAY_STAGES)[number];
+
+/** One block order (BlockOrder), in order. */
+export const BLOCK_STAGES = ['Trading', 'CancelPending', 'Allocating', 'Allocated'] as const;
+export type BlockStage = (typeof BLOCK_STAGES)[number];
