@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Block orders (DOMAIN.md §6.4): one block per (trade date, symbol, side) with its pre-trade
+ * Block orders (docs/domain.md §8.2): one block per (trade date, symbol, side) with its pre-trade
  * allocation statement (`allocations`, one line per account), the street-side orders sent for it
  * from the average-price account (`block_orders`, one per attempt), and the fills allocated back.
  * Also the indexes the 1,000-account profile asked for.

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 // Reconciliation: the custodian's remaining start-of-day files (cash activity EXT869, balances
 // EXT981, tax lots EXT_TAXLOT, corporate actions EXT235, security master EXT747), one row per
 // file row and process date, and breaks with a category, a cause, what they hold, escalation,
-// age and the DOMAIN.md §3.4 lifecycle
+// age and the docs/domain.md §5.5 lifecycle
 // (OPEN → INVESTIGATING → RESOLVED_AUTO | RESOLVED_MANUAL | WRITTEN_OFF).
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('custodian_cash_activity', (t) => {

@@ -116,7 +116,7 @@ export function workerCustodian(cfg: AppConfig, url: string): CustodianPort {
 }
 
 /**
- * The worker's concurrency and cache (README "Worker sizing"). Unset WORKER_MAX_CACHED_WORKFLOWS
+ * The worker's concurrency and cache (docs/configuration.md, "Worker sizing"). Unset WORKER_MAX_CACHED_WORKFLOWS
  * keeps the SDK's default, about 600 workflows per GiB of V8 heap.
  */
 export function workerTuning(cfg: AppConfig) {

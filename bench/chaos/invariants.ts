@@ -15,7 +15,7 @@
  *                         the simulator's and to the sum of its executions, no leg over-filled, and
  *                         book-vs-custodian position differences unchanged from before the day
  *   ordersInsideWindow    (given the day's window) every order reached the custodian between the
- *                         window's open and close (README: orders go out in the window only)
+ *                         window's open and close (docs/domain.md §8.1: orders go out in the window only)
  *   blocksAllocated       (only when block tables exist) Σ allocated = filled per block, and each
  *                         allocation within its requested quantity
  */

@@ -1,5 +1,5 @@
 /**
- * Allocating a block's fill (docs/domain.md, block orders): once every order of the block has ended,
+ * Allocating a block's fill (docs/domain.md §8.3): once every order of the block has ended,
  * its fill is allocated pro rata to its statement at the block's average price (src/domain/
  * allocation.ts and block-pricing.ts), each allocation booked at the custodian from the
  * average-price account and written to the book as the account's order for its leg. Resumable:

@@ -1,5 +1,5 @@
 /**
- * Block orders (docs/domain.md, block orders): at the window, the day's approved legs are grouped
+ * Block orders (docs/domain.md §8.2): at the window, the day's approved legs are grouped
  * into one block per (symbol, side) with a pre-trade allocation statement, and before the buys go
  * out an account whose sells brought in less than planned has its buy lines scaled to its cash.
  * Sending and following a block's orders: ./block-orders.ts; allocating its fill: ./allocation.ts.

@@ -16,7 +16,7 @@ export function confirmActivities(deps: ActivityDeps, ingest: Ingest) {
   return {
     /**
      * Next morning: ingests the next trading day's files and matches the custodian's trade
-     * activity (EXT872) for the trade date against our orders (DOMAIN.md §3.2): quantity exact,
+     * activity (EXT872) for the trade date against our orders (docs/domain.md §9): quantity exact,
      * average price ±$0.005, settlement date = next settlement day.
      */
     async matchConfirms(input: { tradeDate: string; accountId: string }): Promise<ConfirmSummary> {

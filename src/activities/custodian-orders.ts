@@ -103,7 +103,7 @@ export async function applyCustodianOrder<R extends { qty: string }>(
   });
 }
 
-/** Above this excess value (USD) an overfill is escalated for same-day resolution (DOMAIN.md §3.4). */
+/** Above this excess value (USD) an overfill is escalated for same-day resolution (docs/domain.md §8.7). */
 const ESCALATE_ABOVE_USD = dec(DEFAULT_RECON_POLICY.escalateAboveUsd);
 
 /** The break for an overfill (once per order: the same report again changes nothing). */

@@ -17,7 +17,7 @@ export function reconciliationActivities(deps: ActivityDeps) {
   return {
     /**
      * Reconciles the account's book with the custodian's start-of-day files for the trade date
-     * (DOMAIN.md §3.4, src/domain/recon.ts): positions exact at 5 dp on trade-date quantities
+     * (docs/domain.md §5.1, src/domain/recon.ts): positions exact at 5 dp on trade-date quantities
      * (EXT871), cash ±$0.01 with pending items (EXT981, EXT869), cost basis per lot ±$0.01
      * (EXT_TAXLOT), explained by corporate actions (EXT235) and the security master (EXT747).
      *

@@ -76,7 +76,7 @@ export async function openTemporal(
   } catch (e) {
     // Temporal Cloud registers search attributes in its console, not through the operator API.
     console.warn(
-      `could not register search attributes (${(e as Error).message}); register them by hand: see README`,
+      `could not register search attributes (${(e as Error).message}); register them by hand: see docs/configuration.md`,
     );
   }
   return {

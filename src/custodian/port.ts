@@ -1,7 +1,7 @@
 /**
  * The custodian port: everything the trading day needs from the custodian. The simulator's
  * HTTP client implements it; a real Apex adapter implements the same interface.
- * Names follow Apex Ascend (DOMAIN.md §1.2).
+ * Names follow Apex Ascend (docs/domain.md §3).
  */
 import { z } from 'zod';
 import { zDecimal } from '../domain/money';
@@ -20,7 +20,7 @@ export const ORDER_STATUSES = [
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['FILLED', 'CANCELED', 'REJECTED']);
 
-/** Reject reasons worth a retry within the window (DOMAIN.md §2, residual handling). */
+/** Reject reasons worth a retry within the window (docs/domain.md §3.3). */
 export const TRANSIENT_REJECTS: ReadonlySet<string> = new Set([
   'SYSTEM_ERROR',
   'UNAVAILABLE_PRICE_QUOTE',

@@ -1,6 +1,6 @@
 /**
  * Seeded demo data: 3 advisors, 12 households, 20 accounts (auto and manual, taxable, IRA
- * and Roth), the three models of DOMAIN.md §7.2, synthetic daily closes for the ETFs of §7.1
+ * and Roth), the three models of docs/domain.md §10, synthetic daily closes for its ETFs
  * (seeded geometric Brownian motion over the NYSE calendar, 2025–2027), positions with tax
  * lots (some at a loss), a deposit, a pending withdrawal, and the same state at the
  * simulated custodian (positions and tax lots, same lot ids) except one deliberate position

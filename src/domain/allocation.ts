@@ -1,6 +1,6 @@
 /**
  * Block trading: the pre-trade allocation statement, pro-rata allocation of a block's fill, and
- * idempotent application of a child order's executions (DOMAIN.md §2, §6.4, §8.2).
+ * idempotent application of a child order's executions (docs/domain.md §3.5, §8.2–8.3).
  *
  * Pure and deterministic: no I/O, no clock, no randomness; importable from Temporal workflow code.
  * Quantities and prices are decimal strings in and out; they never pass through a JS number.
@@ -23,7 +23,7 @@ export interface AllocationRequest {
 export interface AllocationInput {
   /** The block's filled quantity (> 0, at most Σ requested). */
   filledQty: string;
-  /** The block's average price; every account gets it (SMC Capital, DOMAIN.md §6.4). */
+  /** The block's average price; every account gets it (SMC Capital, docs/domain.md §8.2). */
   avgPrice: string;
   /** Quantity step: '0.00001' (Apex precision) or '1' (non-fractionable). Any positive decimal works. */
   step: string;
@@ -96,7 +96,7 @@ export function qtyOut(d: Dec): string {
 }
 
 /**
- * Allocates a (partially) filled block pro rata to its pre-trade allocation statement (DOMAIN.md §6.4).
+ * Allocates a (partially) filled block pro rata to its pre-trade allocation statement (docs/domain.md §8.3).
  *
  * - `alloc_i = floor_to_step(fill × req_i / Σreq)`;
  * - the whole steps left over go one each to the accounts with the largest fractional remainder,
@@ -212,7 +212,7 @@ export interface Block {
 
 /**
  * Groups approved proposal legs into one block per (symbol, side) with its pre-trade allocation
- * statement (DOMAIN.md §6.4, SMC Capital). Blocks are sorted by symbol, then side (BUY before SELL);
+ * statement (docs/domain.md §8.2, SMC Capital). Blocks are sorted by symbol, then side (BUY before SELL);
  * the result does not depend on the order of `legs`. Throws on an invalid leg or a (proposalId, legNo)
  * listed twice.
  */
@@ -299,7 +299,7 @@ export interface ExecutionTotals {
   leavesQty: string;
   /** Σ q·p / Σ q over the live trades, rounded half-even to 6 dp (the book's avg_price scale); null if none. */
   avgPx: string | null;
-  /** cumQty > qty: a break (DOMAIN.md §2), never to be booked silently. */
+  /** cumQty > qty: a break (docs/domain.md §8.7), never to be booked silently. */
   overfill: boolean;
   /** Messages whose executionId had already been seen (the first one wins). */
   ignoredDuplicates: number;
@@ -314,7 +314,7 @@ export interface ExecutionTotals {
 export const AVG_PX_DP = 6;
 
 /**
- * Recomputes an order's cumQty, leavesQty and avgPx from its executions only (DOMAIN.md §2, §8.2).
+ * Recomputes an order's cumQty, leavesQty and avgPx from its executions only (docs/domain.md §3.5).
  *
  * Each executionId is applied once; later messages with a seen id are ignored and counted. Fills count
  * wherever they appear in the list; busts (H) and corrections (G) are then applied by reference in list

@@ -1,5 +1,5 @@
 /**
- * The money math of block orders (docs/domain.md, block orders): the block's filled quantity and
+ * The money math of block orders (docs/domain.md §8.3, §8.6): the block's filled quantity and
  * average price from its executions, each order capped at its quantity (an overfill's excess is not
  * the accounts'), and the scaling of an account's buys down to the cash its sells actually brought.
  * Pure and exact (decimal.js).

@@ -1,5 +1,5 @@
 /**
- * NYSE trading calendar, T+1 settlement calendar and the ET daily clock (DOMAIN.md §3.1, §5.1–5.4, §8.5).
+ * NYSE trading calendar, T+1 settlement calendar and the ET daily clock (docs/domain.md §4).
  *
  * Pure and deterministic: this module is imported from Temporal workflow code. No I/O, no clock reads,
  * no randomness. Dates are ISO calendar dates 'YYYY-MM-DD'; instants are ISO-8601 UTC strings ending in 'Z'.
@@ -14,7 +14,7 @@ export const ET_ZONE = 'America/New_York';
 /** Years covered by the hard-coded tables below. */
 export const CALENDAR_YEARS: readonly number[] = Object.freeze([2025, 2026, 2027]);
 
-/** NYSE full-day closures (DOMAIN.md §5.1), including the unscheduled 2025-01-09 closure. */
+/** NYSE full-day closures (docs/domain.md §4.1), including the unscheduled 2025-01-09 closure. */
 export const NYSE_CLOSURES: Readonly<Record<string, string>> = Object.freeze({
   '2025-01-01': "New Year's Day",
   '2025-01-09': 'National Day of Mourning (President Carter)',
@@ -53,11 +53,11 @@ export const NYSE_CLOSURES: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /**
- * Closures on which settlement (DTC/Fedwire) still runs (DOMAIN.md §3.1): unscheduled closures, not holidays.
+ * Closures on which settlement (DTC/Fedwire) still runs (docs/domain.md §4.3): unscheduled closures, not holidays.
  */
 export const SETTLING_CLOSURES: ReadonlySet<string> = new Set(['2025-01-09']);
 
-/** 13:00 ET early closes (DOMAIN.md §5.2). */
+/** 13:00 ET early closes (docs/domain.md §4.2). */
 export const EARLY_CLOSES: Readonly<Record<string, string>> = Object.freeze({
   '2025-07-03': 'Day before Independence Day',
   '2025-11-28': 'Day after Thanksgiving',
@@ -67,7 +67,7 @@ export const EARLY_CLOSES: Readonly<Record<string, string>> = Object.freeze({
   '2027-11-26': 'Day after Thanksgiving',
 });
 
-/** Bank holidays on which the exchanges are open but nothing settles (DOMAIN.md §5.3). */
+/** Bank holidays on which the exchanges are open but nothing settles (docs/domain.md §4.3). */
 export const NON_SETTLEMENT_TRADING_DAYS: Readonly<Record<string, string>> = Object.freeze({
   '2025-10-13': 'Columbus Day',
   '2025-11-11': 'Veterans Day',
@@ -299,7 +299,7 @@ export function utcToEtDate(instant: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The day's clock (DOMAIN.md §8.5)
+// The day's clock (docs/domain.md §4.5)
 // ---------------------------------------------------------------------------------------------------------
 
 /** The day's deadlines as UTC instants. */

@@ -1,6 +1,6 @@
 /**
  * Next-morning confirm matching: our filled orders against the custodian's trade activity (EXT872 rows),
- * DOMAIN.md §3.2 and §8.6.
+ * docs/domain.md §9.
  *
  * Pure and deterministic: no I/O, no clock, no randomness; importable from Temporal workflow code.
  * Amounts are decimal strings in and out and `Dec` inside; tolerance tests are exact (no division).
@@ -259,7 +259,7 @@ function netOfCancels(g: Group): { live: Row[]; canceledRows: number; leftoverCa
 }
 
 /**
- * Matches our filled orders of `tradeDate` against the custodian's trade rows (DOMAIN.md §3.2).
+ * Matches our filled orders of `tradeDate` against the custodian's trade rows (docs/domain.md §9).
  * One result per pair, per unpaired fill of ours (UNMATCHED_OURS) and per unpaired custodian order
  * (UNMATCHED_THEIRS, or CANCELED_AT_CUSTODIAN when all its executions were reversed), plus counts.
  * Throws an Error on malformed input (bad decimals or dates, a clientOrderId of ours listed twice).

@@ -1,5 +1,5 @@
 /**
- * Reconciliation of the custodian's start-of-day files against the book (DOMAIN.md §3.4).
+ * Reconciliation of the custodian's start-of-day files against the book (docs/domain.md §5).
  * Pure: no I/O, exact decimals (decimal.js) only.
  *
  * What is compared:
@@ -86,7 +86,7 @@ export interface ReconPolicy {
  * Defaults. A quantity difference nothing explains (TRADE) holds the whole account: its cause,
  * and with it its effect on cash and on the account's value, is unknown until someone looks.
  * An explained one (a corporate action the book has not applied yet) and a cost-basis difference
- * hold just that security (DOMAIN.md §3.4: no trading in that security for that account).
+ * hold just that security (docs/domain.md §5.4: no trading in that security for that account).
  * A cash difference holds the account: every trade would be sized on cash we cannot trust.
  * Escalation (materiality above $25,000) flags a break for same-day resolution; it does not
  * change what the break holds unless `escalatedHoldsAccount` says so.

@@ -29,7 +29,7 @@ export interface TradingWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** Concurrency knobs (see README "Configuration"). */
+  /** Concurrency knobs (see docs/configuration.md). */
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   maxConcurrentLocalActivityExecutions?: number;

@@ -3,7 +3,7 @@
  * block from the average-price account, follows its fills until filled or the window closes, cancels
  * a stalled partial fill and re-sends the residual (a new client order id, transient reasons only,
  * within the retry budget), cancels what is still open at the close and waits for the cancel to be
- * confirmed, then allocates the fill pro rata at the average price (DOMAIN.md §6.4). What was not
+ * confirmed, then allocates the fill pro rata at the average price (docs/domain.md §8.3). What was not
  * filled is carried to the next day: the accounts' proposals show it and tomorrow proposes afresh.
  */
 import { log, sleep, upsertSearchAttributes } from '@temporalio/workflow';
@@ -17,7 +17,7 @@ import type { BlockOrderInput, BlockOrderOutput } from './types';
 
 export type { BlockOrderInput, BlockOrderOutput };
 
-/** Orders per block within the window: the first and at most one residual retry (DOMAIN.md §8.6). */
+/** Orders per block within the window: the first and at most one residual retry (docs/domain.md §8.4). */
 export const MAX_BLOCK_ATTEMPTS = 2;
 
 const custodian = custodianCalls();

@@ -1,5 +1,5 @@
 /**
- * Block allocation (DOMAIN.md §6.4) and idempotent execution processing (§2, §8.2): hand-computed
+ * Block allocation (docs/domain.md §8.3) and idempotent execution processing (§3.5): hand-computed
  * examples, then fast-check properties (10,000 runs each, seeded for reproducibility).
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Confirm matching (DOMAIN.md §3.2): every outcome with exact numbers, the tolerance edges, and
+ * Confirm matching (docs/domain.md §9): every outcome with exact numbers, the tolerance edges, and
  * fast-check properties for the aggregation of partial executions and input-order independence.
  */
 import assert from 'node:assert/strict';

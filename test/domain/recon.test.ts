@@ -1,5 +1,5 @@
 /**
- * Reconciliation (DOMAIN.md §3.4): each break category with hand-computed numbers, the
+ * Reconciliation (docs/domain.md §5): each break category with hand-computed numbers, the
  * tolerances at their edges, materiality and escalation, what each break holds, and age buckets.
  */
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 /**
  * Every recorded history (test/histories, from real runs of every released workflow shape)
  * replays against today's workflow code. A change that would break a running workflow fails
- * here: make it behind `patched()` (README, "Changing a workflow safely").
+ * here: make it behind `patched()` (docs/workflow-changes.md).
  */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * The custodian's (Apex-style) start-of-day files: names, row schemas, writers and the parser.
- * See DOMAIN.md §1.1 and §1.5.
+ * See docs/domain.md §2.
  */
 export { checksum } from './text';
 export {

@@ -1,5 +1,5 @@
 /**
- * File codes and file names: `EXT{code}_{correspondent}_{YYYYMMDD}.{csv|txt}` (DOMAIN.md §1.1).
+ * File codes and file names: `EXT{code}_{correspondent}_{YYYYMMDD}.{csv|txt}` (docs/domain.md §2.1).
  */
 import { fileDateToIso, isRealDate, isoToFileDate } from './codecs';
 

@@ -440,7 +440,7 @@ function crossLot(r: {
 }
 
 /**
- * Our own tax-lot file (DOMAIN.md §1.5; no public Apex equivalent), CSV with a header line.
+ * Our own tax-lot file (docs/domain.md §2.6; no public Apex equivalent), CSV with a header line.
  * OpenSettleDate, ClosingPrice, MarketValue and UnrealizedGL are optional columns: null when
  * absent from the header or empty.
  */

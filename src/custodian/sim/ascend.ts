@@ -11,7 +11,7 @@
  *   GET  /trading/v1/accounts/{account_id}/orders/{order_id}          → Order
  *   POST /trading/v1/accounts/{account_id}/orders/{order_id}:cancel   CancelOrderRequestCreate → Order
  *
- * What the simulator does not play: see the README of this change (notional, LIMIT/STOP,
+ * What the simulator does not play: see docs/custodian-simulator.md (notional, LIMIT/STOP,
  * identifiers other than SYMBOL, the order-date window, the 365-day default of the list).
  */
 import { z } from 'zod';

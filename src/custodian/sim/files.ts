@@ -1,7 +1,7 @@
 /**
  * Writes the simulator's start-of-day file set for a process date into the drop folder: EXT871
  * positions, EXT747 security master, EXT872 trade activity, EXT869 cash activity, EXT981 balances,
- * EXT_TAXLOT tax lots and EXT235 corporate actions (what each holds: ./sod.ts and DOMAIN.md §1.1).
+ * EXT_TAXLOT tax lots and EXT235 corporate actions (what each holds: ./sod.ts and docs/domain.md §2).
  *
  * Quirks seen at Apex can be asked for (FileQuirks: lower-case symbols/CUSIPs, pre-change CUSIPs,
  * header lines or none, CRLF, a BOM), and file faults switched on (FileFault): a file missing,

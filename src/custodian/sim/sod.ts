@@ -199,7 +199,7 @@ function defaultDescription(kind: CashKind, amountIn: Dec, symbol: string | unde
   }
 }
 
-/** Batch code and EnteredBy of a kind of cash movement (DOMAIN.md §1.1). */
+/** Batch code and EnteredBy of a kind of cash movement (docs/domain.md §2.4). */
 function batchOf(kind: string, amountIn: Dec): { batchCode: string; enteredBy: string } {
   switch (kind) {
     case 'WIRE':

@@ -49,7 +49,7 @@ export interface LotMatch {
   quantity?: string;
 }
 
-/** A trading halt (DOMAIN.md §5.5): one symbol (LULD pause) or `*`, the whole market (MWCB). */
+/** A trading halt (docs/domain.md §8.8): one symbol (LULD pause) or `*`, the whole market (MWCB). */
 export interface Halt {
   symbol: string;
   reason: 'LULD' | 'MWCB1' | 'MWCB2' | 'MWCB3';
@@ -126,7 +126,7 @@ export interface ExecutionRow {
   executed_time: Date;
 }
 
-/** Orders still working at the custodian (DOMAIN.md §1.2: the `open` flag). */
+/** Orders still working at the custodian (docs/domain.md §3.1: the open statuses). */
 export const OPEN_STATUSES = [
   'PENDING_NEW',
   'NEW',
@@ -319,7 +319,7 @@ export class SimCustodian {
       executed_time: this.clock().toISOString(),
       trade_date: o.order_date,
     });
-    // Filled quantity and average price from the executions only (DOMAIN.md §8.2), rounded as Apex does.
+    // Filled quantity and average price from the executions only (docs/domain.md §3.5), rounded as Apex does (§1.3).
     const execs: { quantity: string; price: string }[] = await trx('sim.executions')
       .where({ order_id: orderId })
       .select('quantity', 'price');
@@ -558,7 +558,7 @@ export class SimCustodian {
   }
 
   /**
-   * The cancel race (DOMAIN.md §8.2): for a partly filled order, with probability
+   * The cancel race (docs/domain.md §3.4): for a partly filled order, with probability
    * `cancelRaceRate` (seeded by the order), the rest fills before the cancel arrives.
    */
   private async losesCancelRace(trx: Knex.Transaction, o: OrderRow): Promise<boolean> {

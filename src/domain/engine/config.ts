@@ -1,5 +1,5 @@
 /**
- * Engine configuration: every default of DOMAIN.md §8.6, overridable per model and per account.
+ * Engine configuration: every default of docs/domain.md §6–7, overridable per model and per account.
  *
  * Precedence (later wins): DEFAULT_ENGINE_CONFIG ← `planAccount(…, config)` (platform) ←
  * `model.config` ← `accountConfig`. Fractions and money are decimal strings.

@@ -67,7 +67,7 @@ export function daysBetween(a: string, b: string): number {
 }
 
 /**
- * Holding term of shares bought on `openDate` and sold on `saleDate` (DOMAIN §4): the holding period
+ * Holding term of shares bought on `openDate` and sold on `saleDate` (docs/domain.md §7.2): the holding period
  * starts the day after the trade date and includes the sale date; long-term if held more than one
  * year, i.e. the sale is after the first anniversary of the trade date. Bought 2025-03-15: a sale on
  * 2026-03-15 is ST, on 2026-03-16 LT. A purchase on Feb 29 has its anniversary on Feb 28.

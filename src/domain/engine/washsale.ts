@@ -1,5 +1,5 @@
 /**
- * Wash sales (IRC §1091, DOMAIN §4): a loss is disallowed when substantially identical securities
+ * Wash sales (IRC §1091, docs/domain.md §7.3): a loss is disallowed when substantially identical securities
  * are acquired within `windowDays` calendar days before or after the sale, in any account of the
  * household (IRAs and Roths included, where the loss is then lost for good; DRIPs are buys).
  * Substantially identical = the same symbol, or symbols of one configured group (e.g. VOO/IVV).

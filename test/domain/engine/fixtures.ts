@@ -1,5 +1,5 @@
 /**
- * Shared fixtures: the DOMAIN §7 60/40 model on VTI / VXUS / BND with their TLH alternates.
+ * Shared fixtures: the docs/domain.md §10 60/40 model on VTI / VXUS / BND with their TLH alternates.
  */
 import type { AccountSnapshot, SecurityInfo, SnapshotHolding } from '../../../src/domain/engine';
 

@@ -26,7 +26,7 @@ const lot = (lotId: string, openDate: string, qty: string, unitCost: string): Lo
   unitCost: dec(unitCost),
 });
 
-describe('dates and holding period (DOMAIN §4)', () => {
+describe('dates and holding period (docs/domain.md §7.2)', () => {
   test('bought 2025-03-15: ST on a 2026-03-15 sale, LT on 2026-03-16', () => {
     assert.equal(holdingTerm('2025-03-15', '2026-03-15'), 'ST');
     assert.equal(holdingTerm('2025-03-15', '2026-03-16'), 'LT');
@@ -102,7 +102,7 @@ describe('lot selection', () => {
   });
 });
 
-describe('wash sales (DOMAIN §4)', () => {
+describe('wash sales (docs/domain.md §7.3)', () => {
   const sale = {
     accountId: 'TAX1',
     symbol: 'VTI',
@@ -238,7 +238,7 @@ describe('bands and drift', () => {
     assert.equal(isBreached(dec('0'), dec('0'), dec('0')), false);
     assert.equal(isBreached(dec('0.01'), dec('0'), dec('0')), true);
   });
-  test('defaults match DOMAIN §8.6', () => {
+  test('defaults match docs/domain.md §6–7', () => {
     assert.equal(DEFAULT_ENGINE_CONFIG.cashTarget, '0.02');
     assert.equal(DEFAULT_ENGINE_CONFIG.investExcessThreshold, '0.005');
     assert.equal(DEFAULT_ENGINE_CONFIG.minTradeUsd, '50');
