@@ -4,15 +4,21 @@
 //   2. the Temporal CLI (dev server + UI) built with `go install` into .tools/bin
 //   3. the classpath of Temporal's time-skipping test server, resolved with Maven
 //   4. for tests: Debian's chromium (apt-get) for the browser tests
-// Each step is skipped when its result is already there. Usage: node scripts/setup.mjs [--for=start|test]
+//   5. for the cluster topology and its test (docs/cluster.md): temporal-server,
+//      temporal-sql-tool and temporal-ui-server, built with `go install` into .tools/bin
+// Each step is skipped when its result is already there.
+// Usage: node scripts/setup.mjs [--for=start|test|cluster]   (SKIP_TEMPORAL_CLUSTER=1: no step 5 for tests)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const purpose = (process.argv.find((a) => a.startsWith('--for=')) ?? '--for=test').slice(6);
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+/** The server release CLI v1.5.1 embeds, and the UI server it embeds (its go.mod). */
+export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
+export const TEMPORAL_UI_SERVER_VERSION = 'v2.42.1';
 const toolsBin = path.join(root, '.tools', 'bin');
 
 function log(msg) {
@@ -62,6 +68,45 @@ function temporalCli() {
     env: { ...process.env, GOBIN: toolsBin, GOFLAGS: '-buildvcs=false' },
   });
   log(`Temporal CLI built in ${secs}s: ${bin}`);
+}
+
+/**
+ * The production-shaped Temporal server (docs/cluster.md), from the server module itself: each
+ * `go install` writes its binary (named after its package: `server`, `sql`) into a directory of
+ * its own, then it is moved into .tools/bin under the name the project uses.
+ */
+const CLUSTER_BINARIES = [
+  ['temporal-server', `go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}`, 'server'],
+  ['temporal-sql-tool', `go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`, 'sql'],
+  [
+    'temporal-ui-server',
+    `github.com/temporalio/ui-server/v2/cmd/server@${TEMPORAL_UI_SERVER_VERSION}`,
+    'server',
+  ],
+];
+
+function clusterBinaries() {
+  const missing = CLUSTER_BINARIES.filter(([name]) => !existsSync(path.join(toolsBin, name)));
+  if (missing.length === 0) return;
+  if (!has('go')) {
+    throw new Error(
+      `${missing.map(([n]) => n).join(', ')} missing and Go is not installed: install Go, or point TEMPORAL_ADDRESS at a running cluster (docs/cluster.md).`,
+    );
+  }
+  mkdirSync(toolsBin, { recursive: true });
+  for (const [name, pkg, built] of missing) {
+    const gobin = mkdtempSync(path.join(root, '.tools', `build-${name}-`));
+    try {
+      log(`building ${name} (go install ${pkg}; first time only, a few minutes)…`);
+      const secs = run('go', ['install', pkg], {
+        env: { ...process.env, GOBIN: gobin, GOFLAGS: '-buildvcs=false' },
+      });
+      renameSync(path.join(gobin, built), path.join(toolsBin, name));
+      log(`${name} built in ${secs}s`);
+    } finally {
+      rmSync(gobin, { recursive: true, force: true });
+    }
+  }
 }
 
 function testServer() {
@@ -116,6 +161,7 @@ try {
   if (purpose === 'test' || !process.env.TEMPORAL_ADDRESS) temporalCli();
   if (purpose === 'test') testServer();
   if (purpose === 'test') chromium();
+  if (purpose === 'cluster' || (purpose === 'test' && !process.env.SKIP_TEMPORAL_CLUSTER)) clusterBinaries();
 } catch (err) {
   process.stderr.write(`[setup] ${err.message}\n`);
   process.exit(1);

@@ -33,6 +33,24 @@ const EnvSchema = z.object({
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().optional(),
+  /** Which local Temporal `npm start` runs when TEMPORAL_ADDRESS is unset (docs/cluster.md). */
+  TEMPORAL_SERVER: z.enum(['dev', 'cluster']).default('dev'),
+  /** The cluster's frontend gRPC port; the next five are its other services' (docs/cluster.md). */
+  TEMPORAL_CLUSTER_PORT: port.default(7233),
+  /** The first of its four membership ports: at most 32767 (the server's schema keeps smallint). */
+  TEMPORAL_CLUSTER_MEMBERSHIP_PORT: port.max(32764).default(6933),
+  /** A PostgreSQL role that may create databases, for the cluster's two (default: the book's server). */
+  TEMPORAL_CLUSTER_DATABASE_URL: z.string().url().optional(),
+  TEMPORAL_CLUSTER_DB: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .default('temporal'),
+  TEMPORAL_CLUSTER_VISIBILITY_DB: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .default('temporal_visibility'),
+  /** History shards when the cluster's database is first set up (default: 4 per core, 8 on 2 cores). */
+  TEMPORAL_NUM_HISTORY_SHARDS: z.coerce.number().int().min(1).max(16_384).optional(),
   TASK_QUEUE: z.string().min(1).default('trading-day'),
   DB_POOL_MAX: z.coerce.number().int().min(2).max(500).default(10),
   WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(50),
@@ -56,6 +74,17 @@ const EnvSchema = z.object({
     .regex(/^[A-Z0-9]{4,13}$/)
     .default('ZOEAVG01'),
   API_PORT: port.default(3000),
+  /** The SDK runtime's Prometheus /metrics of a worker process; 0: none (docs/observability.md). */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** JSON log lines at this level and above (docs/observability.md). */
+  LOG_LEVEL: z
+    .string()
+    .transform((v) => v.toUpperCase())
+    .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']))
+    .default('INFO'),
+  /** Where the JSON log lines go: a file, or `-` for stdout (default: stdout for `npm run worker`, DATA_DIR/logs/zoe.jsonl for `npm start`). */
+  LOG_FILE: z.string().min(1).optional(),
   APPROVAL_CUTOFF_ET: hhmm.default('11:45'),
   WINDOW_OPEN_ET: hhmm.default('12:00'),
   WINDOW_CLOSE_ET: hhmm.default('14:00'),

@@ -1,11 +1,14 @@
 /** Command-line flags of `npm run chaos`. Bad input stops the run with the flag and the reason. */
 import { defaultReviewSeconds, defaultWindowSeconds } from '../day/args';
+import { SERVER_KINDS, type ServerKind } from '../day/temporal';
 
 export const SCENARIOS = ['kill-worker', 'server-restart', 'pg-down', 'custodian-faults'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ChaosArgs {
   scenarios: ScenarioName[];
+  /** The Temporal server: the CLI's dev server or temporal-server on PostgreSQL (docs/cluster.md). */
+  server: ServerKind;
   accounts: number;
   kills: number;
   seed: string;
@@ -26,7 +29,8 @@ export interface ChaosArgs {
   timeoutMinutes: number;
 }
 
-export const USAGE = `usage: npm run -s chaos -- [--scenarios kill-worker,server-restart,pg-down,custodian-faults]
+export const USAGE = `usage: npm run -s chaos -- [--server dev|cluster]
+  [--scenarios kill-worker,server-restart,pg-down,custodian-faults]
   [--accounts 1000] [--kills 20] [--seed chaos] [--batch-size 200]
   [--review-seconds S] [--window-seconds S] [--confirm-delay-seconds 8] [--fill-poll-seconds 1]
   [--partial-fill-rate 0.3] [--pg-down-seconds 60] [--server-down-seconds 10]
@@ -47,6 +51,7 @@ export function parseArgs(argv: string[]): ChaosArgs {
   }
   const known = new Set([
     'scenarios',
+    'server',
     'accounts',
     'kills',
     'seed',
@@ -95,8 +100,12 @@ export function parseArgs(argv: string[]): ChaosArgs {
   }
   if (scenarios.length === 0) throw new ArgError('--scenarios names no scenario');
   const accounts = int('accounts', 1000, 1, 99_999);
+  const server = flags.get('server') ?? 'dev';
+  if (!(SERVER_KINDS as readonly string[]).includes(server))
+    throw new ArgError(`--server must be one of ${SERVER_KINDS.join(', ')}, got ${JSON.stringify(server)}`);
   return {
     scenarios: [...new Set(scenarios)] as ScenarioName[],
+    server: server as ServerKind,
     accounts,
     kills: int('kills', 20, 0, 1000),
     seed: flags.get('seed') ?? 'chaos',

@@ -1,40 +1,38 @@
 /**
- * `npm run -s chaos -- [--scenarios …] [--accounts 1000] [--kills 20]`: whole trading days on the
- * Temporal dev server with a compressed clock (as bench:day), each under one kind of trouble, then
+ * `npm run -s chaos -- [--server dev|cluster] [--scenarios …] [--accounts 1000] [--kills 20]`:
+ * whole trading days on the Temporal dev server (or, with --server cluster, temporal-server on
+ * PostgreSQL: docs/cluster.md) with a compressed clock (as bench:day), each under one kind of trouble, then
  * the invariants of bench/chaos/invariants.ts checked from the databases. One JSON object per
  * scenario on stdout (one line each), then a summary line; progress on stderr. Exit code 1 when
  * any scenario's invariants (or its chaos, e.g. fewer kills than asked) fail.
  *
  *   kill-worker       the worker process is SIGKILLed at seeded random points (--kills) across the
  *                     day and started again each time
- *   server-restart    the Temporal dev server gets SIGTERM in the window and is started again on
- *                     the same SQLite file and port after --server-down-seconds
+ *   server-restart    the Temporal server gets SIGTERM in the window and is started again on
+ *                     the same data (SQLite file, or its PostgreSQL databases) and ports after
+ *                     --server-down-seconds
  *   pg-down           the embedded PostgreSQL is stopped in the window for --pg-down-seconds and
- *                     started again on the same data directory and port
+ *                     started again on the same data directory and port (on the cluster server
+ *                     Temporal's own databases are there too, so Temporal is down with it)
  *   custodian-faults  the simulator's fault switch (POST /sim/v1/faults) at --error-rate 0.3 and
  *                     --latency-ms 2000 from the day's start until the window's close-out is over
  *
- * Each scenario has its own PostgreSQL, dev server (SQLite file in a temporary directory),
+ * Each scenario has its own PostgreSQL, Temporal server (bench/day/temporal.ts),
  * simulator (in this process) and worker process (bench/day/worker-child.ts), and seeds its own
  * accounts; manual accounts are approved, flagged auto ones reviewed and breaks resolved in bulk
  * (bench/day/approver.ts). The clock is bench:day's, stretched by the downtime each scenario causes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import type { AppConfig } from '../../src/config';
 import type { RunningSim } from '../../src/custodian/sim/server';
 import { seedDemoData } from '../../src/demo/seed';
 import { nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
-import { freePort } from '../../src/infra/postgres';
-import { type DevServer, startDevServer } from '../../src/infra/temporal';
 import { tradingDayWorkflowId } from '../../src/workflows/ids';
 import type { TradingDayInput, TradingDayResult } from '../../src/workflows/types';
 import { startApprover } from '../day/approver';
 import { type BenchDb, openBenchDb } from '../day/db';
 import type { ChildConfig } from '../day/protocol';
 import { startBenchSim } from '../day/sim';
+import { type BenchTemporal, startBenchTemporal } from '../day/temporal';
 import { type RunningWorker, spawnWorker } from '../day/worker-process';
 import { prng } from '../engine/generate';
 import { ArgError, type ChaosArgs, SCENARIOS, type ScenarioName, USAGE, parseArgs } from './args';
@@ -59,57 +57,9 @@ let interrupted = false;
 // ---------------------------------------------------------------------------------------------
 // The stack of one scenario.
 
-interface Temporal {
-  address: string;
-  dataDir: string;
-  server: DevServer;
-  client: Client;
-  connection: Connection;
-  /** SIGTERM, wait for the exit, `downMs`, start again on the same SQLite file and port. */
-  restart(downMs: number): Promise<{ stoppedInMs: number; downMs: number; startedInMs: number }>;
-  stop(): Promise<void>;
-}
-
-async function startTemporal(): Promise<Temporal> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-chaos-temporal-'));
-  const cfg = {
-    DATA_DIR: dataDir,
-    TEMPORAL_DEV_PORT: await freePort(),
-    TEMPORAL_UI_PORT: await freePort(),
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH,
-  } as AppConfig;
-  let server = await startDevServer(cfg);
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: 'default' });
-  return {
-    address: server.address,
-    dataDir,
-    get server() {
-      return server;
-    },
-    client,
-    connection,
-    async restart(downMs) {
-      const t0 = Date.now();
-      await server.stop();
-      const t1 = Date.now();
-      await sleep(downMs);
-      const t2 = Date.now();
-      server = await startDevServer(cfg);
-      return { stoppedInMs: t1 - t0, downMs: t2 - t1, startedInMs: Date.now() - t2 };
-    },
-    async stop() {
-      await connection.close().catch(() => undefined);
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 interface Stack {
   bdb: BenchDb;
-  temporal: Temporal;
+  temporal: BenchTemporal;
   sim: RunningSim;
   dropDir: string;
   cleanup: { name: string; fn: () => Promise<unknown> | unknown }[];
@@ -119,9 +69,14 @@ async function startStack(args: ChaosArgs, cleanup: Stack['cleanup']): Promise<S
   const bdb = await openBenchDb({ pool: 10 });
   cleanup.push({ name: 'database', fn: () => bdb.stop() });
   log(`PostgreSQL: ${bdb.embedded ? `embedded, data ${bdb.dataDir}` : 'DATABASE_URL'}`);
-  const temporal = await startTemporal();
+  const temporal = await startBenchTemporal({
+    kind: args.server,
+    pgUrl: bdb.url,
+    embeddedPg: bdb.embedded,
+    log,
+  });
   cleanup.push({ name: 'temporal', fn: () => temporal.stop() });
-  log(`Temporal dev server on ${temporal.address} (SQLite in ${temporal.dataDir})`);
+  log(temporal.describe);
   const { dropDir, sim } = await startBenchSim({
     url: bdb.url,
     name: 'chaos',
@@ -291,10 +246,10 @@ const scenarios: Record<ScenarioName, Scenario> = {
       const at = ctx.clock.openMs + Math.round((ctx.clock.closeMs - ctx.clock.openMs) * 0.3);
       if (!(await ctx.until(at))) return { restarted: false };
       const atS = secs(ctx.elapsed());
-      log(`stopping the Temporal dev server (SIGTERM) at +${atS} s`);
+      log(`stopping the Temporal ${ctx.stack.temporal.kind} server (SIGTERM) at +${atS} s`);
       const r = await ctx.stack.temporal.restart(ctx.args.serverDownSeconds * 1000);
       log(
-        `dev server back at +${secs(ctx.elapsed())} s (stopped in ${secs(r.stoppedInMs)} s, down ${secs(r.downMs)} s, started in ${secs(r.startedInMs)} s)`,
+        `${ctx.stack.temporal.kind} server back at +${secs(ctx.elapsed())} s (stopped in ${secs(r.stoppedInMs)} s, down ${secs(r.downMs)} s, started in ${secs(r.startedInMs)} s)`,
       );
       return {
         restarted: true,
@@ -592,6 +547,7 @@ async function main(): Promise<number> {
     summary: 'chaos',
     ok: results.length === args.scenarios.length && results.every((r) => r.ok),
     command: `npm run -s chaos -- ${process.argv.slice(2).join(' ')}`.trim(),
+    server: args.server,
     accounts: args.accounts,
     kills: args.scenarios.includes('kill-worker') ? args.kills : undefined,
     seed: args.seed,

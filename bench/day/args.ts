@@ -1,7 +1,12 @@
 /** Command-line flags of `npm run bench:day`. Bad input stops the run with the flag and the reason. */
+import { SERVER_KINDS, type ServerKind } from './temporal';
 
 export interface BenchArgs {
   accounts: number;
+  /** The Temporal server: the CLI's dev server or temporal-server on PostgreSQL (docs/cluster.md). */
+  server: ServerKind;
+  /** Day worker processes on the day's task queue. */
+  workers: number;
   batchSize: number;
   skipNoop: boolean;
   /** Seconds from the day's start to the approval cut-off (default grows with the accounts). */
@@ -23,7 +28,8 @@ export interface BenchArgs {
   proposedIndexes: boolean;
 }
 
-export const USAGE = `usage: npm run bench:day -- --accounts N [--batch-size 200] [--skip-noop]
+export const USAGE = `usage: npm run bench:day -- --accounts N [--server dev|cluster] [--workers 1]
+  [--batch-size 200] [--skip-noop]
   [--review-seconds S] [--window-seconds S] [--confirm-delay-seconds S] [--fill-poll-seconds 1]
   [--partial-fill-rate 0.3] [--no-approve] [--timeout-minutes 60] [--db-pool 10]
   [--max-cached-workflows N] [--max-activities N] [--max-workflow-tasks N] [--proposed-indexes]`;
@@ -47,6 +53,8 @@ export function parseArgs(argv: string[]): BenchArgs {
   if (flags.has('help')) throw new ArgError('');
   const known = new Set([
     'accounts',
+    'server',
+    'workers',
     'batch-size',
     'skip-noop',
     'review-seconds',
@@ -85,8 +93,15 @@ export function parseArgs(argv: string[]): BenchArgs {
 
   const accounts = int('accounts', 100)!;
   if (accounts > 99_999) throw new ArgError('--accounts must be at most 99999 (custodian account numbers)');
+  const server = flags.get('server') ?? 'dev';
+  if (typeof server !== 'string' || !(SERVER_KINDS as readonly string[]).includes(server))
+    throw new ArgError(`--server must be one of ${SERVER_KINDS.join(', ')}, got ${JSON.stringify(server)}`);
+  const workers = int('workers', 1)!;
+  if (workers > 8) throw new ArgError(`--workers must be at most 8, got ${workers}`);
   return {
     accounts,
+    server: server as ServerKind,
+    workers,
     batchSize: int('batch-size', 200)!,
     skipNoop: flags.has('skip-noop'),
     reviewSeconds: num('review-seconds', defaultReviewSeconds(accounts), 1, 86_400),

@@ -11,24 +11,21 @@
  * Update, as their advisors would (bench/day/approver.ts); --no-approve lets them expire.
  * `npm run -s bench:day …` keeps npm's own banner off stdout, so that stdout is the JSON alone.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Knex } from 'knex';
 import { seedDemoData } from '../../src/demo/seed';
 import { nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
-import { temporalCliPath } from '../../src/infra/temporal';
 import { accountBatchWorkflowId, accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
 import type { TradingDayInput, TradingDayResult } from '../../src/workflows/types';
 import { type ApproverStats, startApprover } from './approver';
 import { ArgError, type BenchArgs, USAGE, parseArgs } from './args';
 import { CpuSampler } from './cpu';
 import { createProposedIndexes, openBenchDb } from './db';
 import { type HistoryReport, measureHistories } from './history';
+import { mergeReports } from './merge';
 import type { ActivityStats } from './protocol';
 import { startBenchSim } from './sim';
+import { type BenchTemporal, startBenchTemporal } from './temporal';
 import { type RunningWorker, spawnWorker } from './worker-process';
 
 const log = (m: string) =>
@@ -50,14 +47,14 @@ function relative(stats: Record<string, ActivityStats>, t0: number) {
 }
 
 async function runNoop(
-  env: TestWorkflowEnvironment,
+  env: BenchTemporal,
   args: BenchArgs,
   cpu: CpuSampler,
   onWorker: (w: RunningWorker) => void,
 ) {
   const taskQueue = `bench-noop-${process.pid}`;
   const w = await spawnWorker(
-    { mode: 'noop', address: env.address, namespace: env.namespace ?? 'default', taskQueue, dbPool: 0 },
+    { mode: 'noop', address: env.address, namespace: env.namespace, taskQueue, dbPool: 0 },
     (p) => log(`noop: ${JSON.stringify(p.counts)} rss ${p.rssMiB} MiB`),
   );
   onWorker(w);
@@ -189,22 +186,17 @@ async function main(): Promise<void> {
     const seedEnd = Date.now();
     log(`seeded ${args.accounts} accounts in ${secs(seedEnd - seedStart)} s`);
 
-    // The dev server prints a banner on its stdout, which it shares with this process: a wrapper
-    // sends it to stderr, so that stdout carries the JSON only.
-    const wrapperDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-bench-temporal-'));
-    cleanup.push({ name: 'wrapper', fn: () => rmSync(wrapperDir, { recursive: true, force: true }) });
-    const cli = temporalCliPath({ TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH });
-    const wrapper = path.join(wrapperDir, 'temporal');
-    writeFileSync(wrapper, `#!/bin/sh\nexec ${JSON.stringify(cli)} "$@" 1>&2\n`, { mode: 0o755 });
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: wrapper },
-        searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
-        extraArgs: ['--log-level', 'error'],
-      },
+    const serverStart = Date.now();
+    const env = await startBenchTemporal({
+      kind: args.server,
+      inMemory: true,
+      pgUrl: bdb.url,
+      embeddedPg: bdb.embedded,
+      log,
     });
-    cleanup.push({ name: 'temporal', fn: () => env.teardown() });
-    log(`Temporal dev server on ${env.address}`);
+    const serverReadyS = secs(Date.now() - serverStart);
+    cleanup.push({ name: 'temporal', fn: () => env.stop() });
+    log(`${env.describe}, ready in ${serverReadyS} s`);
 
     const { dropDir, sim } = await startBenchSim({
       url: bdb.url,
@@ -225,31 +217,35 @@ async function main(): Promise<void> {
     // The day.
     const taskQueue = `bench-day-${process.pid}`;
     let dayStart = Date.now();
-    const worker = await spawnWorker(
-      {
-        mode: 'day',
-        address: env.address,
-        namespace: env.namespace ?? 'default',
-        taskQueue,
-        databaseUrl: bdb.url,
-        custodianUrl: sim.url,
-        dropDir,
-        dbPool: args.dbPool,
-        maxCachedWorkflows: args.maxCachedWorkflows,
-        maxConcurrentActivityTaskExecutions: args.maxConcurrentActivityTaskExecutions,
-        maxConcurrentWorkflowTaskExecutions: args.maxConcurrentWorkflowTaskExecutions,
-      },
-      (p) =>
-        log(
-          `day +${secs(Date.now() - dayStart)} s: past review ${p.pastReview}/${args.accounts}, rss ${p.rssMiB} MiB, ${Object.entries(
-            p.counts,
-          )
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', ')}`,
-        ),
-    );
-    workers.push(worker);
-    cpu.roles.set(worker.pid, 'worker');
+    const dayWorkers: RunningWorker[] = [];
+    for (let n = 0; n < args.workers; n++) {
+      const worker = await spawnWorker(
+        {
+          mode: 'day',
+          address: env.address,
+          namespace: env.namespace,
+          taskQueue,
+          databaseUrl: bdb.url,
+          custodianUrl: sim.url,
+          dropDir,
+          dbPool: args.dbPool,
+          maxCachedWorkflows: args.maxCachedWorkflows,
+          maxConcurrentActivityTaskExecutions: args.maxConcurrentActivityTaskExecutions,
+          maxConcurrentWorkflowTaskExecutions: args.maxConcurrentWorkflowTaskExecutions,
+        },
+        (p) =>
+          log(
+            `day +${secs(Date.now() - dayStart)} s: past review ${p.pastReview}/${args.accounts}, rss ${p.rssMiB} MiB, ${Object.entries(
+              p.counts,
+            )
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')}`,
+          ),
+      );
+      workers.push(worker);
+      dayWorkers.push(worker);
+      cpu.roles.set(worker.pid, 'worker');
+    }
 
     const reviewMs = args.reviewSeconds * 1000;
     const openMs = reviewMs + 1000;
@@ -328,7 +324,8 @@ async function main(): Promise<void> {
       log(`history measurement failed: ${(e as Error).message}`);
       return undefined as unknown as HistoryReport;
     });
-    const report = await worker.stop();
+    const reports = await Promise.all(dayWorkers.map((w) => w.stop()));
+    const report = { ...reports[0]!, ...mergeReports(reports) };
     const db = await dbSummary(bdb.db, tradeDate);
     cpu.stop();
 
@@ -368,6 +365,7 @@ async function main(): Promise<void> {
           : `timeout (${args.timeoutMinutes} min)`,
       command: `npm run bench:day -- ${process.argv.slice(2).join(' ')}`.trim(),
       accounts,
+      server: { kind: env.kind, describe: env.describe, readyS: serverReadyS },
       // Whole day: accounts / (day start → day result). Not given for a day that did not finish.
       accountsPerSecond: outcome.done
         ? Math.round((accounts / ((dayEnd - dayStart) / 1000)) * 100) / 100
@@ -450,11 +448,14 @@ async function main(): Promise<void> {
       largestHistory: histories,
       worker: {
         settings: report.settings,
-        peakRssMiB: report.peakRssMiB,
-        peakHeapUsedMiB: report.peakHeapUsedMiB,
-        cpuSeconds: report.cpuSeconds,
-        core: report.core,
+        processes: reports.length,
+        peakRssMiB: reports.length > 1 ? reports.map((r) => r.peakRssMiB) : report.peakRssMiB,
+        peakHeapUsedMiB: reports.length > 1 ? reports.map((r) => r.peakHeapUsedMiB) : report.peakHeapUsedMiB,
+        cpuSeconds: reports.length > 1 ? reports.map((r) => r.cpuSeconds) : report.cpuSeconds,
+        core: reports.length > 1 ? reports.map((r) => r.core) : report.core,
+        activitiesPerProcess: reports.length > 1 ? report.byProcess : undefined,
       },
+      accountRuns: report.runs,
       benchProcess: {
         note: 'this process: the simulator, the client and the approver',
         peakRssMiB: Math.round(benchPeakRss / 2 ** 20),

@@ -54,7 +54,10 @@ export type ChildMessage =
       peakHeapUsedMiB: number;
       cpuSeconds: number;
       activities: Record<string, ActivityStats>;
-      pastReview: number[];
-      tradingDone: number[];
+      /** When each account got past review / had its fills booked (epoch ms), by account. */
+      pastReview: Record<string, number>;
+      tradingDone: Record<string, number>;
+      /** Successful executions per activity type and account (an account's step run twice shows here). */
+      accountRuns: Record<string, Record<string, number>>;
       core: CoreMetrics;
     };

@@ -26,6 +26,13 @@ class Stats {
   /** When each account got past review (proposal NONE or a decision recorded). */
   readonly pastReview = new Map<string, number>();
   readonly tradingDone = new Map<string, number>();
+  readonly accountRuns = new Map<string, Map<string, number>>();
+
+  ran(type: string, account: string): void {
+    const m = this.accountRuns.get(type) ?? new Map<string, number>();
+    this.accountRuns.set(type, m);
+    m.set(account, (m.get(account) ?? 0) + 1);
+  }
 
   record(type: string, start: number, end: number, scheduled: number, ok: boolean): void {
     let s = this.byType.get(type);
@@ -165,6 +172,8 @@ async function main(): Promise<void> {
   const observe = (type: string, arg: unknown, result: unknown, at: number) => {
     const a = (arg ?? {}) as { accountId?: string; proposalId?: string };
     const accountOf = (proposalId?: string) => proposalId?.replace(/^P\d{8}-/, '');
+    const account = a.accountId ?? accountOf(a.proposalId);
+    if (account) stats.ran(type, account);
     if (type === 'proposeTrades' && (result as { action?: string }).action === 'NONE' && a.accountId)
       stats.pastReview.set(a.accountId, at);
     if (type === 'recordDecision') {
@@ -267,8 +276,11 @@ async function main(): Promise<void> {
       peakHeapUsedMiB: Math.round(peakHeap / MiB),
       cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
       activities: stats.summary(),
-      pastReview: [...stats.pastReview.values()].sort((a, b) => a - b),
-      tradingDone: [...stats.tradingDone.values()].sort((a, b) => a - b),
+      pastReview: Object.fromEntries(stats.pastReview),
+      tradingDone: Object.fromEntries(stats.tradingDone),
+      accountRuns: Object.fromEntries(
+        [...stats.accountRuns].map(([type, m]) => [type, Object.fromEntries(m)]),
+      ),
       core,
     });
     await db?.destroy().catch(() => undefined);

@@ -1,7 +1,9 @@
 /**
  * The command line. `npm start` runs `start`; everything else through `npm run cli -- <command>`:
  *
- *   start [--real-clock] [--date YYYY-MM-DD]   the whole local stack and today's trading day
+ *   start [--real-clock] [--date YYYY-MM-DD] [--cluster]
+ *                                              the whole local stack and today's trading day
+ *                                              (--cluster: on temporal-server + PostgreSQL)
  *   seed [--reset] [--date YYYY-MM-DD]         demo data
  *   day start [--date D] [--demo-clock]        start a trading day by hand (idempotent)
  *   day status [--date D]                      accounts per stage for a day
@@ -82,9 +84,10 @@ async function startDay(client: Client, cfg: AppConfig, input: TradingDayInput) 
 async function cmdStart(args: string[]) {
   const { values } = parseArgs({
     args,
-    options: { 'real-clock': { type: 'boolean' }, date: { type: 'string' } },
+    options: { 'real-clock': { type: 'boolean' }, date: { type: 'string' }, cluster: { type: 'boolean' } },
   });
-  const cfg = loadConfig();
+  // --cluster: the production-shaped Temporal server on PostgreSQL instead of the dev server.
+  const cfg = loadConfig(values.cluster ? { ...process.env, TEMPORAL_SERVER: 'cluster' } : process.env);
   // Worker and workflow logs at WARN and above; the progress line is the normal output.
   Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'WARN') });
   const realClock = values['real-clock'] ?? false;
@@ -109,8 +112,14 @@ async function cmdStart(args: string[]) {
     `[start] demo data: ${seeded.seeded ? `seeded ${seeded.accounts} accounts` : `kept (${seeded.accounts} accounts)`}`,
   );
 
-  say(`[start] Temporal: ${cfg.TEMPORAL_ADDRESS ?? 'dev server (first start takes a few seconds)'}`);
-  const temporal = await openTemporal(cfg, { startDevServer: true });
+  say(
+    `[start] Temporal: ${cfg.TEMPORAL_ADDRESS ?? (cfg.TEMPORAL_SERVER === 'cluster' ? `cluster server on PostgreSQL (docs/cluster.md), logs in ${cfg.DATA_DIR}/logs` : 'dev server (first start takes a few seconds)')}`,
+  );
+  const temporal = await openTemporal(cfg, {
+    startDevServer: true,
+    databaseUrl: database.url,
+    log: (m) => say(`[start] ${m}`),
+  });
   stops.push(temporal.stop);
   const client = new Client({ connection: temporal.client, namespace: cfg.TEMPORAL_NAMESPACE });
 

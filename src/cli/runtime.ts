@@ -11,8 +11,15 @@ import { simAuthFor } from '../custodian/client';
 import type { CustodianPort } from '../custodian/port';
 import { type RunningSim, startSimServer } from '../custodian/sim/server';
 import { createKnex, migrateLatest } from '../db/knex';
+import { type RunningCluster, clusterOptions, startCluster } from '../infra/cluster';
 import { databaseUrl, ensureDatabase, startEmbeddedPostgres } from '../infra/postgres';
-import { type DevServer, connectClient, ensureSearchAttributes, startDevServer } from '../infra/temporal';
+import {
+  type DevServer,
+  connectClient,
+  ensureSearchAttributes,
+  localTemporalAddress,
+  startDevServer,
+} from '../infra/temporal';
 
 export interface Database {
   url: string;
@@ -59,13 +66,18 @@ export interface TemporalRuntime {
 
 export async function openTemporal(
   cfg: AppConfig,
-  opts: { startDevServer: boolean },
+  opts: { startDevServer: boolean; databaseUrl?: string; log?: (m: string) => void },
 ): Promise<TemporalRuntime> {
   let devServer: DevServer | undefined;
+  let cluster: RunningCluster | undefined;
   let address = cfg.TEMPORAL_ADDRESS;
   if (!address) {
-    if (!opts.startDevServer) address = `127.0.0.1:${cfg.TEMPORAL_DEV_PORT}`;
-    else {
+    if (!opts.startDevServer) address = localTemporalAddress(cfg);
+    else if (cfg.TEMPORAL_SERVER === 'cluster') {
+      if (!opts.databaseUrl) throw new Error('the cluster server needs a PostgreSQL URL');
+      cluster = await startCluster(clusterOptions(cfg, opts.databaseUrl, opts.log));
+      address = cluster.address;
+    } else {
       devServer = await startDevServer(cfg);
       address = devServer.address;
     }
@@ -81,12 +93,13 @@ export async function openTemporal(
   }
   return {
     address,
-    uiUrl: devServer?.uiUrl,
+    uiUrl: devServer?.uiUrl ?? cluster?.uiUrl,
     client,
     devServer,
     async stop() {
       await client.close();
       await devServer?.stop();
+      await cluster?.stop();
     },
   };
 }

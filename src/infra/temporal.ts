@@ -16,6 +16,13 @@ export function temporalCliPath(cfg: Pick<AppConfig, 'TEMPORAL_CLI_PATH'>): stri
   return cfg.TEMPORAL_CLI_PATH ?? path.join(ROOT_DIR, '.tools', 'bin', 'temporal');
 }
 
+/** Where the local Temporal server of this configuration listens (dev server or cluster). */
+export function localTemporalAddress(
+  cfg: Pick<AppConfig, 'TEMPORAL_SERVER' | 'TEMPORAL_DEV_PORT' | 'TEMPORAL_CLUSTER_PORT'>,
+): string {
+  return `127.0.0.1:${cfg.TEMPORAL_SERVER === 'cluster' ? cfg.TEMPORAL_CLUSTER_PORT : cfg.TEMPORAL_DEV_PORT}`;
+}
+
 export function testServerPath(): string {
   return path.join(ROOT_DIR, 'temporal-config', 'temporal-test-server.sh');
 }

@@ -4,7 +4,7 @@
  */
 import { activityPolicy, loadConfig, workerCustodian, workerTuning } from '../config';
 import { createKnex } from '../db/knex';
-import { connectNative } from '../infra/temporal';
+import { connectNative, localTemporalAddress } from '../infra/temporal';
 import { createTradingWorker } from './worker';
 
 async function main() {
@@ -12,7 +12,7 @@ async function main() {
   if (!cfg.DATABASE_URL) throw new Error('DATABASE_URL is required for a standalone worker');
   if (!cfg.CUSTODIAN_URL) throw new Error('CUSTODIAN_URL is required for a standalone worker');
   const db = createKnex(cfg.DATABASE_URL, { max: cfg.DB_POOL_MAX });
-  const connection = await connectNative(cfg, cfg.TEMPORAL_ADDRESS ?? `127.0.0.1:${cfg.TEMPORAL_DEV_PORT}`);
+  const connection = await connectNative(cfg, cfg.TEMPORAL_ADDRESS ?? localTemporalAddress(cfg));
   const worker = await createTradingWorker({
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,

@@ -12,6 +12,7 @@ import { nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
 import { approveUpdate, statusQuery } from '../../src/workflows/messages';
 import type { TradingDayResult } from '../../src/workflows/types';
+import { eventually } from '../support/eventually';
 import { type Stack, startStack, workerFor } from '../support/harness';
 import { devServerEnv } from '../support/temporal';
 
@@ -23,21 +24,6 @@ async function listIds(env: TestWorkflowEnvironment, query: string): Promise<str
     throw new Error(`list ${query}: ${(e as Error).message}: ${(e as { cause?: Error }).cause?.message}`);
   }
   return ids.sort();
-}
-
-async function eventually<T>(
-  fn: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined as T);
-    if (v !== undefined && ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('DailyTradingDay on the Temporal dev server', () => {
