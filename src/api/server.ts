@@ -19,6 +19,7 @@ import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } fr
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { utcToEtDate } from '../domain/calendar';
+import { installApiMetrics } from '../metrics/api-metrics';
 import { buildOpenApiDocument } from './openapi';
 import { PAGE_CSP, PAGE_HTML, PAGE_JS } from './page';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, Problem, zodProblem } from './problems';
@@ -140,6 +141,7 @@ export function buildApiApp(opts: Omit<ApiOptions, 'port' | 'host'>) {
     },
   });
   app.decorateRequest('principal', null);
+  installApiMetrics(app, { db: opts.db, client: opts.client });
 
   // JSON only, parsed by us so a malformed body is a 400 naming the body, and an empty body
   // (a bare POST .../approve) counts as no body.

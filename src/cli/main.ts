@@ -16,9 +16,9 @@
  *   schedule                                   create or update the Temporal Schedule
  *   migrate                                    run database migrations
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
-import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import { ensureSchedule } from '../../temporal-config/schedule';
 import { startApiServer } from '../api/server';
@@ -27,6 +27,7 @@ import { type AppConfig, activityPolicy, loadConfig, workerTuning } from '../con
 import { seedDemoData } from '../demo/seed';
 import { type DayClock, dayClock, isTradingDay, nextTradingDay, utcToEtDate } from '../domain/calendar';
 import { connectNative } from '../infra/temporal';
+import { installWorkerRuntime } from '../workers/runtime';
 import { createTradingWorker } from '../workers/worker';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../workflows/ids';
 import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';
@@ -88,8 +89,11 @@ async function cmdStart(args: string[]) {
   });
   // --cluster: the production-shaped Temporal server on PostgreSQL instead of the dev server.
   const cfg = loadConfig(values.cluster ? { ...process.env, TEMPORAL_SERVER: 'cluster' } : process.env);
-  // Worker and workflow logs at WARN and above; the progress line is the normal output.
-  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'WARN') });
+  // Worker and workflow logs as JSON lines in a file (docs/observability.md); the progress line
+  // is the normal output.
+  const runtime = installWorkerRuntime(cfg, {
+    defaultLogTarget: path.join(cfg.DATA_DIR, 'logs', 'zoe.jsonl'),
+  });
   const realClock = values['real-clock'] ?? false;
   const tradeDate = values.date ? zDate.parse(values.date) : defaultTradeDate(realClock);
   const stops: (() => Promise<void>)[] = [];
@@ -179,6 +183,10 @@ async function cmdStart(args: string[]) {
   say(`Advisor API:      ${api.url}/api/v1/proposals  (OpenAPI: ${api.url}/openapi.json)`);
   say(`Demo token:       ${demo.token}`);
   say(`Custodian (sim):  ${custodian.url}`);
+  say(
+    `Metrics:          ${api.url}/metrics (API, day gauges)  ${runtime.metricsUrl ?? '(worker metrics off)'} (worker)`,
+  );
+  say(`Logs (JSON):      ${runtime.logTarget}`);
   say(`Schedule:         daily-trading-day ${schedule} (weekdays 06:30 America/New_York)`);
   say('Ctrl-C stops everything; `npm start` again resumes with the same data.\n');
 

@@ -5,10 +5,13 @@
 import { activityPolicy, loadConfig, workerCustodian, workerTuning } from '../config';
 import { createKnex } from '../db/knex';
 import { connectNative, localTemporalAddress } from '../infra/temporal';
+import { installWorkerRuntime } from './runtime';
 import { createTradingWorker } from './worker';
 
 async function main() {
   const cfg = loadConfig();
+  // JSON log lines on stdout (LOG_FILE elsewhere) and the SDK's /metrics (docs/observability.md).
+  installWorkerRuntime(cfg, { defaultLogTarget: '-' });
   if (!cfg.DATABASE_URL) throw new Error('DATABASE_URL is required for a standalone worker');
   if (!cfg.CUSTODIAN_URL) throw new Error('CUSTODIAN_URL is required for a standalone worker');
   const db = createKnex(cfg.DATABASE_URL, { max: cfg.DB_POOL_MAX });

@@ -4,14 +4,21 @@
  */
 import { type NativeConnection, Worker, type WorkerOptions, bundleWorkflowCode } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities';
+import { activityLogContext } from './activity-log-interceptor';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+/** Adds the trade date and account to every workflow log line (docs/observability.md). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('./workflow-log-interceptor')];
 
 let bundle: Promise<{ code: string }> | undefined;
 
 /** The workflow bundle, built once per process (webpack takes a few seconds). */
 export function workflowBundle(): Promise<{ code: string }> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: quietLogger,
+  });
   return bundle;
 }
 
@@ -52,5 +59,9 @@ export async function createTradingWorker(opts: TradingWorkerOptions): Promise<W
       : {}),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     ...opts.extra,
+    interceptors: {
+      ...opts.extra?.interceptors,
+      activity: [activityLogContext, ...(opts.extra?.interceptors?.activity ?? [])],
+    },
   });
 }

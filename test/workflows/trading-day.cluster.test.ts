@@ -24,11 +24,12 @@ import {
 import { CLUSTER_BINARIES, clusterBinaryPath } from '../../src/infra/cluster-schema';
 import { databaseUrl, freePort } from '../../src/infra/postgres';
 import { createTradingWorker } from '../../src/workers/worker';
-import { accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
+import { accountDayWorkflowId } from '../../src/workflows/ids';
 import { approveUpdate, statusQuery } from '../../src/workflows/messages';
 import type { TradingDayResult } from '../../src/workflows/types';
 import { eventually } from '../support/eventually';
 import { type Stack, startStack } from '../support/harness';
+import { startShortDay } from '../support/short-day';
 
 const missing = CLUSTER_BINARIES.filter((b) => !existsSync(clusterBinaryPath(b)));
 const skip =
@@ -118,19 +119,7 @@ describe('DailyTradingDay on the cluster server (temporal-server on PostgreSQL)'
   });
 
   it('runs the day with the window set to now; SQL visibility finds accounts by Stage', async () => {
-    const at = (s: number) => new Date(Date.now() + s * 1000).toISOString();
-    const clockOverride = {
-      approvalCutoff: at(30),
-      windowOpen: at(31),
-      windowClose: at(50),
-      confirmAt: at(51),
-    };
-    const accountIds = ['ACC001', 'ACC002', 'ACC003', 'ACC004'];
-    const handle = await client.workflow.start('DailyTradingDay', {
-      taskQueue: 'cluster-e2e',
-      workflowId: tradingDayWorkflowId(tradeDate),
-      args: [{ tradeDate, clockOverride, fillPollSeconds: 2, accountIds }],
-    });
+    const handle = await startShortDay(client, { taskQueue: 'cluster-e2e', tradeDate, cutoffS: 30 });
     const waiting = `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="AwaitingApproval"`;
     const n = await eventually(
       async () => (await client.workflow.count(waiting)).count,

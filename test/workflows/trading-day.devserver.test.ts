@@ -9,11 +9,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { findStuck } from '../../src/cli/ops';
 import { nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
-import { accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
+import { accountDayWorkflowId } from '../../src/workflows/ids';
 import { approveUpdate, statusQuery } from '../../src/workflows/messages';
 import type { TradingDayResult } from '../../src/workflows/types';
 import { eventually } from '../support/eventually';
 import { type Stack, startStack, workerFor } from '../support/harness';
+import { startShortDay } from '../support/short-day';
 import { devServerEnv } from '../support/temporal';
 
 async function listIds(env: TestWorkflowEnvironment, query: string): Promise<string[]> {
@@ -47,19 +48,7 @@ describe('DailyTradingDay on the Temporal dev server', () => {
   });
 
   it('runs the day with the window set to now and lists accounts by Stage', async () => {
-    const at = (s: number) => new Date(Date.now() + s * 1000).toISOString();
-    const clockOverride = {
-      approvalCutoff: at(40),
-      windowOpen: at(41),
-      windowClose: at(60),
-      confirmAt: at(61),
-    };
-    const accountIds = ['ACC001', 'ACC002', 'ACC003', 'ACC004'];
-    const handle = await env.client.workflow.start('DailyTradingDay', {
-      taskQueue: 'e2e',
-      workflowId: tradingDayWorkflowId(tradeDate),
-      args: [{ tradeDate, clockOverride, fillPollSeconds: 2, accountIds }],
-    });
+    const handle = await startShortDay(env.client, { taskQueue: 'e2e', tradeDate, cutoffS: 40 });
 
     const waiting = `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="AwaitingApproval"`;
     const ids = await eventually(
