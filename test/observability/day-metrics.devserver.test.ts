@@ -16,6 +16,7 @@ import { freePort } from '../../src/infra/postgres';
 import { installWorkerRuntime } from '../../src/workers/runtime';
 import { tradingDayWorkflowId } from '../../src/workflows/ids';
 import type { TradingDayResult } from '../../src/workflows/types';
+import { ON_FIRST_FAILURE, dashboardMetricNames } from '../support/dashboard';
 import { eventually } from '../support/eventually';
 import { type Stack, startStack, workerFor } from '../support/harness';
 import { startShortDay } from '../support/short-day';
@@ -178,6 +179,11 @@ describe('metrics and logs of a day', () => {
     );
     assert.equal(sum(sdk, 'temporal_workflow_completed', { workflow_type: 'DailyTradingDay' }), 1);
     assert.ok(sum(sdk, 'temporal_activity_execution_latency_count', { task_queue: 'obs' }) > 10);
+
+    // Every metric the Grafana dashboard queries is one these endpoints serve.
+    const served = new Set([...rows, ...sdk].map((r) => r.name.replace(/_(bucket|sum|count)$/, '')));
+    for (const name of [...dashboardMetricNames('zoe_'), ...dashboardMetricNames('temporal_')])
+      assert.ok(served.has(name) || ON_FIRST_FAILURE.has(name), `the dashboard's ${name} is served`);
 
     // JSON logs: every line parses and carries the four keys; an AccountDay's lines name its account.
     const logs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);

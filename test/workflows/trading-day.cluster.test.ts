@@ -27,6 +27,7 @@ import { createTradingWorker } from '../../src/workers/worker';
 import { accountDayWorkflowId } from '../../src/workflows/ids';
 import { approveUpdate, statusQuery } from '../../src/workflows/messages';
 import type { TradingDayResult } from '../../src/workflows/types';
+import { ON_FIRST_FAILURE, dashboardMetricNames } from '../support/dashboard';
 import { eventually } from '../support/eventually';
 import { type Stack, startStack } from '../support/harness';
 import { startShortDay } from '../support/short-day';
@@ -155,5 +156,10 @@ describe('DailyTradingDay on the cluster server (temporal-server on PostgreSQL)'
       .filter((l) => l.startsWith('persistence_requests{'))
       .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
     assert.ok(persistence > 100, `persistence_requests ${persistence}`);
+    const served = new Set(
+      metrics.split('\n').map((l) => /^([a-z_]+)/.exec(l)?.[1]?.replace(/_(bucket|sum|count)$/, '')),
+    );
+    for (const name of dashboardMetricNames('persistence_'))
+      assert.ok(served.has(name) || ON_FIRST_FAILURE.has(name), `the dashboard's ${name} is served`);
   });
 });
