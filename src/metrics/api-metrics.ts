@@ -17,9 +17,18 @@ export interface ApiMetricsOptions {
   registry?: Registry;
 }
 
+/** The process's own metrics (CPU, memory, event loop lag), set up once per process. */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'zoe_api_process_' });
+  }
+  return processRegistry;
+}
+
 export function installApiMetrics(app: FastifyInstance, opts: ApiMetricsOptions): Registry {
   const registry = opts.registry ?? new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'zoe_api_process_' });
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({
     name: 'zoe_api_requests_total',
@@ -47,7 +56,7 @@ export function installApiMetrics(app: FastifyInstance, opts: ApiMetricsOptions)
     reply
       .header('cache-control', 'no-store')
       .type(registry.contentType)
-      .send(await registry.metrics()),
+      .send(`${await processMetrics().metrics()}\n${await registry.metrics()}`),
   );
   return registry;
 }
