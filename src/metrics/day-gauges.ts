@@ -50,6 +50,7 @@ async function stageCounts(client: Client, tradeDate: string) {
 }
 
 const D = "to_char(trade_date, 'YYYY-MM-DD')";
+const BREAK_TYPES = ['POSITION', 'CASH', 'COST_BASIS', 'EXECUTION'];
 const ON_DATES = 'ANY(CAST(:dates AS date[]))';
 
 /** Each book gauge: its query (grouped counts `n`, of the trade dates `:dates`) and its labels. */
@@ -103,12 +104,15 @@ async function bookCounts(db: Knex, dates: string[]): Promise<Snapshot['rows']> 
         n: Number(r.n),
       });
   }
-  const open = (await db('breaks')
+  // Every break type the schema allows (breaks_type_check), 0 when none is open.
+  const open = new Map<string, number>(BREAK_TYPES.map((t) => [t, 0]));
+  const rows = (await db('breaks')
     .where({ status: 'OPEN' })
     .groupBy('type')
     .select('type')
     .count('* as n')) as Row[];
-  for (const r of open) out.push({ name: 'breaks_open', labels: { type: String(r.type) }, n: Number(r.n) });
+  for (const r of rows) open.set(String(r.type), Number(r.n));
+  for (const [type, n] of open) out.push({ name: 'breaks_open', labels: { type }, n });
   return out;
 }
 
