@@ -128,6 +128,8 @@ export function registerDayGauges(registry: Registry, opts: DayGaugeOptions): vo
     labelNames: ['source'],
     registers: [registry],
   });
+  // Both series from the start (0), so that `increase(…) > 0` alerts have something to read.
+  for (const source of ['temporal', 'postgres']) errors.inc({ source }, 0);
   let cached: { at: number; snapshot: Promise<Snapshot> } | undefined;
   const read = async (): Promise<Snapshot> => {
     const dates = await (opts.tradeDates ?? (() => latestTradeDates(opts.db)))();
