@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT_DIR } from '../../src/config';
 
-/** Counters that exist only once something failed (absent from a clean day's scrape). */
+/** Counters the SDK or the server creates at their first event: a failure, a forced eviction. */
 export const ON_FIRST_FAILURE = new Set([
   'temporal_workflow_failed',
   'temporal_workflow_task_execution_failed',
   'temporal_activity_execution_failed',
+  'temporal_sticky_cache_total_forced_eviction',
   'persistence_errors',
   'zoe_day_oldest_open_break_seconds',
 ]);
