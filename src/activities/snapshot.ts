@@ -1,42 +1,43 @@
 /**
  * Loads everything the rebalancing engine needs about one account on one trade date into an
- * `AccountSnapshot`: the model and its settings (per-account overrides win), holdings with
- * their open lots and prices, cash and pending withdrawals, restrictions, securities blocked by
+ * `AccountSnapshot`: the model version and its settings (per-account overrides win; the book's
+ * configuration, src/book/engine-inputs.ts), holdings with
+ * their open lots and prices, cash and pending withdrawals, the restrictions in force (the
+ * account's, its advisor's and the firm's restricted lists), securities blocked by
  * open reconciliation breaks, and the household's trades of the last 30 days (IRAs included)
  * plus today's proposed buys, for the wash-sale rule.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
+import { type AccountRow, type StoredOverrides, accountEngineLayer } from '../book/accounts';
+import { engineRestrictions, identicalGroups, loadModelLayer } from '../book/engine-inputs';
 import { addCalendarDays } from '../domain/calendar';
 import type { AccountSnapshot, EngineConfig } from '../domain/engine';
 import { cashStr, dec, sum } from '../domain/money';
 import { latestPrices } from './prices';
 
-const pct = (p: string) => dec(p).div(100).toString();
+/** What a preview (what-if) puts in place of the account's own configuration. */
+export interface SnapshotOverlay {
+  model_id?: string;
+  overrides?: StoredOverrides;
+  lot_method?: AccountRow['lot_method'];
+}
 
-export async function loadSnapshot(db: Knex, tradeDate: string, accountId: string): Promise<AccountSnapshot> {
-  const a = await db('accounts').where({ id: accountId }).first();
-  if (!a) throw ApplicationFailure.nonRetryable(`account ${accountId} does not exist`, 'NotFound');
-  const model = await db('models').where({ id: a.model_id }).first();
+export async function loadSnapshot(
+  db: Knex,
+  tradeDate: string,
+  accountId: string,
+  overlay: SnapshotOverlay = {},
+): Promise<AccountSnapshot> {
+  const row: AccountRow | undefined = await db('accounts').where({ id: accountId }).first();
+  if (!row) throw ApplicationFailure.nonRetryable(`account ${accountId} does not exist`, 'NotFound');
+  const a: AccountRow = { ...row, ...overlay };
+  if (!a.model_id)
+    throw ApplicationFailure.nonRetryable(`account ${accountId} has no model (${a.status})`, 'NotSetUp');
+  const model = await loadModelLayer(db, a.model_id);
   if (!model)
     throw ApplicationFailure.nonRetryable(`model ${a.model_id} of ${accountId} does not exist`, 'NotFound');
-  const targets: { symbol: string; weight: string }[] = await db('model_targets')
-    .where({ model_id: model.id, version: model.current_version })
-    .orderBy('symbol')
-    .select('symbol', 'weight');
-  const modelConfig: Partial<EngineConfig> = {
-    bandRule: model.band_rule,
-    absBand: pct(model.band_abs_pp),
-    relBand: pct(model.band_rel_pct),
-    cashTarget: pct(model.cash_target_pct),
-    ...(model.config ?? {}),
-  };
-  const accountConfig: Partial<EngineConfig> = {
-    minTradeUsd: a.min_trade_usd,
-    ...(a.drift_threshold_pp ? { absBand: pct(a.drift_threshold_pp) } : {}),
-    ...(a.tax_status === 'TAXABLE' ? {} : { tlhEnabled: false }),
-    ...(a.overrides?.engine ?? {}),
-  };
+  const accountConfig = accountEngineLayer(a) as Partial<EngineConfig>;
 
   const prices = await latestPrices(db, tradeDate);
   const positions: { symbol: string; qty: string }[] = await db('positions')
@@ -66,8 +67,23 @@ export async function loadSnapshot(db: Knex, tradeDate: string, accountId: strin
     };
   });
 
-  const secRows: { symbol: string; fractionable: boolean; asset_class: string; tlh_alternates: string[] }[] =
-    await db('securities').select('symbol', 'fractionable', 'asset_class', 'tlh_alternates');
+  const secRows: {
+    symbol: string;
+    fractionable: boolean;
+    asset_class: string;
+    tlh_alternates: string[];
+    identical_group: string | null;
+  }[] = await db('securities').select(
+    'symbol',
+    'fractionable',
+    'asset_class',
+    'tlh_alternates',
+    'identical_group',
+  );
+  const modelConfig: Partial<EngineConfig> = {
+    ...model.settings,
+    substantiallyIdentical: identicalGroups(secRows),
+  };
   const known = new Set(secRows.filter((s) => prices[s.symbol]).map((s) => s.symbol));
   const securities = Object.fromEntries(
     secRows
@@ -78,7 +94,7 @@ export async function loadSnapshot(db: Knex, tradeDate: string, accountId: strin
           symbol: s.symbol,
           fractionable: s.fractionable,
           assetClass: s.asset_class,
-          tlhAlternates: s.tlh_alternates.filter((x) => known.has(x)),
+          tlhAlternates: (model.alternates[s.symbol] ?? s.tlh_alternates).filter((x) => known.has(x)),
           esgExcluded: (a.overrides?.esgExcluded ?? []).includes(s.symbol),
         },
       ]),
@@ -89,10 +105,7 @@ export async function loadSnapshot(db: Knex, tradeDate: string, accountId: strin
     .where({ account_id: accountId, type: 'WITHDRAWAL', status: 'PENDING' })
     .where('effective_date', '<=', tradeDate)
     .select('amount');
-  const restrictions = await db('restrictions')
-    .where({ account_id: accountId })
-    .where((q) => q.whereNull('until').orWhere('until', '>=', tradeDate))
-    .select('symbol', 'kind', 'reason');
+  const restrictions = await engineRestrictions(db, a, tradeDate);
   const blocked = await db('breaks').where({ account_id: accountId, status: 'OPEN' }).distinct('symbol');
 
   // The household, for the wash-sale rule: 30 days back, every account (IRAs included).
@@ -135,8 +148,9 @@ export async function loadSnapshot(db: Knex, tradeDate: string, accountId: strin
     asOf: tradeDate,
     taxStatus: a.tax_status,
     lotMethod: a.lot_method,
-    model: { id: model.id, version: model.current_version, targets, config: modelConfig },
-    lastTradedModelVersion: a.last_traded_model_version ?? null,
+    model: { id: model.id, version: model.version, targets: model.targets, config: modelConfig },
+    // Another model than the account's (a preview): nothing of it was traded yet.
+    lastTradedModelVersion: a.model_id === row.model_id ? (a.last_traded_model_version ?? null) : null,
     accountConfig,
     cash: cash?.amount ?? '0.00',
     pendingWithdrawal: cashStr(sum(withdrawals.map((w) => dec(w.amount).abs()))),

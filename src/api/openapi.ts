@@ -104,7 +104,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], opts: { versio
       title: 'Zoe advisor API',
       version: opts.version ?? '1.0.0',
       description:
-        "Review and decide the trade proposals of advisor-managed accounts. Every route under /api/v1 needs a bearer token; an advisor token is scoped to that advisor's accounts (another advisor's proposal or account is 404). Errors are application/problem+json with type, title, status, detail and where. Decisions go to the account's Temporal workflow as Updates, so refusals carry the workflow's own reason.",
+        "Review and decide the trade proposals of advisor-managed accounts, and configure the book (models, accounts, households, restrictions, securities). Every route under /api/v1 needs a bearer token; an advisor token is scoped to that advisor's accounts (another advisor's proposal or account is 404). Errors are application/problem+json with type, title, status, detail and where. Decisions go to the account's Temporal workflow as Updates, so refusals carry the workflow's own reason.",
     },
     servers: [{ url: '/' }],
     tags: [
@@ -112,6 +112,12 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], opts: { versio
       { name: 'decisions', description: 'Approve all or reject' },
       { name: 'accounts', description: "An account's day" },
       { name: 'session', description: 'The caller' },
+      { name: 'models', description: 'Models and their immutable versions' },
+      { name: 'account settings', description: "Accounts' configuration, history and what-if preview" },
+      { name: 'households', description: 'Households (the wash-sale scope)' },
+      { name: 'restrictions', description: 'Account restrictions, advisor and firm restricted lists' },
+      { name: 'securities', description: 'The security master' },
+      { name: 'firm', description: 'Advisors, firm settings, accounts waiting for setup' },
       { name: 'service', description: 'Health and this document' },
       { name: 'page', description: 'The advisor page' },
     ],

@@ -16,6 +16,7 @@ import {
   statusQuery,
   zoeReviewUpdate,
 } from '../workflows/messages';
+import { CONFIG_ROUTES } from './config';
 import { PROBLEM_TYPES, Problem, notFound } from './problems';
 import { oneProposal, pendingProposals, proposalHistory, visibleAccount } from './proposals';
 import {
@@ -54,6 +55,8 @@ export interface HandlerContext<P, Q, B> {
   principal: Principal;
   ip: string;
   deps: RouteDeps;
+  /** Through what the call came: the API (default) or its CLI twin (src/cli/config.ts). */
+  via?: 'api' | 'cli';
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the table holds routes of different schema types
@@ -376,4 +379,6 @@ export const ROUTES: ApiRoute[] = [
       return { items, total, limit: query.limit, offset: query.offset };
     },
   }),
+  // The book's configuration: models, accounts, households, restrictions, securities, firm.
+  ...CONFIG_ROUTES,
 ];

@@ -5,7 +5,7 @@
  */
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { assertIsoDate } from '../domain/calendar';
+import { IsoDate as CalendarDate } from '../domain/config/fields';
 import { STAGES } from '../workflows/types';
 
 extendZodWithOpenApi(z);
@@ -17,18 +17,7 @@ export const Decimal = z
   .regex(DECIMAL_RE)
   .openapi({ description: 'A decimal number written as a string (never a float)', example: '1234.50' });
 
-export const IsoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
-  .refine((s) => {
-    try {
-      assertIsoDate(s);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'is not a calendar date')
-  .openapi({ type: 'string', format: 'date', example: '2026-11-24' });
+export const IsoDate = CalendarDate.openapi({ type: 'string', format: 'date', example: '2026-11-24' });
 
 export const Instant = z.string().openapi({ format: 'date-time', example: '2026-11-24T16:45:00.000Z' });
 
@@ -48,7 +37,7 @@ export const AdvisorId = z
   .openapi({ example: 'ADV-BEN' });
 
 /** A whole number in a query string ("50"), bounded. */
-const queryInt = (min: number, max: number, fallback: number) =>
+export const queryInt = (min: number, max: number, fallback: number) =>
   z
     .string()
     .regex(/^\d{1,6}$/, 'must be a whole number')
@@ -271,7 +260,16 @@ export const Me = z
     advisorId: AdvisorId.nullable(),
     label: z.string(),
     scope: z.enum(['own accounts', 'all accounts']),
-    accounts: z.array(z.object({ id: AccountId, name: z.string(), mode: z.enum(['AUTO', 'MANUAL']) })),
+    accounts: z.array(
+      z.object({
+        id: AccountId,
+        name: z.string(),
+        mode: z
+          .enum(['AUTO', 'MANUAL'])
+          .nullable()
+          .openapi({ description: 'null while the account waits for setup' }),
+      }),
+    ),
   })
   .openapi('Me');
 

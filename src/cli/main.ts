@@ -13,6 +13,8 @@
  *   ops retry|skip|resolve --account A --by NAME [--note T] [--date D]
  *   ops breaks [--date D] [--account A] [--all] reconciliation breaks with age, materiality, hold
  *   advisor token create --advisor ID|--role ops|trader --label L | revoke --id ID | list
+ *   models|accounts|households|restrictions|securities|advisors|firm …   the book's configuration
+ *                                              (the API's twin, src/cli/config.ts); ops onboarding
  *   schedule                                   create or update the Temporal Schedule
  *   migrate                                    run database migrations
  */
@@ -32,6 +34,7 @@ import { createTradingWorker } from '../workers/worker';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../workflows/ids';
 import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';
 import type { TradingDayInput, TradingDayResult } from '../workflows/types';
+import { runConfigCommand } from './config';
 import { findStuck, listBreaks, opsSignal, renderBreaks } from './ops';
 import { dayProgress, renderProgress } from './progress';
 import { openCustodian, openDatabase, openTemporal } from './runtime';
@@ -313,8 +316,25 @@ async function cmdDecide(kind: 'approve' | 'reject', args: string[]) {
   });
 }
 
+/** A configuration command (src/cli/config.ts) against the book's database. */
+async function cmdConfig(args: string[]) {
+  const database = await openDatabase(loadConfig());
+  let code = 1;
+  try {
+    code = await runConfigCommand({ db: database.db, today: todayEt }, args, {
+      out: say,
+      err: (m) => process.stderr.write(`${m}\n`),
+    });
+  } finally {
+    await database.stop();
+  }
+  // The embedded PostgreSQL's exit hook ends the process with 0: say the code explicitly.
+  if (code !== 0) process.exit(code);
+}
+
 async function cmdOps(args: string[]) {
   const [sub, ...rest] = args;
+  if (sub === 'onboarding') return cmdConfig(args.length ? ['ops', ...args] : args);
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -455,6 +475,14 @@ async function main() {
       return cmdOps(args);
     case 'advisor':
       return cmdAdvisor(args);
+    case 'models':
+    case 'accounts':
+    case 'households':
+    case 'restrictions':
+    case 'securities':
+    case 'advisors':
+    case 'firm':
+      return cmdConfig([cmd, ...args]);
     case 'schedule':
       return withClient(async (client, cfg) =>
         say(`schedule ${await ensureSchedule(client, cfg.TASK_QUEUE)}`),

@@ -251,12 +251,13 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedSum
       .onConflict('account_number')
       .ignore();
     for (const m of MODELS) {
-      await trx('models').insert({
-        id: m.id,
-        name: m.name,
-        current_version: 1,
-        band_rule: 'ABS',
-        band_abs_pp: '5',
+      await trx('models').insert({ id: m.id, name: m.name, current_version: 1 });
+      await trx('model_versions').insert({
+        model_id: m.id,
+        version: 1,
+        settings: JSON.stringify({ bandRule: 'ABS', absBand: '0.05' }),
+        published_by: 'seed',
+        via: 'seed',
       });
       await trx('model_targets').insert(
         Object.entries(m.targets).map(([symbol, weight]) => ({ model_id: m.id, version: 1, symbol, weight })),
@@ -286,7 +287,6 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedSum
         model_id: model.id,
         last_traded_model_version: 1,
         lot_method: 'MIN_TAX',
-        min_trade_usd: '50.00',
       });
       // Value 50k–500k; one in three accounts drifted well outside the 5 pp band.
       const total = new Dec(50_000 + Math.floor(rand() * 450_000));
@@ -376,7 +376,7 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedSum
 }
 
 export async function resetDemoData(db: Knex): Promise<void> {
-  await db.raw(`TRUNCATE advisors, households, models, model_targets, securities, prices, accounts, restrictions,
+  await db.raw(`TRUNCATE advisors, households, models, model_versions, model_targets, securities, firm_settings, account_scans, prices, accounts, restrictions,
     positions, tax_lots, cash_balances, cash_flows, custodian_files, custodian_positions, custodian_trades, proposals,
     proposal_legs, approvals, orders, executions, allocations, blocks, block_orders, block_executions, confirm_matches,
     breaks CASCADE`);

@@ -36,6 +36,7 @@ console.log(`[fuzz:api] seed ${SEED}, ${RUNS} requests (set FUZZ_SEED / FUZZ_RUN
 
 interface JsonSchema {
   type?: string;
+  items?: JsonSchema;
   format?: string;
   pattern?: string;
   minimum?: number;
@@ -64,16 +65,31 @@ interface Operation {
   params: Parameter[];
   body?: { required: boolean; schema: JsonSchema };
   secured: boolean;
+  /** A route of the book's configuration (issue #13): refusals depend on the book as well. */
+  config: boolean;
 }
+
+/** The configuration API's tags (src/api/openapi.ts). */
+const CONFIG_TAGS = new Set([
+  'models',
+  'account settings',
+  'households',
+  'restrictions',
+  'securities',
+  'firm',
+]);
 
 // biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is walked by hand
 type Doc = any;
 
 function operationsOf(doc: Doc): Operation[] {
   const deref = (s: JsonSchema): JsonSchema => {
-    if (!s.$ref) return s;
-    const name = s.$ref.replace('#/components/schemas/', '');
-    return deref(doc.components.schemas[name]);
+    if (s.$ref) return deref(doc.components.schemas[s.$ref.replace('#/components/schemas/', '')]);
+    const out: JsonSchema = { ...s };
+    if (s.items) out.items = deref(s.items);
+    if (s.properties)
+      out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, deref(v)]));
+    return out;
   };
   const ops: Operation[] = [];
   for (const [path, item] of Object.entries<Record<string, Doc>>(doc.paths)) {
@@ -97,6 +113,7 @@ function operationsOf(doc: Doc): Operation[] {
             }
           : undefined,
         secured: Array.isArray(op.security) && op.security.length > 0,
+        config: (op.tags ?? []).some((t: string) => CONFIG_TAGS.has(t)),
       });
     }
   }
@@ -134,6 +151,9 @@ interface World {
   autoProposals: string[];
   ownAccounts: string[];
   otherAccounts: string[];
+  models: string[];
+  households: string[];
+  symbols: string[];
 }
 
 const fault = (what: string, statuses: number[], ...where: string[]): Fault => ({ what, statuses, where });
@@ -189,8 +209,15 @@ const arbJsonValueWrong = fc.oneof(
   fc.integer(),
 );
 
+const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
+
 function genValidString(name: string, s: JsonSchema, w: World): fc.Arbitrary<string> {
-  if (s.format === 'date' || name === 'date' || name === 'from' || name === 'to') {
+  if (s.enum?.length) return fc.constantFrom(...(s.enum as string[]));
+  if (
+    s.format === 'date' ||
+    s.pattern === DATE_PATTERN ||
+    /^(date|from|to|startsOn|endsOn|activeOn)$/.test(name)
+  ) {
     return fc.constantFrom(DATE, DATE, '2026-11-23', '2026-11-20', '2026-12-01');
   }
   if (name === 'proposalId') {
@@ -208,6 +235,9 @@ function genValidString(name: string, s: JsonSchema, w: World): fc.Arbitrary<str
     );
   }
   if (name === 'advisorId') return fc.constantFrom(w.advisorId, w.advisorId, w.otherAdvisorId, 'ADV-NOBODY');
+  if (name === 'modelId') return fc.constantFrom(...w.models, 'MNOPE');
+  if (name === 'householdId') return fc.constantFrom(...w.households, 'HHNOPE');
+  if (name === 'symbol' || name === 'primary') return fc.constantFrom(...w.symbols, 'NOPE');
   if (s.type === 'integer') {
     const lo = s.minimum ?? 0;
     const hi = Math.min(s.maximum ?? 1000, lo + 1000);
@@ -237,26 +267,65 @@ function genBadParam(name: string, s: JsonSchema): fc.Arbitrary<string> {
   });
 }
 
+/** A value for a body field from its schema (enums, booleans, arrays, objects, patterns; nested). */
+function genValue(name: string, p: JsonSchema, w: World, depth = 0): fc.Arbitrary<unknown> {
+  if (p.type === 'integer' || p.type === 'number') return fc.constant(1);
+  if (p.type === 'boolean') return fc.boolean();
+  if (p.type === 'array') {
+    const item = p.items ?? {};
+    const single = name.endsWith('s') ? name.slice(0, -1) : name;
+    return fc.array(
+      genValue(
+        /members|alternates|esgExcluded/i.test(name) ? guessItemName(name) : single,
+        item,
+        w,
+        depth + 1,
+      ),
+      {
+        minLength: 1,
+        maxLength: 3,
+      },
+    );
+  }
+  if (p.type === 'object' || p.properties) {
+    if (depth > 3 || !p.properties) return fc.constant({});
+    return genObject(p, w, depth + 1, []);
+  }
+  if (p.enum?.length || p.pattern || p.format === 'date' || /Id$|^symbol$|^date$/.test(name)) {
+    return genValidString(name, p, w);
+  }
+  return fc
+    .oneof(
+      fc.string({ minLength: 1, maxLength: 30 }),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }),
+    )
+    .filter((v) => v.trim() !== '');
+}
+
+function guessItemName(arrayName: string): string {
+  if (/members/i.test(arrayName)) return 'accountId';
+  return 'symbol';
+}
+
+function genObject(
+  s: JsonSchema,
+  w: World,
+  depth: number,
+  extraRequired: string[],
+): fc.Arbitrary<Record<string, unknown>> {
+  const props = s.properties ?? {};
+  const entries: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const [k, p] of Object.entries(props)) entries[k] = genValue(k, p, w, depth);
+  const required = [...(s.required ?? []), ...extraRequired].filter((k) => k in props);
+  return fc.record(entries, { requiredKeys: required as never[] });
+}
+
 /** A valid body for the operation's schema (fields left out where optional). */
 function genValidBody(op: Operation, w: World, trader: boolean): fc.Arbitrary<Record<string, unknown>> {
-  const s = op.body?.schema;
-  const props = s?.properties ?? {};
-  const req = new Set(s?.required ?? []);
-  const entries: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const [k, p] of Object.entries(props)) {
-    if (p.type === 'integer' || p.type === 'number') entries[k] = fc.constant(1);
-    else
-      entries[k] = fc
-        .oneof(
-          fc.string({ minLength: 1, maxLength: 30 }),
-          fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }),
-        )
-        .filter((v) => v.trim() !== '');
-  }
-  void w;
+  const s = op.body?.schema ?? {};
+  const props = s.properties ?? {};
   // A trader's review needs a note; the version is left out (it is the proposal's, or 409).
-  const required = [...req, ...(trader && 'note' in props ? ['note'] : [])];
-  return fc.record(entries, { requiredKeys: required as never[] }).map((b) => {
+  return genObject(s, w, 0, trader && 'note' in props ? ['note'] : []).map((b) => {
     const { version, ...rest } = b as Record<string, unknown>;
     return trader ? rest : { ...rest, ...(version === undefined ? {} : { version }) };
   });
@@ -514,7 +583,16 @@ function buildRequest(op: Operation, w: World, b: Base, badPath: string[], badQu
         (t === 'string' &&
           typeof b.wrongJson === 'string' &&
           !required.includes(k) &&
-          b.principal !== 'trader');
+          b.principal !== 'trader') ||
+        // A configuration field given a value of its own JSON type may well be valid.
+        (op.config &&
+          ((t === 'boolean' && typeof b.wrongJson === 'boolean') ||
+            (t === 'array' && Array.isArray(b.wrongJson)) ||
+            (t === 'object' &&
+              b.wrongJson !== null &&
+              typeof b.wrongJson === 'object' &&
+              !Array.isArray(b.wrongJson)) ||
+            (t === undefined && b.wrongJson !== undefined)));
       if (!fine) faults.push(fault('bodyWrongType', [400], `body.${k}`));
       send = true;
     }
@@ -581,6 +659,21 @@ function buildRequest(op: Operation, w: World, b: Base, badPath: string[], badQu
     if (b.query.accountId) faults.push(fault('notVisible', [404], 'query.accountId'));
     if (b.query.date) faults.push(fault('noDay', [404], 'query.date'));
     if (b.query.from && b.query.to) faults.push(fault('fromAfterTo', [400], 'query.from'));
+    if (op.config) {
+      // Configuration: the role (403), references that do not exist (404), conflicts with the book
+      // (409) and cross-field rules or the engine's refusal (400) of a schema-valid request.
+      faults.push(
+        fault(
+          'configRefusal',
+          [400, 403, 404, 409],
+          'header.authorization',
+          'body',
+          'body.*',
+          'path.*',
+          'query.*',
+        ),
+      );
+    }
   }
   for (const [k] of query) parts.add(`query.${k}`);
   for (const p of pathParams) parts.add(`path.${p.name}`);
@@ -672,6 +765,7 @@ function judge(r: Req, a: Answer): string | undefined {
         'otherAdvisor',
         'noDay',
         'fromAfterTo',
+        'configRefusal',
       ].includes(f.what),
   );
   if (s < 300) {
@@ -708,7 +802,12 @@ function judge(r: Req, a: Answer): string | undefined {
   const where = p.where;
   const root = where.split('.')[0] ?? '';
   if (!['path', 'query', 'body', 'header'].includes(root)) return `where ${where} names no part of a request`;
-  if (root !== 'header' && !r.parts.has(where)) return `where ${where} is not a part of this request`;
+  const top = where.split('.').slice(0, 2).join('.');
+  // Another path may be another route (POST /api/v1/securities/extra is changeSecurity of 'extra').
+  const otherRoute = root === 'path' && r.faults.some((f) => f.what === 'unknownPath');
+  if (root !== 'header' && !r.parts.has(where) && !r.parts.has(top) && !otherRoute) {
+    return `where ${where} is not a part of this request`;
+  }
   const matching = r.faults.filter((f) => f.where.some((w) => whereMatches(where, w)));
   if (!matching.length) return `where ${where} (${s}: ${p.detail}) matches no fault of the request`;
   if (!matching.some((f) => f.statuses.includes(s))) {
@@ -741,6 +840,9 @@ describe(`fuzz: ${RUNS} API requests from /openapi.json (seed ${SEED})`, () => {
     world.otherAdvisorId = otherAdvisorId;
     world.ownAccounts = accounts.filter((a) => a.advisor_id === advisorId).map((a) => a.id);
     world.otherAccounts = accounts.filter((a) => a.advisor_id !== advisorId).map((a) => a.id);
+    world.models = (await t.db('models').select('id')).map((m: { id: string }) => m.id);
+    world.households = (await t.db('households').select('id')).map((h: { id: string }) => h.id);
+    world.symbols = (await t.db('securities').select('symbol')).map((x: { symbol: string }) => x.symbol);
     world.ownProposals = [];
     world.otherProposals = [];
     world.autoProposals = [];

@@ -1,0 +1,88 @@
+/**
+ * What the book hands the engine about an account's configuration (used by the snapshot loader
+ * and the what-if preview): the model version's targets and settings, the account's own layer,
+ * the restrictions in force (the account's, its advisor's, the firm's, each naming where it comes
+ * from), the model's alternates and the securities' identical groups.
+ */
+import type { Knex } from 'knex';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type ModelTarget } from '../domain/engine';
+import { Dec } from '../domain/money';
+import { restrictionSource, restrictionsFor } from './restrictions';
+
+export interface ModelLayer {
+  id: string;
+  version: number;
+  targets: ModelTarget[];
+  /** The version's settings (the engine's model layer), without the identical groups. */
+  settings: Partial<EngineConfig>;
+  /** Per primary: the model's alternates for it, in priority order (none: the security's own). */
+  alternates: Record<string, string[]>;
+}
+
+/** The model's current version (or the given one); undefined when there is no such model or version. */
+export async function loadModelLayer(
+  db: Knex,
+  modelId: string,
+  version?: number,
+): Promise<ModelLayer | undefined> {
+  const model = await db('models').where({ id: modelId }).first('id', 'current_version');
+  if (!model) return undefined;
+  const v = version ?? model.current_version;
+  const [row, targets] = await Promise.all([
+    db('model_versions').where({ model_id: modelId, version: v }).first('settings'),
+    db('model_targets')
+      .where({ model_id: modelId, version: v })
+      .orderBy('symbol')
+      .select('symbol', 'weight', 'asset_class', 'alternates') as Promise<
+      { symbol: string; weight: string; asset_class: string | null; alternates: string[] }[]
+    >,
+  ]);
+  if (!row) return undefined;
+  return {
+    id: modelId,
+    version: v,
+    targets: targets.map((t) => ({
+      symbol: t.symbol,
+      weight: new Dec(t.weight).toString(),
+      ...(t.asset_class ? { assetClass: t.asset_class } : {}),
+    })),
+    settings: row.settings ?? {},
+    alternates: Object.fromEntries(
+      targets.filter((t) => t.alternates.length).map((t) => [t.symbol, t.alternates]),
+    ),
+  };
+}
+
+/**
+ * The substantially-identical groups for the engine: the book's (securities with the same
+ * identical_group), and the engine's default groups for the symbols no book group names.
+ */
+export function identicalGroups(
+  securities: readonly { symbol: string; identical_group: string | null }[],
+): string[][] {
+  const book = new Map<string, string[]>();
+  for (const s of securities) {
+    if (!s.identical_group) continue;
+    const g = book.get(s.identical_group) ?? [];
+    g.push(s.symbol);
+    book.set(s.identical_group, g);
+  }
+  const named = new Set([...book.values()].flat());
+  const defaults = DEFAULT_ENGINE_CONFIG.substantiallyIdentical
+    .map((g) => g.filter((s) => !named.has(s)))
+    .filter((g) => g.length > 1);
+  return [...[...book.values()].filter((g) => g.length > 1).map((g) => g.sort()), ...defaults];
+}
+
+/** Restrictions in force for the account on the trade date, as the engine takes them. */
+export async function engineRestrictions(
+  db: Knex,
+  account: { id: string; advisor_id: string | null },
+  tradeDate: string,
+): Promise<{ symbol: string; kind: 'NO_BUY' | 'NO_SELL' | 'NO_TRADE'; reason: string }[]> {
+  return (await restrictionsFor(db, account, tradeDate)).map((r) => ({
+    symbol: r.symbol,
+    kind: r.kind,
+    reason: `${restrictionSource(r)}: ${r.reason}`,
+  }));
+}
