@@ -4,6 +4,8 @@
  * the flags that send an auto account's proposal to a trader.
  */
 import type { Knex } from 'knex';
+import { recordScan } from '../book/effect';
+import { restrictionImpact } from '../book/restriction-impact';
 import type { ProposeResult } from '../contracts';
 import { planAccount } from '../domain/engine';
 import { cashStr, dec, sum } from '../domain/money';
@@ -31,6 +33,15 @@ export function proposalActivities(deps: ActivityDeps) {
       // Securities held by unresolved breaks (account or security holds): the engine freezes them.
       snapshot.blockedSymbols = await heldSymbols(db, input.tradeDate, input.accountId);
       const plan = planAccount(snapshot);
+      // A restricted list that changed the proposal says so (src/book/restriction-impact.ts).
+      plan.reasons.push(...restrictionImpact(snapshot, plan));
+      // The scan ran: a configuration change from now on applies tomorrow (src/book/effect.ts).
+      await recordScan(db, {
+        accountId: input.accountId,
+        tradeDate: input.tradeDate,
+        modelId: snapshot.model.id,
+        modelVersion: snapshot.model.version,
+      });
       const reasons = plan.reasons.map((r) => r.message);
       if (plan.action === 'NONE' || plan.legs.length === 0) {
         return { action: 'NONE', version: 0, legs: 0, reasons, notional: '0.00', flags: [] };

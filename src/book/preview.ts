@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { heldSymbols } from '../activities/book';
+import { heldSymbols } from '../activities/breaks';
 import { loadSnapshot } from '../activities/snapshot';
 import { OverridesPatch, engineLayer, patchOverrides } from '../domain/config/account';
 import { checkEngineLayers, effectiveSettings } from '../domain/config/engine-settings';
