@@ -265,18 +265,27 @@ export async function createAccount(ctx: BookContext, input: CreateAccountInput)
     }
     const overrides = input.overrides ?? {};
     const next = {
-      advisor_id: input.advisorId,
+      advisor_id: input.advisorId ?? null,
       household_id: input.householdId,
       model_id: input.modelId ?? null,
       mode: input.mode ?? null,
       overrides,
     };
     await checkAccount(trx, next, new Set(['advisorId', 'householdId', 'modelId', 'overrides']));
+    if (input.lastTradedModelVersion !== undefined) {
+      const m = await trx('models').where({ id: input.modelId }).first('current_version');
+      if (m && input.lastTradedModelVersion > m.current_version) {
+        throw invalid(
+          'lastTradedModelVersion',
+          `model ${input.modelId} is at version ${m.current_version}, not ${input.lastTradedModelVersion}`,
+        );
+      }
+    }
     await trx('accounts').insert({
       id: input.id,
       custodian_account_number: input.custodianAccountNumber,
       name: input.name,
-      advisor_id: input.advisorId,
+      advisor_id: next.advisor_id,
       household_id: input.householdId,
       mode: next.mode,
       tax_status: input.registration,
@@ -284,6 +293,7 @@ export async function createAccount(ctx: BookContext, input: CreateAccountInput)
       lot_method: input.lotMethod ?? 'MIN_TAX',
       overrides: JSON.stringify(storedOverrides(overrides)),
       status: statusFor(next),
+      last_traded_model_version: input.lastTradedModelVersion ?? null,
     });
     const account = await accountSettings(trx, input.id, ctx.today);
     await audit(ctx, trx, {

@@ -52,14 +52,15 @@ export const conflict = (field: string, message: string) => new BookError('confl
 const PG_RETRY = new Set(['40001', '40P01']);
 
 /**
- * Runs `fn` in a transaction (a savepoint when `db` already is one); a serialization failure or a
- * deadlock is retried, a unique violation that a check did not catch (two callers at once) is a
- * conflict.
+ * Runs `fn` in a transaction, or in the caller's when `db` already is one (the import: every
+ * service checks before it writes, so a refused change has written nothing, and the import rolls
+ * everything back when any row was refused). A serialization failure or a deadlock is retried, a
+ * unique violation that a check did not catch (two callers at once) is a conflict.
  */
 export async function inTransaction<T>(db: Knex, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(fn);
+      return db.isTransaction ? await fn(db as Knex.Transaction) : await db.transaction(fn);
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code && PG_RETRY.has(code) && attempt < 4 && !db.isTransaction) continue;

@@ -110,7 +110,10 @@ async function accountsInScope(db: Knex, r: Pick<RestrictionView, 'scope' | 'acc
 }
 
 /** The same restriction (scope, owner, symbol, kind, start) if there is one. */
-async function findSame(db: Knex, input: RestrictionInput): Promise<RestrictionRow | undefined> {
+export async function sameRestriction(
+  db: Knex,
+  input: RestrictionInput,
+): Promise<RestrictionRow | undefined> {
   return db('restrictions')
     .where({
       scope: input.scope,
@@ -144,7 +147,7 @@ export async function addRestriction(ctx: BookContext, input: RestrictionInput):
     if (input.scope === 'ADVISOR' && !(await trx('advisors').where({ id: input.advisorId }).first('id'))) {
       throw notFound('advisorId', `advisor ${input.advisorId} not found`);
     }
-    const same = await findSame(trx, input);
+    const same = await sameRestriction(trx, input);
     const fields = { reason: input.reason, ends_on: input.endsOn ?? null };
     let row: RestrictionRow;
     let changed = true;

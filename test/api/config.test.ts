@@ -322,8 +322,16 @@ describe('configuration API', () => {
       const h = await w.send('ops', 'GET', '/api/v1/accounts/ACC003/settings/history');
       ok(h);
       assertShape(SettingsHistory, h.json);
-      assert.equal(h.json.total, 2, 'two changes (the repeat changed nothing)');
-      const [last, first] = h.json.items;
+      const api = h.json.items.filter((i: { via: string }) => i.via === 'api');
+      assert.equal(api.length, 2, 'two changes through the API (the repeat changed nothing)');
+      assert.deepEqual(
+        h.json.items
+          .filter((i: { via: string }) => i.via === 'seed')
+          .map((i: { action: string }) => i.action),
+        ['OPENING_CASH_LOADED', 'OPENING_POSITIONS_LOADED', 'ACCOUNT_CREATED'],
+        'the demo book came in through the import',
+      );
+      const [last, first] = api;
       assert.equal(last.action, 'ACCOUNT_SETTINGS_CHANGED');
       assert.equal(last.actor, 'ops:desk');
       assert.equal(last.via, 'api');
@@ -562,7 +570,10 @@ describe('configuration API', () => {
         ['VTI'],
       );
       const h = await w.send('ops', 'GET', '/api/v1/accounts/ACC005/settings/history');
-      assert.equal(h.json.total, 0, 'advisor- and firm-wide restrictions are not one account’s settings');
+      assert.ok(
+        h.json.items.every((i: { action: string }) => !i.action.startsWith('RESTRICTION')),
+        'advisor- and firm-wide restrictions are not one account’s settings',
+      );
     });
 
     it('securities: add, change, refusals', async () => {

@@ -45,15 +45,24 @@ export const CreateAccountInput = z
     id: AccountId,
     custodianAccountNumber: CustodianAccountNumber,
     name: text(200, 'a name'),
-    advisorId: AdvisorId,
+    advisorId: AdvisorId.optional(),
     householdId: HouseholdId,
     registration: Registration,
     modelId: ModelId.optional(),
     mode: Mode.optional(),
     lotMethod: LotMethod.optional(),
     overrides: AccountOverrides.optional(),
+    /**
+     * The version of its model the account holds already (a book moved in from elsewhere); left
+     * out, its first scan rebalances it fully to the model (MODEL_CHANGE).
+     */
+    lastTradedModelVersion: z.number().int().positive().optional(),
   })
-  .strict();
+  .strict()
+  .refine((a) => a.lastTradedModelVersion === undefined || a.modelId !== undefined, {
+    message: 'needs a modelId',
+    path: ['lastTradedModelVersion'],
+  });
 export type CreateAccountInput = z.infer<typeof CreateAccountInput>;
 
 /** A change of an account's settings: only the fields given change. */
