@@ -15,6 +15,7 @@
  *   advisor token create --advisor ID|--role ops|trader --label L | revoke --id ID | list
  *   models|accounts|households|restrictions|securities|advisors|firm …   the book's configuration
  *                                              (the API's twin, src/cli/config.ts); ops onboarding
+ *   book import PATH… [--apply --by NAME] | book export DIR   the book as CSV files (src/cli/book.ts)
  *   schedule                                   create or update the Temporal Schedule
  *   migrate                                    run database migrations
  */
@@ -34,6 +35,7 @@ import { createTradingWorker } from '../workers/worker';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../workflows/ids';
 import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';
 import type { TradingDayInput, TradingDayResult } from '../workflows/types';
+import { runBookCommand } from './book';
 import { runConfigCommand } from './config';
 import { findStuck, listBreaks, opsSignal, renderBreaks } from './ops';
 import { dayProgress, renderProgress } from './progress';
@@ -316,12 +318,12 @@ async function cmdDecide(kind: 'approve' | 'reject', args: string[]) {
   });
 }
 
-/** A configuration command (src/cli/config.ts) against the book's database. */
-async function cmdConfig(args: string[]) {
+/** A configuration command (src/cli/config.ts, src/cli/book.ts) against the book's database. */
+async function cmdConfig(args: string[], run = runConfigCommand) {
   const database = await openDatabase(loadConfig());
   let code = 1;
   try {
-    code = await runConfigCommand({ db: database.db, today: todayEt }, args, {
+    code = await run({ db: database.db, today: todayEt }, args, {
       out: say,
       err: (m) => process.stderr.write(`${m}\n`),
     });
@@ -483,13 +485,15 @@ async function main() {
     case 'advisors':
     case 'firm':
       return cmdConfig([cmd, ...args]);
+    case 'book':
+      return cmdConfig(args, runBookCommand);
     case 'schedule':
       return withClient(async (client, cfg) =>
         say(`schedule ${await ensureSchedule(client, cfg.TASK_QUEUE)}`),
       );
     default:
       say(
-        'usage: start | seed | migrate | day start|status | approve | reject | schedule (see src/cli/main.ts)',
+        'usage: start | seed | migrate | day start|status | approve | reject | book import|export | schedule (see src/cli/main.ts)',
       );
       process.exitCode = cmd ? 1 : 0;
   }

@@ -5,7 +5,7 @@
  * column each (snake_case of the setting, e.g. abs_band for absBand). Import and export use these
  * same definitions, so an exported book imports again unchanged.
  */
-import { ENGINE_SETTING_KEYS, type EngineSettingKey } from '../../domain/config/engine-settings';
+import { BOOLEAN_SETTINGS, ENGINE_SETTING_KEYS, INTEGER_SETTINGS } from '../../domain/config/engine-settings';
 
 /** The kinds of file, in the order they are applied (what a row refers to comes first). */
 export const KINDS = [
@@ -39,15 +39,12 @@ export interface Column {
 /** snake_case of a setting name: absBand → abs_band. */
 export const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-const BOOLEAN: ReadonlySet<EngineSettingKey> = new Set(['tlhEnabled', 'sellNonModelHoldings']);
-const INTEGER: ReadonlySet<EngineSettingKey> = new Set(['washWindowDays']);
-
 /** One column per engine setting, under `prefix` in the input. */
 function settingColumns(prefix: string): Column[] {
   return ENGINE_SETTING_KEYS.map((k) => ({
     name: snake(k),
     field: `${prefix}.${k}`,
-    type: BOOLEAN.has(k) ? 'boolean' : INTEGER.has(k) ? 'integer' : 'text',
+    type: BOOLEAN_SETTINGS.includes(k) ? 'boolean' : INTEGER_SETTINGS.includes(k) ? 'integer' : 'text',
     doc: `engine setting ${k} (empty: inherited)`,
   }));
 }

@@ -68,6 +68,7 @@ export async function importBook(db: Knex, files: ImportFile[], opts: ImportOpti
   const report: ImportReport = { dryRun: !opts.apply, applied: false, files: [], errors: [], counts: {} };
   const rows = new Map<Kind, ParsedRow[]>();
   const fileOf = new Map<Kind, string>();
+  const refusedModels = new Set<string>();
   for (const f of files) {
     const kind = f.kind ?? kindOf(f.name);
     if (!kind) {
@@ -92,11 +93,16 @@ export async function importBook(db: Knex, files: ImportFile[], opts: ImportOpti
     report.errors.push(...table.errors, ...checked.errors);
     report.files.push({ file: f.name, kind, rows: table.rows.length });
     rows.set(kind, checked.parsed);
+    if (kind === 'models') {
+      const good = new Set(checked.parsed.map((p) => p.line));
+      for (const r of table.rows) if (!good.has(r.line)) refusedModels.add(r.cells.model_id ?? '');
+    }
   }
   const models = groupModels(
     rows.get('models') ?? [],
     rows.get('model-targets') ?? [],
     fileOf.get('model-targets'),
+    refusedModels,
   );
   report.errors.push(...models.errors);
   try {
@@ -135,21 +141,29 @@ class Applier {
     this.report.counts[kind][outcome]++;
   }
 
-  /** Runs one row's change; a BookError becomes an error at the row's column. */
+  /**
+   * Runs one row's change in a savepoint; a BookError rolls the row back (so the rows after it
+   * are checked against a sound book) and becomes an error at the row's column, or where
+   * `locate` puts it (a model's target rows).
+   */
   private async row(
     r: ParsedRow,
     fn: () => Promise<Outcome>,
-    column?: (field: string) => string | undefined,
+    locate?: (field: string) => { at: ParsedRow; column: string } | undefined,
   ): Promise<void> {
+    await this.trx.raw('SAVEPOINT book_row');
     try {
       this.count(r.kind, await fn());
+      await this.trx.raw('RELEASE SAVEPOINT book_row');
     } catch (e) {
       if (!(e instanceof BookError)) throw e;
+      await this.trx.raw('ROLLBACK TO SAVEPOINT book_row');
       const field = e.field === ENTITY || e.field === '' ? '' : e.field;
+      const there = field ? locate?.(field) : undefined;
       this.report.errors.push({
-        file: r.file,
-        line: r.line,
-        column: (field && (column?.(field) ?? columnOf(r.kind, field))) || keyColumn(r.kind),
+        file: (there?.at ?? r).file,
+        line: (there?.at ?? r).line,
+        column: there?.column ?? ((field && columnOf(r.kind, field)) || keyColumn(r.kind)),
         message: e.message,
       });
     }
@@ -172,7 +186,7 @@ class Applier {
           for (const _ of v.targets) this.count('model-targets', o);
           return o;
         },
-        (field) => this.targetColumn(field),
+        (field) => targetAt(field, v.targets),
       );
     }
     for (const r of of('accounts')) await this.row(r, () => this.account(r));
@@ -188,11 +202,6 @@ class Applier {
     for (const r of of('cash-flows')) {
       await this.row(r, async () => created((await saveCashFlow(this.ctx(r), r.value as never)).changed));
     }
-  }
-
-  private targetColumn(field: string): string | undefined {
-    if (field.startsWith('targets.')) return field.split('.')[2] === 'alternates' ? 'alternates' : 'symbol';
-    return columnOf('models', field);
   }
 
   private async advisor(r: ParsedRow): Promise<Outcome> {
@@ -319,22 +328,33 @@ class Applier {
     }
     for (const [accountId, lots] of byAccount) {
       const first = lots[0]!;
-      try {
-        const res = await loadOpeningLots(
-          this.ctx(first),
-          accountId,
-          lots.map(({ value: { accountId: _a, ...l } }) => l as never),
-        );
-        for (const _ of lots) this.count('positions', created(res.changed));
-      } catch (e) {
-        if (!(e instanceof BookError)) throw e;
-        const m = /^lots\.(\d+)\.(\w+)$/.exec(e.field);
-        const at = m ? lots[Number(m[1])]! : first;
-        const column = m ? columnOf('positions', m[2]!) : e.field === 'accountId' ? 'account_id' : 'lot_id';
-        this.report.errors.push({ file: at.file, line: at.line, column, message: e.message });
-      }
+      await this.row(
+        first,
+        async () => {
+          const res = await loadOpeningLots(
+            this.ctx(first),
+            accountId,
+            lots.map(({ value: { accountId: _a, ...l } }) => l as never),
+          );
+          for (const _ of lots.slice(1)) this.count('positions', created(res.changed));
+          return created(res.changed);
+        },
+        (field) => {
+          const m = /^lots\.(\d+)\.(\w+)$/.exec(field);
+          if (m) return { at: lots[Number(m[1])]!, column: columnOf('positions', m[2]!) ?? 'lot_id' };
+          return { at: first, column: field === 'accountId' ? 'account_id' : 'lot_id' };
+        },
+      );
     }
   }
+}
+
+/** A model's error about `targets.N.field`: the target's own row and column. */
+function targetAt(field: string, targets: ParsedRow[]): { at: ParsedRow; column: string } | undefined {
+  const m = /^targets\.(\d+)(?:\.(\w+))?/.exec(field);
+  const at = m ? targets[Number(m[1])] : undefined;
+  if (!at) return undefined;
+  return { at, column: (m![2] && columnOf('model-targets', m![2])) || 'symbol' };
 }
 
 const outcome = (changed: boolean): Outcome => (changed ? 'updated' : 'unchanged');

@@ -105,7 +105,12 @@ export function parseRows(
         const keys = i.code === 'unrecognized_keys' ? i.keys : [undefined];
         for (const k of keys) {
           const at = k ? (path ? `${path}.${k}` : k) : path;
-          errors.push({ file, line: r.line, column: columnOf(kind, at) ?? firstColumn, message: i.message });
+          errors.push({
+            file,
+            line: r.line,
+            column: columnOf(kind, at) ?? firstColumn,
+            message: i.message === 'Required' ? 'is required: the cell is empty' : i.message,
+          });
         }
       }
       continue;
@@ -126,6 +131,7 @@ export function parseRows(
   }
   if (kind === 'accounts') {
     const numbers = new Map<string, number>();
+    const repeats = new Set<ParsedRow>();
     for (const p of parsed) {
       const n = String(p.value.custodianAccountNumber);
       const at = numbers.get(n);
@@ -136,8 +142,10 @@ export function parseRows(
           column: 'custodian_account_number',
           message: `is account number ${n} of line ${at} too`,
         });
+        repeats.add(p);
       } else numbers.set(n, p.line);
     }
+    return { parsed: parsed.filter((p) => !repeats.has(p)), errors };
   }
   return { parsed, errors };
 }
@@ -147,12 +155,15 @@ export function groupModels(
   models: ParsedRow[],
   targets: ParsedRow[],
   targetsFile: string | undefined,
+  /** Models whose row in models.csv is refused already (their targets are not reported again). */
+  refused: ReadonlySet<string> = new Set(),
 ): { versions: Map<string, { model: ParsedRow; targets: ParsedRow[] }>; errors: ImportError[] } {
   const errors: ImportError[] = [];
   const versions = new Map<string, { model: ParsedRow; targets: ParsedRow[] }>();
   for (const m of models) versions.set(String(m.value.id), { model: m, targets: [] });
   for (const t of targets) {
     const v = versions.get(String(t.value.modelId));
+    if (!v && refused.has(String(t.value.modelId))) continue;
     if (!v) {
       errors.push({
         file: t.file,

@@ -74,7 +74,7 @@ export function readTable(
   const rows: Row[] = [];
   for (const r of body) {
     // A record spans lines only through a quoted line break: the line it starts on is the one to name.
-    const line = r.info.lines - (r.record.join('\n').split('\n').length - 1);
+    const line = r.info.lines - r.record.reduce((n, f) => n + f.split('\n').length - 1, 0);
     if (r.record.length !== header.length) {
       fail(line, `has ${r.record.length} fields, the header ${header.length}`);
       continue;
