@@ -68,7 +68,8 @@ export async function runBookCommand(deps: BookCliDeps, argv: string[], io: Book
       allowPositionals: true,
       strict: true,
     });
-    const [verb, ...paths] = positionals;
+    const [group, verb, ...paths] = positionals;
+    if (group !== 'book') throw new UsageError(USAGE);
     if (verb === 'export') {
       if (paths.length !== 1) throw new UsageError(USAGE);
       const dir = paths[0]!;

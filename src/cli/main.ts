@@ -486,7 +486,7 @@ async function main() {
     case 'firm':
       return cmdConfig([cmd, ...args]);
     case 'book':
-      return cmdConfig(args, runBookCommand);
+      return cmdConfig([cmd, ...args], runBookCommand);
     case 'schedule':
       return withClient(async (client, cfg) =>
         say(`schedule ${await ensureSchedule(client, cfg.TASK_QUEUE)}`),
