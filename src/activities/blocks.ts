@@ -163,7 +163,7 @@ async function buyFunding(trx: Knex.Transaction, tradeDate: string): Promise<Buy
   const pendingOut: { account_id: string; out: string }[] = buyers.length
     ? await trx('cash_flows')
         .whereIn('account_id', buyers)
-        .where({ status: 'PENDING' })
+        .whereIn('status', ['PENDING', 'SENT'])
         .where('amount', '<', 0)
         .groupBy('account_id')
         .select('account_id', trx.raw('sum(amount)::text as out'))

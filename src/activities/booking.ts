@@ -6,6 +6,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import Decimal from 'decimal.js';
 import type { Knex } from 'knex';
 import type { OrderStatusView } from '../contracts';
+import { nextSettlementDay } from '../domain/calendar';
+import { holdingTerm } from '../domain/engine';
 import { type Dec, ZERO, cashStr, dec, qtyStr, sum } from '../domain/money';
 import { writeAudit } from './audit';
 import type { ActivityDeps } from './deps';
@@ -46,7 +48,12 @@ export function bookingActivities(deps: ActivityDeps) {
           }
           await trx('orders')
             .where({ client_order_id: o.client_order_id })
-            .update({ booked: true, updated_at: trx.fn.now() });
+            .update({
+              booked: true,
+              // The custodian must show the trade settled the morning after this (./sync/settlement.ts).
+              ...(filled.gt(0) ? { settle_date: nextSettlementDay(proposal.trade_date) } : {}),
+              updated_at: trx.fn.now(),
+            });
         }
         const legs = await trx('proposal_legs').where({ proposal_id: input.proposalId });
         const all = await trx('orders').where({ ...mine, proposal_id: input.proposalId });
@@ -62,6 +69,9 @@ export function bookingActivities(deps: ActivityDeps) {
         const anyFill = all.some((o: { filled_qty: string }) => dec(o.filled_qty).gt(0));
         const status = complete ? 'EXECUTED' : anyFill ? 'PARTIALLY_EXECUTED' : 'FAILED';
         await trx('proposals').where({ id: input.proposalId }).update({ status });
+        // The account now holds the model version it traded on: MODEL_CHANGE does not fire again.
+        if (status === 'EXECUTED')
+          await recordTradedModelVersion(trx, proposal.account_id, proposal.model_version);
         await writeAudit(trx, {
           actor: 'system',
           action: `PROPOSAL_${status}`,
@@ -95,6 +105,29 @@ export function bookingActivities(deps: ActivityDeps) {
       }));
     },
   };
+}
+
+/** The model version an account is aligned with (the engine compares it with the model's current one). */
+export async function recordTradedModelVersion(
+  trx: Knex.Transaction | Knex,
+  accountId: string,
+  version: number,
+): Promise<void> {
+  const n = await trx('accounts')
+    .where({ id: accountId })
+    .where((q) =>
+      q.whereNull('last_traded_model_version').orWhere('last_traded_model_version', '<>', version),
+    )
+    .update({ last_traded_model_version: version });
+  if (n > 0)
+    await writeAudit(trx, {
+      actor: 'system',
+      action: 'MODEL_VERSION_TRADED',
+      entity: 'account',
+      entityId: accountId,
+      details: { version },
+      idempotencyKey: `model-version:${accountId}:${version}`,
+    });
 }
 
 /**
@@ -162,6 +195,44 @@ async function applyFill(
     await trx('tax_lots')
       .where({ id: lot.id })
       .update({ qty: qtyStr(dec(lot.qty).minus(take)) });
+    await realize(trx, { accountId, symbol, lot, qty: take, price, tradeDate, clientOrderId });
     left = left.minus(take);
   }
+}
+
+/**
+ * The closed part of a lot, with its gain (the proceeds at the fill price, the cost at the lot's
+ * unit cost, each to the cent) and its term: what the wash-sale rule and the tax report read back.
+ */
+async function realize(
+  trx: Knex.Transaction,
+  r: {
+    accountId: string;
+    symbol: string;
+    lot: { id: string; open_date: string; unit_cost: string };
+    qty: Dec;
+    price: Dec;
+    tradeDate: string;
+    clientOrderId: string;
+  },
+): Promise<void> {
+  const cost = dec(cashStr(r.qty.times(dec(r.lot.unit_cost))));
+  const proceeds = dec(cashStr(r.qty.times(r.price)));
+  await trx('realized_lots')
+    .insert({
+      account_id: r.accountId,
+      symbol: r.symbol,
+      lot_id: r.lot.id,
+      open_date: r.lot.open_date,
+      close_date: r.tradeDate,
+      qty: qtyStr(r.qty),
+      cost: cashStr(cost),
+      proceeds: cashStr(proceeds),
+      gain: cashStr(proceeds.minus(cost)),
+      term: holdingTerm(r.lot.open_date, r.tradeDate),
+      source: 'SELL',
+      source_ref: r.clientOrderId,
+    })
+    .onConflict(['source_ref', 'lot_id'])
+    .ignore();
 }

@@ -23,10 +23,13 @@ export interface BreakRow {
   symbol: string | null;
   ours: string;
   theirs: string;
+  diff: string;
   status: BreakStatus;
   hold: Hold;
   first_seen_date: string;
   last_seen_date: string;
+  /** How ops resolved it: ADOPTED (the book took the custodian's figure) or EXPLAINED (by `explained_by`). */
+  resolution: string | null;
 }
 
 /** Symbols of the account held by unresolved breaks (whole-account and per-security holds). */
@@ -45,6 +48,8 @@ export async function heldSymbols(db: Knex, tradeDate: string, accountId: string
 /**
  * Writes the run's breaks (one transaction, serialised per account):
  * - a break already unresolved (any earlier day) is updated: values, category, hold, age;
+ * - a break ops resolved as explained by a named item stays resolved while the same difference is
+ *   found every morning (it is not a new break for the same cause);
  * - a break resolved earlier today (by hand or automatically) stays resolved;
  * - anything else is a new row for the trade date; its age continues from yesterday's row of
  *   the same difference, if there was one (e.g. a TIMING break that did not clear);
@@ -103,6 +108,19 @@ export async function writeBreaks(
         ? { status: 'RESOLVED_AUTO', resolved_at: trx.fn.now(), resolved_by: 'recon', note: b.cause }
         : {};
       const open = known.find((r) => same(r) && isOpen(r));
+      // Ops explained this very difference by a named item: it does not reopen while it persists
+      // unchanged (seen every morning); a different difference is a new break.
+      const explained =
+        !open &&
+        known.find(
+          (r) =>
+            same(r) && r.resolution === 'EXPLAINED' && r.diff === b.diff && r.status === 'RESOLVED_MANUAL',
+        );
+      if (explained) {
+        touched.add(explained.id);
+        await trx('breaks').where({ id: explained.id }).update({ last_seen_date: tradeDate });
+        continue;
+      }
       if (open) {
         touched.add(open.id);
         await trx('breaks')

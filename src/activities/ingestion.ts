@@ -15,6 +15,7 @@ import { checksum, parseCustodianFile } from '../custodian/files';
 import { type FileCode, parseFileName } from '../custodian/files/names';
 import type { ActivityDeps } from './deps';
 import { APPLY } from './file-apply';
+import { applyReferenceData } from './sync';
 
 /** Ingests the files of one process date; shared by the morning's ingestion and confirm matching. */
 export type Ingest = (processDate: string) => Promise<IngestResult>;
@@ -50,6 +51,8 @@ export function createIngest(deps: ActivityDeps): Ingest {
         else if (outcome.kind === 'ingested') result.ingested.push(name);
         else result.rejected.push({ file: name, errors: outcome.errors });
       }
+      // What the new files change for every account at once (prices, renamed securities).
+      if (result.ingested.length > 0) await applyReferenceData(trx, processDate);
     });
     return result;
   };

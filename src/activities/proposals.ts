@@ -10,7 +10,7 @@ import type { ProposeResult } from '../contracts';
 import { planAccount } from '../domain/engine';
 import { cashStr, dec, sum } from '../domain/money';
 import { writeAudit } from './audit';
-import { heldSymbols } from './breaks';
+import { recordTradedModelVersion } from './booking';
 import type { ActivityDeps } from './deps';
 import { loadSnapshot } from './snapshot';
 
@@ -29,9 +29,8 @@ export function proposalActivities(deps: ActivityDeps) {
       const id = proposalIdFor(input.tradeDate, input.accountId);
       const existing = await db('proposals').where({ id }).first();
       if (existing) return summarize(db, id, deps);
+      // Securities held by unresolved breaks are in the snapshot: the engine freezes them.
       const snapshot = await loadSnapshot(db, input.tradeDate, input.accountId);
-      // Securities held by unresolved breaks (account or security holds): the engine freezes them.
-      snapshot.blockedSymbols = await heldSymbols(db, input.tradeDate, input.accountId);
       const plan = planAccount(snapshot);
       // A restricted list that changed the proposal says so (src/book/restriction-impact.ts).
       plan.reasons.push(...restrictionImpact(snapshot, plan));
@@ -44,6 +43,10 @@ export function proposalActivities(deps: ActivityDeps) {
       });
       const reasons = plan.reasons.map((r) => r.message);
       if (plan.action === 'NONE' || plan.legs.length === 0) {
+        // Nothing to do on the model's current version: the account is aligned with it, so a
+        // model change that needed no trade does not fire again tomorrow.
+        if (snapshot.lastTradedModelVersion !== snapshot.model.version)
+          await recordTradedModelVersion(db, input.accountId, snapshot.model.version);
         return { action: 'NONE', version: 0, legs: 0, reasons, notional: '0.00', flags: [] };
       }
       const legs = plan.legs;

@@ -240,9 +240,11 @@ async function addUnreportedFills(
 }
 
 /**
- * The custodian's cash activity of the day (EXT869) the book has not posted, and the book's pending
- * cash flows the custodian may have posted already. Trade settlements (rows with a trade date) are
- * left out: trade-date cash has them since the trade date on both sides.
+ * Cash either side may have moved before the other shows it: a custodian line of the morning the
+ * sync has not posted (it posts every line, so this is a safety net), and the book's flows still in
+ * flight (an expected deposit, a withdrawal sent and not yet paid), which the custodian may already
+ * have applied. Trade settlements (lines with a trade date) are left out: trade-date cash has them
+ * since the trade date on both sides.
  */
 async function addUnpostedCash(
   db: Knex,
@@ -250,44 +252,37 @@ async function addUnpostedCash(
   acct: ReconAccount,
   pendingCash: PendingCash[],
 ): Promise<void> {
-  const activity: {
+  const unposted: {
     line_no: number;
     amount_in: string;
     description: string;
     batch_code: string;
     entry_date: string;
     trade_number: string;
-  }[] = await db('custodian_cash_activity')
-    .where({ process_date: tradeDate, account_number: acct.custodian_account_number })
-    .whereNull('trade_date')
-    .orderBy('line_no');
-  const flows: {
-    id: string;
-    type: string;
-    amount: string;
-    effective_date: string;
-    status: string;
-    custodian_ref: string | null;
-  }[] = await db('cash_flows').where({ account_id: acct.id }).whereIn('status', ['POSTED', 'PENDING']);
-  const usedFlows = new Set<string>();
-  for (const a of activity) {
-    const flow = flows.find(
-      (f) =>
-        !usedFlows.has(f.id) &&
-        dec(f.amount).eq(dec(a.amount_in)) &&
-        ((f.custodian_ref !== null && f.custodian_ref !== '' && f.custodian_ref === a.trade_number) ||
-          (f.effective_date >= addCalendarDays(a.entry_date, -5) && f.effective_date <= tradeDate)),
-    );
-    if (flow) usedFlows.add(flow.id);
-    if (flow?.status === 'POSTED') continue;
+  }[] = await db('custodian_cash_activity as c')
+    .where({ 'c.process_date': tradeDate, 'c.account_number': acct.custodian_account_number })
+    .whereNull('c.trade_date')
+    .whereNotExists(
+      db('cash_flows as f')
+        .where('f.account_id', acct.id)
+        .whereRaw("f.source_ref = 'EXT869/' || c.process_date::text || '/' || c.line_no::text"),
+    )
+    .orderBy('c.line_no')
+    .select('c.line_no', 'c.amount_in', 'c.description', 'c.batch_code', 'c.entry_date', 'c.trade_number');
+  for (const a of unposted)
     pendingCash.push({
       amount: a.amount_in,
       ref: a.trade_number || `EXT869 line ${a.line_no}`,
       what: `${a.description || `batch ${a.batch_code}`} entered ${a.entry_date}, not posted in the book`,
     });
-  }
-  for (const f of flows) {
-    if (f.status !== 'PENDING' || usedFlows.has(f.id) || f.effective_date > tradeDate) continue;
-    pendingCash.push({ amount: f.amount, ref: f.id, what: `pending ${f.type.toLowerCase()}` });
-  }
+  const inFlight: { id: string; type: string; amount: string; status: string }[] = await db('cash_flows')
+    .where({ account_id: acct.id })
+    .whereIn('status', ['PENDING', 'SENT'])
+    .where('effective_date', '<=', tradeDate);
+  for (const f of inFlight)
+    pendingCash.push({
+      amount: f.amount,
+      ref: f.id,
+      what: `${f.status === 'SENT' ? 'sent' : 'pending'} ${f.type.toLowerCase()}`,
+    });
 }

@@ -7,10 +7,17 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ReconcileResult } from '../contracts';
 import { UNRESOLVED_STATUSES, reconcile } from '../domain/recon';
 import { accountRow } from './accounts';
-import { writeAudit } from './audit';
+import { type ResolveBreaksInput, resolveAccountBreaks } from './break-resolution';
 import { type BreakRow, writeBreaks } from './breaks';
 import type { ActivityDeps } from './deps';
 import { loadReconInput } from './recon-input';
+import { sendWithdrawals, syncAccount, syncContext } from './sync';
+import type { WithdrawalPort } from './sync/withdrawals';
+
+/** Until every custodian client implements withdrawals (the port's requestWithdrawal). */
+function canWithdraw(c: unknown): c is WithdrawalPort {
+  return typeof (c as Partial<WithdrawalPort>).requestWithdrawal === 'function';
+}
 
 export function reconciliationActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -50,6 +57,10 @@ export function reconciliationActivities(deps: ActivityDeps) {
           'MissingCustodianFile',
         );
       }
+      // Post what the custodian reports and the book can explain; what is left is a break.
+      const synced = await db.transaction(async (trx) =>
+        syncAccount(trx, await syncContext(trx, input.tradeDate, acct)),
+      );
       const reconInput = await loadReconInput(db, input.tradeDate, acct, have);
       const found = reconcile(reconInput);
       const autoResolved = await writeBreaks(db, input.tradeDate, input.accountId, found);
@@ -59,6 +70,15 @@ export function reconciliationActivities(deps: ActivityDeps) {
         .whereIn('status', UNRESOLVED_STATUSES)
         .orderBy('id');
       const accountHolds = open.filter((b) => b.hold === 'ACCOUNT');
+      // No money leaves an account whose book is in question.
+      const sent =
+        accountHolds.length === 0 && canWithdraw(deps.custodian)
+          ? await sendWithdrawals(db, deps.custodian, {
+              tradeDate: input.tradeDate,
+              accountId: acct.id,
+              accountNumber: acct.custodian_account_number,
+            })
+          : [];
       return {
         openBreaks: accountHolds.length,
         breaks: accountHolds.map((b) => ({ symbol: b.symbol ?? 'USD', ours: b.ours, theirs: b.theirs })),
@@ -67,39 +87,23 @@ export function reconciliationActivities(deps: ActivityDeps) {
         ].sort(),
         autoResolved,
         checked: found.checked,
+        synced: {
+          cashPosted: synced.cash.length,
+          actionsPosted: synced.actions.length,
+          tradesSettled: synced.settlement.settled,
+          failingSettlements: synced.settlement.failing.length,
+          withdrawalsSent: sent.filter((w) => w.transferId).length,
+        },
       };
     },
 
     /**
-     * Ops resolved the account's breaks by hand: every unresolved break of the account up to
-     * the trade date (account and security holds alike) becomes RESOLVED_MANUAL, audited.
+     * Ops resolved the account's breaks: every unresolved break of the account up to the trade date
+     * (account and security holds alike) becomes RESOLVED_MANUAL, either explained by a named item
+     * (the default) or adopted from the custodian into the book (./break-resolution.ts), audited.
      */
-    async resolveBreaks(input: {
-      tradeDate: string;
-      accountId: string;
-      by: string;
-      note: string;
-    }): Promise<number> {
-      return db.transaction(async (trx) => {
-        const n = await trx('breaks')
-          .where({ account_id: input.accountId })
-          .where('trade_date', '<=', input.tradeDate)
-          .whereIn('status', UNRESOLVED_STATUSES)
-          .update({
-            status: 'RESOLVED_MANUAL',
-            resolved_at: trx.fn.now(),
-            resolved_by: input.by,
-            note: input.note,
-          });
-        await writeAudit(trx, {
-          actor: input.by,
-          action: 'BREAKS_RESOLVED',
-          entity: 'account',
-          entityId: input.accountId,
-          details: { tradeDate: input.tradeDate, count: n, note: input.note },
-        });
-        return n;
-      });
+    async resolveBreaks(input: ResolveBreaksInput): Promise<number> {
+      return resolveAccountBreaks(db, input);
     },
   };
 }

@@ -1,10 +1,10 @@
 /**
  * Loads everything the rebalancing engine needs about one account on one trade date into an
  * `AccountSnapshot`: the model version and its settings (per-account overrides win; the book's
- * configuration, src/book/engine-inputs.ts), holdings with
- * their open lots and prices, cash and pending withdrawals, the restrictions in force (the
- * account's, its advisor's and the firm's restricted lists), securities blocked by
- * open reconciliation breaks, and the household's trades of the last 30 days (IRAs included)
+ * configuration, src/book/engine-inputs.ts), holdings with their open lots and prices, cash and
+ * the withdrawals it must fund, the restrictions in force (the account's, its advisor's and the
+ * firm's restricted lists, and shares that may not be sold until they settle), securities held by
+ * unresolved breaks, and the household's trades of the last 30 days (IRAs included)
  * plus today's proposed buys, for the wash-sale rule.
  */
 import { ApplicationFailure } from '@temporalio/activity';
@@ -14,6 +14,7 @@ import { engineRestrictions, identicalGroups, loadModelLayer } from '../book/eng
 import { addCalendarDays } from '../domain/calendar';
 import type { AccountSnapshot, EngineConfig } from '../domain/engine';
 import { cashStr, dec, sum } from '../domain/money';
+import { heldSymbols } from './breaks';
 import { latestPrices } from './prices';
 
 /** What a preview (what-if) puts in place of the account's own configuration. */
@@ -101,12 +102,27 @@ export async function loadSnapshot(
   );
 
   const cash = await db('cash_balances').where({ account_id: accountId }).first();
+  // Withdrawals to fund: requested (PENDING) and sent to the custodian but not yet paid (SENT): the
+  // cash is still in the book, not the account's to invest.
   const withdrawals: { amount: string }[] = await db('cash_flows')
-    .where({ account_id: accountId, type: 'WITHDRAWAL', status: 'PENDING' })
+    .where({ account_id: accountId, type: 'WITHDRAWAL' })
+    .whereIn('status', ['PENDING', 'SENT'])
     .where('effective_date', '<=', tradeDate)
     .select('amount');
   const restrictions = await engineRestrictions(db, a, tradeDate);
-  const blocked = await db('breaks').where({ account_id: accountId, status: 'OPEN' }).distinct('symbol');
+  // Shares bought and not yet delivered by the custodian (a SETTLEMENT break) may not be sold.
+  const undelivered: { symbol: string }[] = await db('breaks')
+    .where({ account_id: accountId, hold: 'NO_SELL' })
+    .whereIn('status', ['OPEN', 'INVESTIGATING'])
+    .whereNotNull('symbol')
+    .distinct('symbol');
+  for (const u of undelivered)
+    restrictions.push({
+      symbol: u.symbol,
+      kind: 'NO_SELL',
+      reason: `a purchase of ${u.symbol} has not settled at the custodian (settlement break)`,
+    });
+  const blocked = await heldSymbols(db, tradeDate, accountId);
 
   // The household, for the wash-sale rule: 30 days back, every account (IRAs included).
   const members: string[] = (await db('accounts').where({ household_id: a.household_id }).select('id')).map(
@@ -119,12 +135,24 @@ export async function loadSnapshot(
     side: 'BUY' | 'SELL';
     trade_date: string;
     filled_qty: string;
+    client_order_id: string;
   }[] = await db('orders')
     .whereIn('account_id', members)
     .where('trade_date', '>=', since)
     .where('trade_date', '<', tradeDate)
     .where('filled_qty', '>', 0)
-    .select('account_id', 'symbol', 'side', 'trade_date', 'filled_qty');
+    .select('account_id', 'symbol', 'side', 'trade_date', 'filled_qty', 'client_order_id');
+  // The losses those sells realized (the wash-sale rule blocks buying back what was sold at a loss).
+  const losses = new Map<string, string>(
+    (
+      (await db('realized_lots')
+        .whereIn('account_id', members)
+        .where('close_date', '>=', since)
+        .where('gain', '<', 0)
+        .groupBy('source_ref')
+        .select('source_ref', db.raw('(-sum(gain))::text as loss'))) as { source_ref: string; loss: string }[]
+    ).map((r) => [r.source_ref, r.loss]),
+  );
   const recentLots: { account_id: string; symbol: string; open_date: string; qty: string }[] = await db(
     'tax_lots',
   )
@@ -158,7 +186,7 @@ export async function loadSnapshot(
     securities,
     prices: Object.fromEntries(Object.entries(prices).filter(([s]) => known.has(s))),
     restrictions,
-    blockedSymbols: blocked.map((b: { symbol: string }) => b.symbol).filter(Boolean),
+    blockedSymbols: blocked,
     household: {
       recentTrades: [
         ...filled.map((o) => ({
@@ -167,6 +195,9 @@ export async function loadSnapshot(
           side: o.side,
           date: o.trade_date,
           qty: o.filled_qty,
+          ...(o.side === 'SELL' && losses.has(o.client_order_id)
+            ? { realizedLoss: losses.get(o.client_order_id) }
+            : {}),
         })),
         ...recentLots.map((l) => ({
           accountId: l.account_id,

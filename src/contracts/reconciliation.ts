@@ -11,4 +11,12 @@ export interface ReconcileResult {
   /** Breaks resolved automatically by this run (TIMING, SECURITY_MASTER, or gone). */
   autoResolved: number;
   checked: ReconResult['checked'];
+  /** What the morning's sync posted before the comparison (docs/book-sync.md). */
+  synced?: {
+    cashPosted: number;
+    actionsPosted: number;
+    tradesSettled: number;
+    failingSettlements: number;
+    withdrawalsSent: number;
+  };
 }

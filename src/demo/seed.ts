@@ -15,7 +15,7 @@ import { KINDS, fileNameOf } from '../book/csv/formats';
 import { importBook } from '../book/csv/import';
 import { formatError } from '../book/csv/table';
 import { DEFAULT_AVERAGE_PRICE_ACCOUNT } from '../custodian/port';
-import { CALENDAR_YEARS, tradingDaysBetween } from '../domain/calendar';
+import { CALENDAR_YEARS, previousTradingDay, tradingDaysBetween } from '../domain/calendar';
 import { Dec } from '../domain/money';
 import { ADVISORS, CONFIG_KINDS, SECURITIES, demoBookFiles, prng } from './book-files';
 import { mirrorBookToSimulator } from './simulator-book';
@@ -132,12 +132,20 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedSum
     );
   }
   await db.transaction(async (trx) => {
-    for (let i = 0; i < prices.length; i += 1000) await trx('prices').insert(prices.slice(i, i + 1000));
+    // The market (the simulator) has the whole synthetic series; the book has the closes known
+    // before the first trade date, and from then on the custodian's (EXT747, at each morning's
+    // ingestion), so a split the custodian applies reaches the book's prices the same morning.
+    const known = prices.filter((p) => p.date < opts.asOf);
+    for (let i = 0; i < known.length; i += 1000) await trx('prices').insert(known.slice(i, i + 1000));
     await mirrorBookToSimulator(trx, {
       averagePriceAccount: opts.averagePriceAccount ?? DEFAULT_AVERAGE_PRICE_ACCOUNT,
       // The deliberate break: the custodian holds 1.5 more BND in ACC011 than the book.
       adjust: { accountId: BREAK_ACCOUNT, symbol: 'BND', extraQty: '1.5' },
     });
+    const later = prices.filter((p) => p.date >= opts.asOf);
+    for (let i = 0; i < later.length; i += 1000) await trx('sim.prices').insert(later.slice(i, i + 1000));
+    // The book and the custodian agree as of the evening before the first trade date.
+    await trx('accounts').update({ synced_through: previousTradingDay(opts.asOf) });
   });
   return {
     seeded: true,

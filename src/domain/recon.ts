@@ -38,6 +38,7 @@ export const BREAK_CATEGORIES = [
   'TRADE',
   'CASH',
   'COST_BASIS',
+  'SETTLEMENT',
 ] as const;
 export type BreakCategory = (typeof BREAK_CATEGORIES)[number];
 
@@ -53,8 +54,11 @@ export type BreakStatus = (typeof BREAK_STATUSES)[number];
 /** Statuses of a break that still holds something. */
 export const UNRESOLVED_STATUSES: readonly BreakStatus[] = ['OPEN', 'INVESTIGATING'];
 
-/** What an unresolved break holds: the whole account, one security of the account, or nothing. */
-export const HOLDS = ['ACCOUNT', 'SECURITY', 'NONE'] as const;
+/**
+ * What an unresolved break holds: the whole account, one security of the account, the sale of one
+ * security (shares bought that have not settled: a SETTLEMENT break), or nothing.
+ */
+export const HOLDS = ['ACCOUNT', 'SECURITY', 'NO_SELL', 'NONE'] as const;
 export type Hold = (typeof HOLDS)[number];
 
 export const AGE_BUCKETS = ['0', '1', '2-5', '>5'] as const;
@@ -102,6 +106,8 @@ export const DEFAULT_RECON_POLICY: ReconPolicy = {
     COST_BASIS: 'SECURITY',
     TRADE: 'ACCOUNT',
     CASH: 'ACCOUNT',
+    // Written by the settlement check (src/activities/sync/settlement.ts), not by reconcile().
+    SETTLEMENT: 'NONE',
   },
   autoResolve: ['TIMING', 'SECURITY_MASTER'],
   escalatedHoldsAccount: false,

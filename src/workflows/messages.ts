@@ -42,6 +42,21 @@ export type ZoeReviewInput = z.infer<typeof ZoeReviewSchema>;
 export const OpsSchema = z.object({ by: actor, note: z.string().max(2000).optional() }).strict();
 export type OpsInput = z.infer<typeof OpsSchema>;
 
+/**
+ * `resolveBreak`: ops choose what happens to the book (docs/book-sync.md). EXPLAINED (default):
+ * the difference is explained by a named item (`item`, else the note) and does not reopen while
+ * it persists; ADOPT: the custodian's figures are posted to the book.
+ */
+export const ResolveBreakSchema = z
+  .object({
+    by: actor,
+    note: z.string().max(2000).optional(),
+    resolution: z.enum(['ADOPT', 'EXPLAINED']).optional(),
+    item: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type ResolveBreakInput = z.infer<typeof ResolveBreakSchema>;
+
 export interface DecisionResult {
   proposalId: string;
   decision: 'APPROVED' | 'REJECTED';
@@ -83,7 +98,7 @@ export const zoeReviewUpdate = defineUpdate<DecisionResult, [ZoeReviewInput]>('z
 export const approveSignal = defineSignal<[ApproveInput]>('approveSignal');
 export const zoeReviewSignal = defineSignal<[ZoeReviewInput]>('zoeReviewSignal');
 export const rejectSignal = defineSignal<[RejectInput]>('rejectSignal');
-export const resolveBreakSignal = defineSignal<[OpsInput]>('resolveBreak');
+export const resolveBreakSignal = defineSignal<[ResolveBreakInput]>('resolveBreak');
 export const skipTodaySignal = defineSignal<[OpsInput]>('skipToday');
 export const retrySignal = defineSignal<[OpsInput]>('retry');
 export const statusQuery = defineQuery<AccountDayStatus>('status');

@@ -5,19 +5,18 @@
  *
  *   ACC001  one VTI lot $5.00 dearer at the custodian   COST_BASIS, holds VTI only (engine skips VTI)
  *   ACC002  a buy of 10 BND the custodian has not seen   TIMING (position, cash, lot), auto-resolved
- *   ACC003  a $1,000 deposit (EXT869) not posted         TIMING cash, auto-resolved; a CASH break next day
+ *   ACC003  a $1,000 deposit (EXT869)                    posted to the book by the sync: no break, then or next day
  *   ACC005  VXUS under its old CUSIP (EXT747 maps it)    SECURITY_MASTER, auto-resolved
  *   ACC006  $50.00 less cash at the custodian            CASH, holds the account; ages a day
  *   ACC010  200 VTI more at the custodian                TRADE, escalated (> $25,000)
- *   ACC011  1.5 BND more at the custodian (the demo's)   TRADE, holds the account
- *   SGOV    a 2-for-1 split (EXT235) for every holder    CORPORATE_ACTION, holds SGOV only
+ *   ACC011  1.5 BND more at the custodian (the demo's)   TRADE, holds the account; explained by ops: stays resolved
+ *   SGOV    a 2-for-1 split (EXT235) for every holder    posted to the book by the sync: quantities ×2, costs ÷2
  *
  * and the positions file with lower-case symbols and CUSIPs (normalised: no breaks). A bad
  * balance file and a lot file with a lot twice are rejected with nothing applied.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,198 +25,21 @@ import { type ActivityDeps, createActivities } from '../../src/activities';
 import { loadSnapshot } from '../../src/activities/snapshot';
 import { listBreaks, renderBreaks } from '../../src/cli/ops';
 import type { IngestResult, ReconcileResult } from '../../src/contracts';
-import {
-  type Ext235Row,
-  type Ext747Row,
-  type Ext869Input,
-  type Ext871Row,
-  type Ext981Row,
-  type ExtTaxlotInput,
-  type FileCode,
-  fileName,
-  writeEXT235,
-  writeEXT747,
-  writeEXT869,
-  writeEXT871,
-  writeEXT981,
-  writeEXT_TAXLOT,
-} from '../../src/custodian/files';
+import { fileName, writeEXT981, writeEXT_TAXLOT } from '../../src/custodian/files';
 import type { CustodianPort } from '../../src/custodian/port';
 import { seedDemoData } from '../../src/demo/seed';
 import { nextTradingDay, previousTradingDay } from '../../src/domain/calendar';
 import { planAccount } from '../../src/domain/engine';
 import { cashStr, dec, qtyStr } from '../../src/domain/money';
+import { balanceOf, filesFromBook, positionOf, readBook, writeSet } from '../support/book-files';
 import { type TestDb, createTestDb } from '../support/db';
 
 const D = '2026-12-01'; // a Tuesday
 const D1 = nextTradingDay(D);
 const D2 = nextTradingDay(D1);
-const SGOV_CUSIP = '46436E718';
 const VXUS_OLD_CUSIP = '92190OLD1';
-
-interface Book {
-  accounts: { id: string; number: string }[];
-  positions: { account_id: string; symbol: string; qty: string }[];
-  cash: Map<string, string>;
-  lots: {
-    id: string;
-    account_id: string;
-    symbol: string;
-    open_date: string;
-    qty: string;
-    unit_cost: string;
-  }[];
-  securities: { symbol: string; cusip: string; description: string }[];
-  close: Map<string, string>;
-}
-
-async function readBook(db: TestDb['db'], asOf: string): Promise<Book> {
-  const accounts = (await db('accounts').orderBy('id').select('id', 'custodian_account_number')).map(
-    (a: { id: string; custodian_account_number: string }) => ({
-      id: a.id,
-      number: a.custodian_account_number,
-    }),
-  );
-  const closes: { symbol: string; close: string }[] = await db('prices as p')
-    .whereRaw('p.date = (SELECT max(q.date) FROM prices q WHERE q.symbol = p.symbol AND q.date < ?)', [asOf])
-    .select('symbol', 'close');
-  return {
-    accounts,
-    positions: await db('positions').where('qty', '>', 0).orderBy(['account_id', 'symbol']),
-    cash: new Map(
-      (await db('cash_balances').select('account_id', 'amount')).map(
-        (c: { account_id: string; amount: string }) => [c.account_id, c.amount],
-      ),
-    ),
-    lots: await db('tax_lots').where('qty', '>', 0).orderBy('id'),
-    securities: await db('securities').orderBy('symbol').select('symbol', 'cusip', 'description'),
-    close: new Map(closes.map((c) => [c.symbol, c.close])),
-  };
-}
-
-interface FileSet {
-  EXT871: Ext871Row[];
-  EXT981: Ext981Row[];
-  EXT_TAXLOT: ExtTaxlotInput[];
-  EXT747: Ext747Row[];
-  EXT235: Ext235Row[];
-  EXT869: Ext869Input[];
-}
-
-/** The custodian's files as they would be if the custodian agreed with the book, plus the SGOV split. */
-function filesFromBook(book: Book, date: string): FileSet {
-  const number = new Map(book.accounts.map((a) => [a.id, a.number]));
-  const cusip = new Map(book.securities.map((s) => [s.symbol, s.cusip]));
-  const split = (symbol: string) => symbol === 'SGOV';
-  return {
-    EXT871: book.positions.map((p) => ({
-      accountNumber: number.get(p.account_id)!,
-      processDate: date,
-      firm: 'APEX',
-      correspondentId: 'ZOE',
-      officeCode: 'ZO1',
-      registeredRepCode: 'R01',
-      accType: '1',
-      symbol: p.symbol,
-      cusip: cusip.get(p.symbol)!,
-      tradeQuantity: split(p.symbol) ? qtyStr(dec(p.qty).times(2)) : p.qty,
-      settleQuantity: split(p.symbol) ? qtyStr(dec(p.qty).times(2)) : p.qty,
-      currencyCode: 'USD',
-      securityTypeCode: 'C',
-      description: '',
-      marginEligibleCode: 'N',
-      closingPrice: split(p.symbol)
-        ? dec(book.close.get(p.symbol)!).div(2).toFixed(6)
-        : dec(book.close.get(p.symbol)!).toFixed(6),
-    })),
-    EXT981: book.accounts.map((a) => {
-      const cash = book.cash.get(a.id) ?? '0.00';
-      return {
-        accountNumber: a.number,
-        processDate: date,
-        totalEquity: cash,
-        cashEquity: cash,
-        netBalance: cash,
-        availableToWithdraw: cash,
-        positionMarketValue: '0.00',
-        cashTradeBalance: cash,
-        cashSettleBalance: cash,
-      };
-    }),
-    EXT_TAXLOT: book.lots.map((l) => {
-      const total = cashStr(dec(l.qty).times(dec(l.unit_cost)));
-      return {
-        accountNumber: number.get(l.account_id)!,
-        processDate: date,
-        cusip: cusip.get(l.symbol)!,
-        symbol: l.symbol,
-        lotId: l.id,
-        openTradeDate: l.open_date,
-        quantity: split(l.symbol) ? qtyStr(dec(l.qty).times(2)) : l.qty,
-        unitCost: split(l.symbol) ? dec(l.unit_cost).div(2).toFixed(6) : l.unit_cost,
-        totalCost: total,
-        adjustedCost: total,
-        washSaleDisallowedAdj: '0.00',
-        termCode: 'L',
-        coveredFlag: 'COVERED',
-        acquisitionMethod: 'BUY',
-      };
-    }),
-    EXT747: book.securities.map((s) => ({
-      cusip: s.cusip,
-      marketSymbol: s.symbol,
-      securityTypeCode: 'C',
-      listedMarketCode: 'V',
-      closingPrice: dec(book.close.get(s.symbol)!).toFixed(6),
-      previousPrice: null,
-      description: s.description,
-      oldSecurityNumber: s.symbol === 'VXUS' ? VXUS_OLD_CUSIP : null,
-    })),
-    EXT235: [
-      {
-        cusip: SGOV_CUSIP,
-        cusipOld: null,
-        symbol: 'SGOV',
-        symbolOld: null,
-        action: 'SPLIT',
-        stockFactor: '2',
-        cashFactor: null,
-        recordDate: D,
-        payableDate: D,
-        processDate: D,
-      },
-    ],
-    EXT869: [],
-  };
-}
-
-const positionOf = (f: FileSet, accountNumber: string, symbol: string) => {
-  const row = f.EXT871.find((r) => r.accountNumber === accountNumber && r.symbol === symbol);
-  assert.ok(row, `${accountNumber} holds ${symbol}`);
-  return row;
-};
-const balanceOf = (f: FileSet, accountNumber: string) =>
-  f.EXT981.find((r) => r.accountNumber === accountNumber)!;
-
-async function writeSet(
-  dir: string,
-  date: string,
-  f: FileSet,
-  extra: Partial<Record<FileCode, string>> = {},
-) {
-  const content: Partial<Record<FileCode, string>> = {
-    // Positions with lower-case symbols and CUSIPs, as Apex sometimes sends them.
-    EXT871: writeEXT871(f.EXT871, { lowerCaseSymbols: true }),
-    EXT981: writeEXT981(f.EXT981),
-    EXT_TAXLOT: writeEXT_TAXLOT(f.EXT_TAXLOT),
-    EXT747: writeEXT747(f.EXT747),
-    EXT235: writeEXT235(f.EXT235.filter((r) => r.processDate === date)),
-    EXT869: writeEXT869(f.EXT869),
-    ...extra,
-  };
-  for (const [code, text] of Object.entries(content) as [FileCode, string][])
-    await writeFile(path.join(dir, fileName(code, date)), text);
-}
+const SGOV_SPLIT = { symbol: 'SGOV', cusip: '46436E718', factor: '2', date: D };
+const OLD_CUSIPS = { VXUS: VXUS_OLD_CUSIP };
 
 describe('ingestion and reconciliation activities', () => {
   let t: TestDb;
@@ -248,7 +70,7 @@ describe('ingestion and reconciliation activities', () => {
 
     const book = await readBook(t.db, D);
     vtiClose = book.close.get('VTI')!;
-    const f = filesFromBook(book, D);
+    const f = filesFromBook(book, D, SGOV_SPLIT, OLD_CUSIPS);
     // ACC001: one VTI lot $5.00 dearer at the custodian.
     const lot = f.EXT_TAXLOT.find((l) => l.lotId === 'LOT-ACC001-VTI-1')!;
     lot.totalCost = cashStr(dec(lot.totalCost).plus(5));
@@ -382,13 +204,8 @@ describe('ingestion and reconciliation activities', () => {
     }
     const held = [...results].filter(([, r]) => r.openBreaks > 0).map(([id]) => id);
     assert.deepEqual(held, ['ACC006', 'ACC010', 'ACC011']);
-    const sgovHolders = (
-      await t.db('positions').where({ symbol: 'SGOV' }).where('qty', '>', 0).orderBy('account_id')
-    ).map((p: { account_id: string }) => p.account_id);
-    assert.ok(sgovHolders.length > 0);
     for (const [id, r] of results) {
-      const expected = [...(id === 'ACC001' ? ['VTI'] : []), ...(sgovHolders.includes(id) ? ['SGOV'] : [])];
-      assert.deepEqual(r.securityHolds, expected.sort(), id);
+      assert.deepEqual(r.securityHolds, id === 'ACC001' ? ['VTI'] : [], id);
       assert.deepEqual(r.checked.cash, true);
     }
   });
@@ -446,12 +263,27 @@ describe('ingestion and reconciliation activities', () => {
       const audit = await t.db('audit_log').where({ action: 'BREAK_RESOLVED_AUTO', entity_id: String(b.id) });
       assert.equal(audit.length, 1);
     }
-    const [deposit] = await breaksOf('ACC003', { type: 'CASH' });
+  });
+
+  it("the sync posts a custodian cash line once: a POSTED flow, the book's cash, the audit with its source", async () => {
+    assert.equal(results.get('ACC003')!.synced?.cashPosted, 1);
+    assert.deepEqual(await breaksOf('ACC003'), [], 'no break: the deposit is in the book');
+    const [flow] = await t.db('cash_flows').where({ account_id: 'ACC003', source: 'CUSTODIAN' });
     assert.deepEqual(
-      [deposit.category, deposit.status, deposit.diff],
-      ['TIMING', 'RESOLVED_AUTO', '1000.00'],
+      [flow.type, flow.amount, flow.status, flow.source_ref, flow.posted_date, flow.custodian_ref],
+      ['DEPOSIT', '1000.00', 'POSTED', `EXT869/${D}/1`, D, 'ACH-7001'],
     );
-    assert.match(deposit.cause, /ACH deposit/);
+    const audit = await t.db('audit_log').where({ action: 'CASH_POSTED', entity_id: 'ACC003' });
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0].details.file, fileName('EXT869', D));
+    assert.equal(audit[0].details.line, 1);
+    const cash = (await t.db('cash_balances').where({ account_id: 'ACC003' }).first()).amount;
+    await recon(D, 'ACC003');
+    assert.equal(
+      (await t.db('cash_balances').where({ account_id: 'ACC003' }).first()).amount,
+      cash,
+      'posted once',
+    );
   });
 
   it('SECURITY_MASTER: an old CUSIP is mapped and resolved automatically', async () => {
@@ -463,17 +295,22 @@ describe('ingestion and reconciliation activities', () => {
     assert.match(rows[0].cause, /old CUSIP 92190OLD1 mapped to 921909768/);
   });
 
-  it('CORPORATE_ACTION: the SGOV split holds SGOV (position and lots), not the account', async () => {
-    const rows = await breaksOf('ACC009');
-    assert.ok(rows.length >= 2);
-    for (const b of rows) {
-      assert.equal(b.category, 'CORPORATE_ACTION');
-      assert.equal(b.symbol, 'SGOV');
-      assert.equal(b.status, 'OPEN');
+  it('the sync posts the SGOV split: quantities ×2, unit costs ÷2, ids and open dates kept; no break', async () => {
+    const holders: { account_id: string }[] = await t
+      .db('corporate_action_postings')
+      .where({ process_date: D });
+    assert.ok(holders.length > 0);
+    for (const { account_id } of holders) {
+      assert.deepEqual(await breaksOf(account_id, { symbol: 'SGOV' }), [], account_id);
+      assert.equal(results.get(account_id)!.synced?.actionsPosted, 1);
     }
-    const position = rows.find((b: { type: string }) => b.type === 'POSITION');
-    assert.equal(dec(position.theirs).toString(), dec(position.ours).times(2).toString());
-    assert.equal(results.get('ACC009')!.openBreaks, 0);
+    const [lot] = await t.db('tax_lots').where({ account_id: 'ACC009', symbol: 'SGOV' }).orderBy('id');
+    const seeded = (await readBook(t.db, D)).lots.find((l) => l.id === lot.id)!;
+    assert.equal(seeded.open_date, lot.open_date);
+    const audit = await t.db('audit_log').where({ action: 'CORPORATE_ACTION_POSTED', entity_id: 'ACC009' });
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0].details.action, 'SPLIT');
+    assert.equal(dec(audit[0].details.after).toString(), dec(audit[0].details.before).times(2).toString());
   });
 
   it('COST_BASIS: a lot $5.00 off holds VTI only; the engine does not trade VTI in ACC001', async () => {
@@ -502,7 +339,12 @@ describe('ingestion and reconciliation activities', () => {
     await recon(D, 'ACC006');
     await recon(D, 'ACC011');
     assert.deepEqual(await t.db('breaks').count(), before);
-    const n = await acts.resolveBreaks({ tradeDate: D, accountId: 'ACC011', by: 'ops-jane', note: 'DRIP' });
+    const n = await acts.resolveBreaks({
+      tradeDate: D,
+      accountId: 'ACC011',
+      by: 'ops-jane',
+      note: 'DRIP booked late',
+    });
     assert.equal(n, 1);
     const again = await acts.reconcileAccount({
       tradeDate: D,
@@ -511,15 +353,16 @@ describe('ingestion and reconciliation activities', () => {
     });
     assert.equal(again.openBreaks, 0);
     const [b] = await breaksOf('ACC011');
-    assert.deepEqual([b.status, b.resolved_by], ['RESOLVED_MANUAL', 'ops-jane']);
+    assert.deepEqual(
+      [b.status, b.resolved_by, b.resolution, b.explained_by],
+      ['RESOLVED_MANUAL', 'ops-jane', 'EXPLAINED', 'DRIP booked late'],
+    );
   });
 
-  it('next day: fixed breaks clear, persisting ones age, a TIMING item that did not clear becomes a break', async () => {
-    const f = filesFromBook(await readBook(t.db, D1), D1);
+  it('next day: fixed breaks clear, persisting ones age, posted items and explained breaks do not come back', async () => {
+    const f = filesFromBook(await readBook(t.db, D1), D1, SGOV_SPLIT, OLD_CUSIPS);
     const b6 = balanceOf(f, number('ACC006'));
     b6.cashTradeBalance = cashStr(dec(b6.cashTradeBalance).minus(50));
-    const b3 = balanceOf(f, number('ACC003'));
-    b3.cashTradeBalance = cashStr(dec(b3.cashTradeBalance).plus(1000)); // the book still has not posted it
     const b11 = positionOf(f, number('ACC011'), 'BND');
     b11.tradeQuantity = qtyStr(dec(b11.tradeQuantity).plus('1.5'));
     await writeSet(dropDir, D1, f);
@@ -537,13 +380,15 @@ describe('ingestion and reconciliation activities', () => {
     const cash6 = await breaksOf('ACC006', { type: 'CASH' });
     assert.equal(cash6.length, 1);
     assert.deepEqual([cash6[0].trade_date, cash6[0].last_seen_date, cash6[0].age_days], [D, D1, 1]);
-    // ACC003: the deposit is no longer pending anywhere: a CASH break, aged from yesterday.
+    // ACC003: the deposit was posted yesterday, so today's balance (which has it) agrees.
     const r3 = await recon(D1, 'ACC003');
-    assert.equal(r3.openBreaks, 1);
-    const cash3 = await breaksOf('ACC003', { type: 'CASH', trade_date: D1 });
-    assert.deepEqual([cash3[0].category, cash3[0].first_seen_date, cash3[0].age_days], ['CASH', D, 1]);
-    // ACC011: resolved by hand yesterday, still there today: open again.
-    assert.equal((await recon(D1, 'ACC011')).openBreaks, 1);
+    assert.equal(r3.openBreaks, 0);
+    assert.equal(r3.synced?.cashPosted, 0);
+    assert.deepEqual(await breaksOf('ACC003'), []);
+    // ACC011: explained by ops yesterday; the same difference today does not reopen it.
+    assert.equal((await recon(D1, 'ACC011')).openBreaks, 0);
+    const [explained] = await breaksOf('ACC011');
+    assert.deepEqual([explained.status, explained.last_seen_date], ['RESOLVED_MANUAL', D1]);
     // ACC002: the custodian has the fill now: nothing.
     const r2 = await recon(D1, 'ACC002');
     assert.equal(r2.openBreaks, 0);
@@ -586,7 +431,7 @@ describe('ingestion and reconciliation activities', () => {
   });
 
   it('a bad file applies nothing: a bad amount, and a lot twice, are both rejected', async () => {
-    const f = filesFromBook(await readBook(t.db, D2), D2);
+    const f = filesFromBook(await readBook(t.db, D2), D2, SGOV_SPLIT, OLD_CUSIPS);
     const goodBalances = writeEXT981(f.EXT981);
     const badBalances = goodBalances.replace(/\n(3ZO00006,[^,]+,)[^,]+,/, '\n$1"12,34",');
     assert.notEqual(badBalances, goodBalances);

@@ -717,6 +717,7 @@ describe('reconcile: materiality, escalation, policy and age', () => {
               COST_BASIS: 'SECURITY',
               TRADE: 'SECURITY',
               CASH: 'ACCOUNT',
+              SETTLEMENT: 'NONE',
             },
           },
         }),

@@ -104,7 +104,7 @@ export function registerHandlers(state: AccountDayState): void {
   });
   setHandler(resolveBreakSignal, (arg) => void state.requestResolveBreak(arg), {
     description:
-      'Ops, in stage ReconBreak: mark the account\'s unresolved breaks resolved (audited), re-reconcile and continue. {"by": "your name", "note": "why"}',
+      'Ops, in stage ReconBreak: resolve the account\'s unresolved breaks, re-reconcile and continue. {"by": "your name", "note": "why", "resolution": "EXPLAINED" (default: the book stays, the same difference does not reopen; "item" names what explains it) | "ADOPT" (the custodian\'s figures are posted to the book)}',
   });
   setHandler(skipTodaySignal, (arg) => void state.requestSkip(arg), {
     description:

@@ -4,13 +4,14 @@
  * `status` query answers, the one decision on the proposal, ops' requests, and why a message is
  * refused. The workflow (./workflow.ts) owns the steps; ./handlers.ts wires the messages to this.
  */
-import type { ApproveInput, OpsInput, RejectInput, ZoeReviewInput } from '../messages';
+import type { ApproveInput, OpsInput, RejectInput, ResolveBreakInput, ZoeReviewInput } from '../messages';
 import {
   type AccountDayStatus,
   ApproveSchema,
   type DecisionResult,
   OpsSchema,
   RejectSchema,
+  ResolveBreakSchema,
   ZoeReviewSchema,
   zodMessage,
 } from '../messages';
@@ -41,7 +42,7 @@ const ORDERS_SENT: ReadonlySet<Stage> = new Set([
 export class AccountDayState {
   readonly status: AccountDayStatus;
   decision?: Decision;
-  opsResolve?: OpsInput;
+  opsResolve?: ResolveBreakInput;
   opsSkip?: OpsInput;
   retryRequested = false;
   blocksDone = false;
@@ -166,6 +167,7 @@ export class AccountDayState {
     return this.opsRequest(
       'resolveBreak',
       arg,
+      ResolveBreakSchema,
       (stage) => (stage !== 'ReconBreak' ? `no open break hold (stage ${stage})` : undefined),
       (a) => {
         this.opsResolve = a;
@@ -178,6 +180,7 @@ export class AccountDayState {
     return this.opsRequest(
       'skipToday',
       arg,
+      OpsSchema,
       (stage) =>
         ORDERS_SENT.has(stage) ? `too late to skip: orders were already sent (stage ${stage})` : undefined,
       (a) => {
@@ -191,6 +194,7 @@ export class AccountDayState {
     return this.opsRequest(
       'retry',
       arg,
+      OpsSchema,
       (stage) => (stage !== 'Failed' ? `nothing to retry (stage ${stage})` : undefined),
       () => {
         this.retryRequested = true;
@@ -199,13 +203,18 @@ export class AccountDayState {
   }
 
   /** An ops signal: its payload checked, then whether the stage allows it; refused ones are kept. */
-  private opsRequest(
+  private opsRequest<T extends OpsInput>(
     name: string,
     arg: unknown,
+    schema: {
+      safeParse(
+        arg: unknown,
+      ): { success: true; data: T } | { success: false; error: Parameters<typeof zodMessage>[0] };
+    },
     notNow: (stage: Stage) => string | undefined,
-    take: (a: OpsInput) => void,
+    take: (a: T) => void,
   ): boolean {
-    const parsed = OpsSchema.safeParse(arg);
+    const parsed = schema.safeParse(arg);
     const why = parsed.success ? notNow(this.status.stage) : zodMessage(parsed.error);
     if (why !== undefined || !parsed.success) return this.refused(name, why);
     take(parsed.data);

@@ -182,7 +182,14 @@ class AccountDayRun {
       }
       const by = s.opsResolve!;
       s.opsResolve = undefined;
-      await this.db.resolveBreaks({ tradeDate, accountId, by: by.by, note: by.note ?? '' });
+      await this.db.resolveBreaks({
+        tradeDate,
+        accountId,
+        by: by.by,
+        note: by.note ?? '',
+        ...(by.resolution ? { resolution: by.resolution } : {}),
+        ...(by.item ? { explainedBy: by.item } : {}),
+      });
       recon = await this.step('reconcile', () =>
         this.db.reconcileAccount({ tradeDate, accountId, afterOpsResolution: true }),
       );
