@@ -17,6 +17,7 @@ import {
   zoeReviewUpdate,
 } from '../workflows/messages';
 import { CONFIG_ROUTES } from './config';
+import { CASH_ROUTES } from './cash-routes';
 import { PROBLEM_TYPES, Problem, notFound } from './problems';
 import { oneProposal, pendingProposals, proposalHistory, visibleAccount } from './proposals';
 import {
@@ -381,4 +382,5 @@ export const ROUTES: ApiRoute[] = [
   }),
   // The book's configuration: models, accounts, households, restrictions, securities, firm.
   ...CONFIG_ROUTES,
+  ...CASH_ROUTES,
 ];

@@ -11,6 +11,9 @@
  *   reject --account A --advisor X --reason R [--date D]
  *   ops stuck [--date D] [--minutes 30]        accounts that need someone or have not moved
  *   ops retry|skip|resolve --account A --by NAME [--note T] [--date D]
+ *        resolve: [--adopt] (post the custodian's figures) | [--item T] (what explains it; default)
+ *   cash withdraw --account A --amount 15000.00 --by NAME [--date D] [--request-id ID]
+ *   cash flows --account A                     the account's cash flows and where each came from
  *   ops breaks [--date D] [--account A] [--all] reconciliation breaks with age, materiality, hold
  *   advisor token create --advisor ID|--role ops|trader --label L | revoke --id ID | list
  *   models|accounts|households|restrictions|securities|advisors|firm …   the book's configuration
@@ -37,6 +40,7 @@ import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages'
 import type { TradingDayInput, TradingDayResult } from '../workflows/types';
 import { runBookCommand } from './book';
 import { runConfigCommand } from './config';
+import { cmdCash } from './cash';
 import { findStuck, listBreaks, opsSignal, renderBreaks } from './ops';
 import { dayProgress, renderProgress } from './progress';
 import { openCustodian, openDatabase, openTemporal } from './runtime';
@@ -346,6 +350,8 @@ async function cmdOps(args: string[]) {
       by: { type: 'string' },
       note: { type: 'string' },
       all: { type: 'boolean' },
+      adopt: { type: 'boolean' },
+      item: { type: 'string' },
     },
   });
   const tradeDate = values.date ? zDate.parse(values.date) : defaultTradeDate(false);
@@ -386,7 +392,17 @@ async function cmdOps(args: string[]) {
       })
       .parse(values);
     await withClient(async (client) => {
-      const s = await opsSignal(client, sub, tradeDate, p.account, p.by, values.note);
+      if (sub !== 'resolve' && (values.adopt || values.item))
+        throw new Error('--adopt and --item go with ops resolve');
+      if (values.adopt && values.item) throw new Error('--adopt or --item, not both');
+      const resolution =
+        sub === 'resolve'
+          ? {
+              resolution: values.adopt ? 'ADOPT' : 'EXPLAINED',
+              ...(values.item ? { item: values.item } : {}),
+            }
+          : {};
+      const s = await opsSignal(client, sub, tradeDate, p.account, p.by, values.note, resolution);
       say(
         `${p.account}: stage ${s.stage}${s.refusedMessages.length ? `; refused: ${s.refusedMessages.at(-1)?.reason}` : ''}`,
       );
@@ -487,13 +503,21 @@ async function main() {
       return cmdConfig([cmd, ...args]);
     case 'book':
       return cmdConfig([cmd, ...args], runBookCommand);
+    case 'cash': {
+      const database = await openDatabase(loadConfig());
+      try {
+        return await cmdCash(database.db, args, todayEt(), say);
+      } finally {
+        await database.stop();
+      }
+    }
     case 'schedule':
       return withClient(async (client, cfg) =>
         say(`schedule ${await ensureSchedule(client, cfg.TASK_QUEUE)}`),
       );
     default:
       say(
-        'usage: start | seed | migrate | day start|status | approve | reject | book import|export | schedule (see src/cli/main.ts)',
+        'usage: start | seed | migrate | day start|status | approve | reject | ops | cash | advisor | book import|export | schedule (see src/cli/main.ts)',
       );
       process.exitCode = cmd ? 1 : 0;
   }

@@ -5,6 +5,7 @@ import { type AgeBucket, UNRESOLVED_STATUSES, ageBucket, ageInTradingDays } from
 import { accountDayWorkflowId } from '../workflows/ids';
 import {
   type AccountDayStatus,
+  ResolveBreakSchema,
   resolveBreakSignal,
   retrySignal,
   skipTodaySignal,
@@ -74,10 +75,16 @@ export async function opsSignal(
   accountId: string,
   by: string,
   note?: string,
+  /** resolve: what happens to the book (EXPLAINED by `item`, or ADOPT the custodian's figures). */
+  resolution: { resolution?: string; item?: string } = {},
 ): Promise<AccountDayStatus> {
   const handle = client.workflow.getHandle(accountDayWorkflowId(tradeDate, accountId));
-  const signal = { retry: retrySignal, skip: skipTodaySignal, resolve: resolveBreakSignal }[action];
-  await handle.signal(signal, { by, note });
+  if (action === 'resolve') {
+    const payload = ResolveBreakSchema.parse({ by, ...(note ? { note } : {}), ...resolution });
+    await handle.signal(resolveBreakSignal, payload);
+  } else {
+    await handle.signal(action === 'retry' ? retrySignal : skipTodaySignal, { by, note });
+  }
   await new Promise((r) => setTimeout(r, 1000));
   return handle.query(statusQuery);
 }
