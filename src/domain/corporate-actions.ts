@@ -1,6 +1,6 @@
 /**
- * What a mandatory corporate action does to an account's tax lots (docs/domain.md, corporate
- * actions). Pure and exact; the book (src/activities/sync/) and the simulated custodian both apply
+ * What a mandatory corporate action does to an account's tax lots (docs/domain.md §5.6).
+ * Pure and exact; the book (src/activities/sync/) and the simulated custodian both apply
  * these rules, so a custodian that rounds another way shows up as a reconciliation break, not as a
  * difference nobody can explain.
  *

@@ -1,5 +1,5 @@
 /**
- * Settlement monitoring (docs/domain.md, settlement): on the morning after a trade's settlement date
+ * Settlement monitoring (docs/domain.md §5.7): on the morning after a trade's settlement date
  * (T+1 on the settlement calendar) the custodian's settled quantity (EXT871 SettleQuantity) must
  * show it. A trade that has not settled by then is a SETTLEMENT break: a fail to receive (a buy:
  * its shares may not be sold until they arrive, hold NO_SELL) or a fail to deliver (a sell: flagged
