@@ -86,6 +86,14 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('accounts', (t) => {
     t.date('synced_through'); // the last process date whose files were posted to the account
   });
+  // What a security became (a symbol change, a stock merger): configuration that names the old
+  // symbol (a published model version is immutable) is read through it.
+  await knex.schema.createTable('security_successions', (t) => {
+    t.text('old_symbol').primary();
+    t.text('new_symbol').notNullable();
+    t.text('action').notNullable(); // SYMBOL_CHANGE | STOCK_MERGER
+    t.date('effective_date').notNullable();
+  });
   // A symbol change renames the security: the rows that point at it follow.
   for (const table of ['positions', 'tax_lots', 'prices']) {
     await knex.raw(`ALTER TABLE ${table} DROP CONSTRAINT ${table}_symbol_foreign`);
@@ -105,6 +113,7 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('securities', (t) => {
     t.dropColumn('symbol_old');
   });
+  await knex.schema.dropTableIfExists('security_successions');
   await knex.schema.alterTable('accounts', (t) => {
     t.dropColumn('synced_through');
   });

@@ -164,16 +164,14 @@ describe('the morning sync posts what the custodian reports', () => {
       .db('positions')
       .where({ account_id: 'ACC006', symbol: 'VTI' })
       .update({ qty: t.db.raw('qty + 10') });
-    await t
-      .db('tax_lots')
-      .insert({
-        id: 'L-20261201-ACC006-L1-AL',
-        account_id: 'ACC006',
-        symbol: 'VTI',
-        open_date: D,
-        qty: '10',
-        unit_cost: '300.000000',
-      });
+    await t.db('tax_lots').insert({
+      id: 'L-20261201-ACC006-L1-AL',
+      account_id: 'ACC006',
+      symbol: 'VTI',
+      open_date: D,
+      qty: '10',
+      unit_cost: '300.000000',
+    });
     await t
       .db('cash_balances')
       .where({ account_id: 'ACC006' })

@@ -29,6 +29,7 @@ async function applyIdentityChange(trx: Knex.Transaction, a: ActionRow): Promise
     const sec = await securityOf(trx, a.cusip, a.symbol_old);
     if (sec && sec.symbol !== a.symbol) {
       await renameSecurity(trx, sec.symbol, a.symbol);
+      await recordSuccession(trx, sec.symbol, a.symbol, a);
       change = { from: sec.symbol, to: a.symbol };
     }
   } else if (a.action === 'CUSIP_CHANGE' && a.cusip_old) {
@@ -78,6 +79,19 @@ async function renameSecurity(trx: Knex.Transaction, from: string, to: string): 
   );
 }
 
+/** What `from` became, for configuration that still names it. */
+async function recordSuccession(
+  trx: Knex.Transaction,
+  from: string,
+  to: string,
+  a: ActionRow,
+): Promise<void> {
+  await trx('security_successions')
+    .insert({ old_symbol: from, new_symbol: to, action: a.action, effective_date: a.process_date })
+    .onConflict('old_symbol')
+    .merge();
+}
+
 /** A stock merger's new security, as the old one was (asset class, fractionable, alternates). */
 async function addMergerSecurity(
   trx: Knex.Transaction,
@@ -98,6 +112,7 @@ async function addMergerSecurity(
   });
   // The model keeps its exposure: its targets of the old security point at the new one.
   await trx('model_targets').where({ symbol: old.symbol }).update({ symbol: a.symbol });
+  await recordSuccession(trx, old.symbol, a.symbol, a);
   return { from: old.symbol, to: a.symbol };
 }
 
