@@ -8,26 +8,38 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { assertIsoDate } from '../domain/calendar';
 import { cashStr, dec } from '../domain/money';
 
 /** At most this much in one request (a typo guard; a larger withdrawal is several requests). */
 export const MAX_WITHDRAWAL_USD = '10000000';
+
+const USD_AMOUNT = /^\d{1,9}(\.\d{1,2})?$/;
 
 export const WithdrawalRequestSchema = z
   .object({
     accountId: z.string().regex(/^[A-Za-z0-9_-]{1,30}$/, 'is not an account id'),
     amount: z
       .string()
-      .regex(
-        /^\d{1,9}(\.\d{1,2})?$/,
-        'must be a positive dollar amount with at most 2 decimals, e.g. "15000.00"',
-      )
-      .refine((s) => dec(s).gt(0), 'must be greater than zero')
-      .refine((s) => dec(s).lte(dec(MAX_WITHDRAWAL_USD)), `must be at most ${MAX_WITHDRAWAL_USD}`),
+      .regex(USD_AMOUNT, 'must be a positive dollar amount with at most 2 decimals, e.g. "15000.00"')
+      // zod runs refinements after a failed regex too: only a well-formed amount reaches dec()
+      .refine((s) => !USD_AMOUNT.test(s) || dec(s).gt(0), 'must be greater than zero')
+      .refine(
+        (s) => !USD_AMOUNT.test(s) || dec(s).lte(dec(MAX_WITHDRAWAL_USD)),
+        `must be at most ${MAX_WITHDRAWAL_USD}`,
+      ),
     /** The first trade date it may be raised on (default: the next one the account runs). */
     effectiveDate: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+      .refine((s) => {
+        try {
+          assertIsoDate(s);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'is not a calendar date')
       .optional(),
     /** The caller's id of the request: the same id again is the same withdrawal. */
     requestId: z

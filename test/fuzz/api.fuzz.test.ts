@@ -216,7 +216,7 @@ function genValidString(name: string, s: JsonSchema, w: World): fc.Arbitrary<str
   if (
     s.format === 'date' ||
     s.pattern === DATE_PATTERN ||
-    /^(date|from|to|startsOn|endsOn|activeOn)$/.test(name)
+    /^(date|from|to|startsOn|endsOn|activeOn|effectiveDate)$/.test(name)
   ) {
     return fc.constantFrom(DATE, DATE, '2026-11-23', '2026-11-20', '2026-12-01');
   }
@@ -271,6 +271,7 @@ function genBadParam(name: string, s: JsonSchema): fc.Arbitrary<string> {
 function genValue(name: string, p: JsonSchema, w: World, depth = 0): fc.Arbitrary<unknown> {
   if (p.type === 'integer' || p.type === 'number') return fc.constant(1);
   if (p.type === 'boolean') return fc.boolean();
+  if (name === 'amount') return fc.constantFrom('0.01', '250', '15000.00');
   if (p.type === 'array') {
     const item = p.items ?? {};
     const single = name.endsWith('s') ? name.slice(0, -1) : name;
@@ -552,7 +553,9 @@ function buildRequest(op: Operation, w: World, b: Base, badPath: string[], badQu
     const at = query.findIndex(([k]) => k === p.name);
     if (at >= 0) query.splice(at, 1);
     query.push([p.name, v]);
-    faults.push(fault('queryBad', [400], `query.${p.name}`));
+    // A drawn string that happens to match the parameter's pattern ('key' for an account id) is valid.
+    if (!(p.schema.pattern && new RegExp(p.schema.pattern).test(v)))
+      faults.push(fault('queryBad', [400], `query.${p.name}`));
   }
   if (queryParams.length && kinds.has('queryArray')) {
     const p = pick(queryParams);
@@ -577,13 +580,12 @@ function buildRequest(op: Operation, w: World, b: Base, badPath: string[], badQu
       obj[k] = b.wrongJson;
       // A string for a text field (or 1 for the version) is not wrong: only flag real faults.
       const t = bodyProps[k]?.type;
+      // Free text takes any string; an amount, a date or a patterned id does not.
+      const text = t === 'string' && !bodyProps[k]?.pattern && !['amount', 'effectiveDate'].includes(k);
       const fine =
-        (t === 'string' && typeof b.wrongJson === 'string' && b.wrongJson.trim() !== '') ||
+        (text && typeof b.wrongJson === 'string' && b.wrongJson.trim() !== '') ||
         (t === 'integer' && Number.isInteger(b.wrongJson) && (b.wrongJson as number) > 0) ||
-        (t === 'string' &&
-          typeof b.wrongJson === 'string' &&
-          !required.includes(k) &&
-          b.principal !== 'trader') ||
+        (text && typeof b.wrongJson === 'string' && !required.includes(k) && b.principal !== 'trader') ||
         // A configuration field given a value of its own JSON type may well be valid.
         (op.config &&
           ((t === 'boolean' && typeof b.wrongJson === 'boolean') ||
@@ -673,6 +675,11 @@ function buildRequest(op: Operation, w: World, b: Base, badPath: string[], badQu
           'query.*',
         ),
       );
+    }
+    // A requestId drawn twice for different amounts is another withdrawal's id: 409.
+    if (op.operationId === 'requestWithdrawal') {
+      faults.push(fault('requestIdUsed', [409], 'body.requestId'));
+      if (b.principal === 'trader') faults.push(fault('traderWithdraws', [403], 'header.authorization'));
     }
   }
   for (const [k] of query) parts.add(`query.${k}`);
@@ -766,6 +773,7 @@ function judge(r: Req, a: Answer): string | undefined {
         'noDay',
         'fromAfterTo',
         'configRefusal',
+        'requestIdUsed',
       ].includes(f.what),
   );
   if (s < 300) {
