@@ -23,9 +23,13 @@
  *   unknown fields). When it is missing, the execution id is derived from the order id and the
  *   execution's time, quantity and price, which is stable across reads.
  * - Cancels are asynchronous at Apex: the order answers PENDING_CANCEL, a later read CANCELED.
+ * - ACH withdrawals (`achTransfers.createAchWithdrawal`): a repeated client transfer id is refused
+ *   ALREADY_EXISTS and the SDK has no lookup by it; the existing withdrawal is read back
+ *   (`getAchWithdrawal`) by the name the error's google.rpc ResourceInfo gives, as the simulator
+ *   sends it. Without one the adapter says so (CustodianProtocolError) rather than guess.
  */
 import { Apexascend } from '@apexfintechsolutions/ascend-sdk';
-import { zDecimal, zPositiveDecimal } from '../domain/money';
+import { dec, zDecimal, zPositiveDecimal } from '../domain/money';
 import { CustodianHttpError } from './http-client';
 import {
   type AllocateRequest,
@@ -35,13 +39,20 @@ import {
   CustodianOrderSchema,
   type CustodianPort,
   CustodianProtocolError,
+  type WithdrawalRequest,
+  type WithdrawalResult,
+  defaultBankRelationship,
   lotMatchingInstructions,
+  withdrawalIdFromName,
 } from './port';
 
 type Orders = Apexascend['orders'];
 type AscendOrder = NonNullable<Awaited<ReturnType<Orders['getOrder']>>['order']>;
 type OrderCreate = Parameters<Orders['createOrder']>[0];
 type TradeAllocationCreate = Parameters<Apexascend['tradeAllocation']['createTradeAllocation']>[0];
+type AchWithdrawal = NonNullable<
+  Awaited<ReturnType<Apexascend['achTransfers']['getAchWithdrawal']>>['achWithdrawal']
+>;
 
 export interface AscendServiceAccount {
   /** `serviceAccountCreds.name` */
@@ -164,6 +175,18 @@ function translate(what: string, e: unknown): unknown {
       `${what}: the custodian refused the service account's signed JWT (${(cause as Error).message})`,
     );
   return e;
+}
+
+/** The resource a google.rpc Status's ResourceInfo names (what exists already), if any. */
+function resourceName(body: unknown): string | undefined {
+  const details = (body as { details?: unknown } | undefined)?.details;
+  if (!Array.isArray(details)) return undefined;
+  for (const d of details) {
+    const r = d as { '@type'?: unknown; resource_name?: unknown };
+    if (String(r['@type'] ?? '').endsWith('google.rpc.ResourceInfo') && typeof r.resource_name === 'string')
+      return r.resource_name;
+  }
+  return undefined;
 }
 
 function dateParts(orderDate: string): { year: number; month: number; day: number } {
@@ -358,6 +381,60 @@ export class AscendCustodian implements CustodianPort {
         return { allocationId: `${req.clientOrderId}@${req.tradeDate}`, duplicate: true };
       throw e;
     }
+  }
+
+  /**
+   * Ascend's CreateAchWithdrawal. A repeat (same account and client transfer id) is refused by
+   * Apex as ALREADY_EXISTS: the existing withdrawal is read back (GetAchWithdrawal) from the
+   * name the error's ResourceInfo gives.
+   */
+  async requestWithdrawal(req: WithdrawalRequest): Promise<WithdrawalResult> {
+    const where = `requestWithdrawal ${req.accountNumber} ${req.clientTransferId}`;
+    const body = {
+      amount: { value: req.amount },
+      bankRelationship: req.bankRelationship ?? defaultBankRelationship(req.accountNumber),
+      clientTransferId: req.clientTransferId,
+      ...(req.memo !== undefined ? { memo: req.memo } : {}),
+    };
+    try {
+      const res = await this.call(where, (sdk) =>
+        sdk.achTransfers.createAchWithdrawal(body, req.accountNumber),
+      );
+      return this.withdrawalResult(res.achWithdrawal, req, where, false);
+    } catch (e) {
+      if (!(e instanceof CustodianHttpError && e.code === 'ALREADY_EXISTS')) throw e;
+      const name = resourceName(e.body);
+      const id = withdrawalIdFromName(name, req.accountNumber);
+      if (id === undefined)
+        throw new CustodianProtocolError(
+          `${where}: the custodian says the withdrawal exists but names no ACH withdrawal of the account (${name ?? 'no ResourceInfo'})`,
+        );
+      const got = await this.call(`getAchWithdrawal ${req.accountNumber} ${id}`, (sdk) =>
+        sdk.achTransfers.getAchWithdrawal(req.accountNumber, id),
+      );
+      return this.withdrawalResult(got.achWithdrawal, req, where, true);
+    }
+  }
+
+  private withdrawalResult(
+    w: AchWithdrawal | undefined,
+    req: WithdrawalRequest,
+    where: string,
+    duplicate: boolean,
+  ): WithdrawalResult {
+    const id = withdrawalIdFromName(w?.name, req.accountNumber);
+    if (!w || id === undefined)
+      throw new CustodianProtocolError(
+        `${where}: no ACH withdrawal of the account in the answer (${w?.name})`,
+      );
+    const amount = w.amount?.value;
+    if (w.clientTransferId !== req.clientTransferId || !zDecimal.safeParse(amount).success)
+      throw new CustodianProtocolError(
+        `${where}: malformed ACH withdrawal from custodian (${w.clientTransferId} ${amount})`,
+      );
+    if (!dec(amount as string).eq(dec(req.amount)))
+      throw new CustodianProtocolError(`${where}: withdrawal exists with another amount (${amount})`);
+    return { withdrawalId: id, state: String(w.state?.state ?? 'STATE_UNSPECIFIED'), duplicate };
   }
 
   /** GetOrder by the custodian's order id (not part of the port; handy for tests and ops). */

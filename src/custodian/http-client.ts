@@ -10,7 +10,11 @@ import {
   CustodianOrderSchema,
   type CustodianPort,
   CustodianProtocolError,
+  type WithdrawalRequest,
+  type WithdrawalResult,
+  defaultBankRelationship,
   lotMatchingInstructions,
+  withdrawalIdFromName,
 } from './port';
 
 export { CustodianHttpError };
@@ -21,6 +25,14 @@ const AllocationAnswer = z.object({
   toAccountId: z.string(),
   toSide: z.enum(['BUY', 'SELL']),
   quantity: z.object({ value: z.string() }),
+});
+
+/** components.AchWithdrawal, the fields the port reads. */
+const WithdrawalAnswer = z.object({
+  name: z.string(),
+  amount: z.object({ value: z.string() }),
+  client_transfer_id: z.string(),
+  state: z.object({ state: z.string() }),
 });
 
 export class HttpCustodian implements CustodianPort {
@@ -53,6 +65,19 @@ export class HttpCustodian implements CustodianPort {
       );
     }
     return json;
+  }
+
+  /**
+   * A POST that creates something idempotently (an allocation, a withdrawal): a 409 ALREADY_EXISTS
+   * carrying the existing one (our earlier call got through but its answer did not) is that one.
+   */
+  private async create(path: string, payload: unknown): Promise<{ json: unknown; duplicate: boolean }> {
+    try {
+      return { json: await this.call('POST', path, payload), duplicate: false };
+    } catch (e) {
+      if (!(e instanceof CustodianHttpError && e.code === 'ALREADY_EXISTS' && e.body)) throw e;
+      return { json: e.body, duplicate: true };
+    }
   }
 
   private order(json: unknown, where: string): CustodianOrder {
@@ -127,16 +152,7 @@ export class HttpCustodian implements CustodianPort {
           }
         : {}),
     };
-    let json: unknown;
-    let duplicate = false;
-    try {
-      json = await this.call('POST', path, payload);
-    } catch (e) {
-      // Booked already (our earlier call got through but its answer did not): the same allocation.
-      if (!(e instanceof CustodianHttpError && e.code === 'ALREADY_EXISTS' && e.body)) throw e;
-      json = e.body;
-      duplicate = true;
-    }
+    const { json, duplicate } = await this.create(path, payload);
     const parsed = AllocationAnswer.safeParse(json);
     if (!parsed.success)
       throw new CustodianProtocolError(
@@ -152,6 +168,30 @@ export class HttpCustodian implements CustodianPort {
         `${path}: allocation ${req.clientOrderId} exists with other terms (${a.toAccountId} ${a.toSide} ${a.quantity.value})`,
       );
     return { allocationId: a.tradeAllocationId, orderId: a.toActivityId, duplicate };
+  }
+
+  /** Ascend's CreateAchWithdrawal in its own JSON (snake_case, the amount as `{value}`). */
+  async requestWithdrawal(req: WithdrawalRequest): Promise<WithdrawalResult> {
+    const path = `/transfers/v1/accounts/${encodeURIComponent(req.accountNumber)}/achWithdrawals`;
+    const payload = {
+      amount: { value: req.amount },
+      bank_relationship: req.bankRelationship ?? defaultBankRelationship(req.accountNumber),
+      client_transfer_id: req.clientTransferId,
+      ...(req.memo !== undefined ? { memo: req.memo } : {}),
+    };
+    const { json, duplicate } = await this.create(path, payload);
+    const parsed = WithdrawalAnswer.safeParse(json);
+    const id = parsed.success ? withdrawalIdFromName(parsed.data.name, req.accountNumber) : undefined;
+    if (!parsed.success || id === undefined)
+      throw new CustodianProtocolError(
+        `${path}: malformed ACH withdrawal from custodian: ${parsed.success ? `name ${parsed.data.name}` : parsed.error.message}`,
+      );
+    const w = parsed.data;
+    if (w.client_transfer_id !== req.clientTransferId || !dec(w.amount.value).eq(dec(req.amount)))
+      throw new CustodianProtocolError(
+        `${path}: withdrawal ${req.clientTransferId} exists with other terms (${w.client_transfer_id} ${w.amount.value})`,
+      );
+    return { withdrawalId: id, state: w.state.state, duplicate };
   }
 
   async requestStartOfDayFiles(processDate: string): Promise<string[]> {

@@ -114,6 +114,45 @@ export interface AllocateResult {
   duplicate: boolean;
 }
 
+/** An ACH withdrawal from a client account to its bank (Ascend AchWithdrawalCreate). */
+export interface WithdrawalRequest {
+  accountNumber: string;
+  /**
+   * Idempotency key at the custodian, unique per account (<= 40 chars): the book's id of the
+   * withdrawal it pays. The same request again is answered with the withdrawal already made.
+   */
+  clientTransferId: string;
+  /** Dollars: a positive decimal string, at most 2 decimals. */
+  amount: string;
+  /** What the customer's bank statement shows. */
+  memo?: string;
+  /**
+   * Ascend's bank relationship to pay (`accounts/{account}/bankRelationships/{id}`); default
+   * `defaultBankRelationship(accountNumber)`, which only the simulator accepts.
+   */
+  bankRelationship?: string;
+}
+
+export interface WithdrawalResult {
+  /** The custodian's id of the withdrawal: EXT869 carries it in TradeNumber. */
+  withdrawalId: string;
+  /** Ascend's transfer state (PROCESSING, PENDING_REVIEW, POSTED, COMPLETED, REJECTED, …). */
+  state: string;
+  /** True when the custodian had made this withdrawal already (a retried call). */
+  duplicate: boolean;
+}
+
+/** The bank relationship a withdrawal pays when the request names none (the simulator's). */
+export function defaultBankRelationship(accountNumber: string): string {
+  return `accounts/${accountNumber}/bankRelationships/primary`;
+}
+
+/** `accounts/{account}/achWithdrawals/{id}` → id; undefined for anything else. */
+export function withdrawalIdFromName(name: string | undefined, accountNumber: string): string | undefined {
+  const m = /^accounts\/([^/]+)\/achWithdrawals\/([^/]+)$/.exec(name ?? '');
+  return m && m[1] === accountNumber ? m[2] : undefined;
+}
+
 export interface CustodianPort {
   /** Books one allocation; the same request again is answered with the booked one. */
   allocate(req: AllocateRequest): Promise<AllocateResult>;
@@ -121,6 +160,12 @@ export interface CustodianPort {
   /** The order with this client order id, or undefined when the custodian has none. */
   findOrder(accountNumber: string, clientOrderId: string): Promise<CustodianOrder | undefined>;
   cancelOrder(accountNumber: string, orderId: string): Promise<void>;
+  /**
+   * Pays an ACH withdrawal out of the account. Idempotent on (account, client transfer id): a
+   * repeat answers the withdrawal already made (`duplicate`). A refusal (insufficient funds, bad
+   * input) is a CustodianHttpError that `isCustodianRefusal` recognises.
+   */
+  requestWithdrawal(req: WithdrawalRequest): Promise<WithdrawalResult>;
   /**
    * Makes sure the start-of-day file set for `processDate` is in the drop folder. A real
    * custodian delivers files by itself; the simulator writes them on request.

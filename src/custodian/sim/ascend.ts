@@ -19,16 +19,20 @@ import { ZERO, cashStr, dec, zPositiveDecimal } from '../../domain/money';
 import { type OrderStatus, TERMINAL_STATUSES } from '../port';
 import { type ExecutionRow, type OrderListQuery, type OrderRow, type SimCustodian, SimError } from './state';
 
-/** Cancel rejects Apex reports as CancelRejectedReason; sent as FAILED_PRECONDITION. */
-const CANCEL_REJECTS = new Set([
+/**
+ * Refusals sent as FAILED_PRECONDITION: the cancel rejects Apex reports as CancelRejectedReason,
+ * and a withdrawal beyond the account's cash.
+ */
+const FAILED_PRECONDITIONS = new Set([
   'TOO_LATE_TO_CANCEL',
   'ORDER_ALREADY_CANCELED',
   'ORDER_ALREADY_IN_PENDING_CANCEL_OR_PENDING_REPLACE_STATUS',
+  'INSUFFICIENT_FUNDS',
 ]);
 
 /** google.rpc.Code for an HTTP status, as grpc-gateway maps them. */
 function grpcCode(status: number, reason: string): number {
-  if (status === 400) return CANCEL_REJECTS.has(reason) ? 9 : 3; // FAILED_PRECONDITION | INVALID_ARGUMENT
+  if (status === 400) return FAILED_PRECONDITIONS.has(reason) ? 9 : 3; // FAILED_PRECONDITION | INVALID_ARGUMENT
   if (status === 401) return 16; // UNAUTHENTICATED
   if (status === 403) return 7; // PERMISSION_DENIED
   if (status === 404) return 5; // NOT_FOUND
@@ -39,16 +43,23 @@ function grpcCode(status: number, reason: string): number {
   return 13; // INTERNAL
 }
 
-/** The error body of every Ascend route: a google.rpc.Status whose ErrorInfo names the reason. */
+/**
+ * The error body of every Ascend route: a google.rpc.Status whose ErrorInfo names the reason
+ * (then any other details, e.g. a ResourceInfo naming what exists already).
+ */
 export function statusBody(
   status: number,
   reason: string,
   message: string,
+  more: readonly unknown[] = [],
 ): { code: number; message: string; details: unknown[] } {
   return {
     code: grpcCode(status, reason),
     message: `${reason}: ${message}`,
-    details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'sim.apexapis.com' }],
+    details: [
+      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'sim.apexapis.com' },
+      ...more,
+    ],
   };
 }
 

@@ -34,6 +34,7 @@ import {
   writeEXT981,
   writeEXT_TAXLOT,
 } from '../files';
+import { recordFileSet } from './business-day';
 import {
   type SecurityAsOf,
   balanceRows,
@@ -275,6 +276,8 @@ async function writeFileSet(
   const quirks = FileQuirksSchema.parse(opts.quirks ?? {});
   if (opts.lowerCaseSymbols) quirks.lowerCaseSymbols = true;
   await mkdir(opts.dropDir, { recursive: true });
+  // The simulator moves forward: what happens from now on is reported after this morning.
+  await recordFileSet(db, processDate);
   const state = stateOf(`${opts.dropDir}|${processDate}`);
   state.requests++;
   await flushDue(opts.dropDir, state, now());

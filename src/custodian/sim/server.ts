@@ -1,6 +1,7 @@
 /**
- * The simulated custodian's HTTP API: the subset of Apex Ascend's order API the day needs,
- * plus a simulator-only endpoint that writes the start-of-day files for a process date.
+ * The simulated custodian's HTTP API: the subset of Apex Ascend's order, trade allocation and ACH
+ * withdrawal API the day needs, plus simulator-only endpoints (the start-of-day files for a process
+ * date, corporate actions, cash activity, halts, faults).
  * Every request body is validated with zod.
  *
  * Two dialects share the order paths `/trading/v1/accounts/{account}/orders…`:
@@ -27,6 +28,7 @@ import {
 } from './files';
 import { sodRoutes } from './sod-routes';
 import { type FillModel, SimCustodian, SimError, unit } from './state';
+import { isTransferPath, transferRoutes } from './transfer-routes';
 
 const CreateOrderBody = z
   .object({
@@ -51,13 +53,22 @@ export interface SimServerOptions
   auth?: SimAuthOptions;
   /** Serve unauthenticated requests the hand-written client's dialect (default true). */
   legacyRoutes?: boolean;
-  /** The simulator's clock (token expiry, JWS age, executions); default the system clock. */
+  /**
+   * The simulator's clock (executions, the business date of withdrawals and settlement faults, and
+   * token expiry and JWS age unless `authClock` is given); default the system clock.
+   */
   clock?: () => Date;
+  /**
+   * The clock the service-account tokens are checked with; default `clock`. A simulator on a
+   * simulated day (a fixed or compressed clock) still needs the wall clock here: the SDK signs
+   * its JWT with the time it is.
+   */
+  authClock?: () => Date;
 }
 
 /**
  * The fault switch, for tests and chaos runs (also `POST /sim/v1/faults`): a share of order-API
- * calls answered 503 before doing anything, a share of order creations done but answered 503
+ * (and allocation and withdrawal) calls answered 503 before doing anything, a share of creations done but answered 503
  * (the response is lost: the caller must not send the order again), added latency, and faults
  * of the morning files (`files`: a file missing, late or with a corrupt row; see FileFaultSchema).
  */
@@ -66,7 +77,7 @@ export const FaultsSchema = z
     errorRate: z.number().min(0).max(1).default(0),
     dropResponseRate: z.number().min(0).max(1).default(0),
     latencyMs: z.number().int().min(0).max(60_000).default(0),
-    /** An outage: the next N order and allocation calls all fail with 503, then it is over. */
+    /** An outage: the next N order, allocation and withdrawal calls all fail with 503, then it is over. */
     downForCalls: z.number().int().min(0).max(1_000_000).default(0),
     files: z.array(FileFaultSchema).max(100).default([]),
   })
@@ -104,7 +115,7 @@ async function body(req: http.IncomingMessage): Promise<unknown> {
 export async function startSimServer(opts: SimServerOptions): Promise<RunningSim> {
   const clock = opts.clock ?? (() => new Date());
   const sim = new SimCustodian(opts.db, opts.fillModel, clock);
-  const auth = opts.auth ? new SimAuth(opts.db, opts.auth, clock) : undefined;
+  const auth = opts.auth ? new SimAuth(opts.db, opts.auth, opts.authClock ?? clock) : undefined;
   const ascend = new AscendOrders(sim);
   const legacyRoutes = opts.legacyRoutes ?? true;
   const dropAnswer = new WeakSet<http.ServerResponse>();
@@ -144,6 +155,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
     correspondent: opts.correspondent,
     fileFaults: () => faults.files,
   });
+  const transfers = transferRoutes({ db: opts.db, clock });
   const server = http.createServer(async (req, res) => {
     let dialect: 'legacy' | 'ascend' = 'legacy';
     try {
@@ -165,7 +177,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
         }
         return send(res, 200, { faults: setFaults(parsed.data) });
       }
-      if (parts[0] === 'trading' || parts[0] === 'booking') {
+      if (parts[0] === 'trading' || parts[0] === 'booking' || parts[0] === 'transfers') {
         if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
         if (faults.downForCalls > 0) {
           faults = { ...faults, downForCalls: faults.downForCalls - 1 };
@@ -176,7 +188,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
           injected.errors++;
           throw new SimError(503, 'UNAVAILABLE', 'the custodian is unavailable (injected fault)');
         }
-        // An order creation that is carried out but whose answer never reaches the caller.
+        // A creation (order, allocation, withdrawal) carried out whose answer never reaches the caller.
         if (req.method === 'POST' && parts.length === 5 && chance(faults.dropResponseRate))
           dropAnswer.add(res);
       }
@@ -301,6 +313,20 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
           toActivityId: allocation.order_id,
         };
         return send(res, duplicate ? 409 : 200, dialect === 'ascend' ? snakeKeys(answer) : answer);
+      }
+      // Ascend ACH withdrawals: /transfers/v1/accounts/{account}/achWithdrawals[/{id}] (./transfer-routes.ts).
+      if (isTransferPath(parts)) {
+        if (
+          req.headers.authorization !== undefined ||
+          req.headers['x-api-key'] !== undefined ||
+          !legacyRoutes
+        ) {
+          dialect = 'ascend';
+          if (!auth) throw noAuth();
+          await auth.authenticate(req);
+        }
+        const answer = await transfers.handle(req.method ?? 'GET', parts, () => body(req), dialect);
+        if (answer) return send(res, answer.status, answer.payload);
       }
       // Simulator only: trading halts. GET/POST /sim/v1/halts, DELETE /sim/v1/halts/{symbol}
       if (parts[0] === 'sim' && parts[1] === 'v1' && parts[2] === 'halts') {

@@ -1,0 +1,189 @@
+/**
+ * The simulated custodian's tax lots (EXT_TAXLOT) as of the start of a process date: sim.lots holds
+ * the lots opened outside the order flow (seeded holdings, transfers); lots of executions are
+ * replayed on top, in trade order: a BUY opens a lot (its id is the execution id), a SELL closes the
+ * lots its lot matching instructions name, then first in, first out.
+ */
+import type { Knex } from 'knex';
+import { nextSettlementDay } from '../../domain/calendar';
+import { Dec, cashStr, dec, qtyStr } from '../../domain/money';
+import type { ExtTaxlotInput } from '../files';
+import { type ExecRow, execsQuery } from './executions';
+import type { SecurityAsOf } from './sod';
+import type { LotMatch } from './state';
+
+export interface SimLot {
+  lotId: string;
+  accountNumber: string;
+  symbol: string;
+  openTradeDate: string;
+  openSettleDate: string | null;
+  qty: Dec;
+  unitCost: Dec;
+  acquisitionMethod: 'BUY' | 'DRIP' | 'ACATS' | 'CA';
+  covered: boolean;
+}
+
+function settleDateOf(tradeDate: string): string | null {
+  try {
+    return nextSettlementDay(tradeDate);
+  } catch {
+    return null; // outside the calendar's years
+  }
+}
+
+/**
+ * The open lots at the start of `processDate`: sim.lots opened before the date, then every
+ * execution traded before it, in trade order (BUY opens a lot, SELL closes the lots its lot
+ * matching instructions name, then first in, first out; a SELL beyond the known lots closes what there is). Sorted by account, symbol, open date, id.
+ * The average-price account (where block orders execute before they are allocated) has no lots.
+ */
+export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]> {
+  // select *: the average_price_account column comes with the block-order migration.
+  const house = new Set(
+    ((await db('sim.accounts').select('*')) as { account_number: string; average_price_account?: boolean }[])
+      .filter((a) => a.average_price_account === true)
+      .map((a) => a.account_number),
+  );
+  const base: {
+    lot_id: string;
+    account_number: string;
+    symbol: string;
+    open_date: string;
+    qty: string;
+    unit_cost: string;
+    acquisition_method: string;
+    covered: boolean;
+  }[] = await db('sim.lots').where('open_date', '<', processDate).orderBy(['open_date', 'lot_id']);
+  const open = new Map<string, SimLot[]>();
+  const push = (l: SimLot) => {
+    const k = `${l.accountNumber}|${l.symbol}`;
+    const list = open.get(k) ?? [];
+    list.push(l);
+    open.set(k, list);
+  };
+  for (const b of base) {
+    push({
+      lotId: b.lot_id,
+      accountNumber: b.account_number,
+      symbol: b.symbol,
+      openTradeDate: b.open_date,
+      openSettleDate: settleDateOf(b.open_date),
+      qty: dec(b.qty),
+      unitCost: dec(b.unit_cost),
+      acquisitionMethod: (['BUY', 'DRIP', 'ACATS', 'CA'].includes(b.acquisition_method)
+        ? b.acquisition_method
+        : 'BUY') as SimLot['acquisitionMethod'],
+      covered: b.covered,
+    });
+  }
+  const execs: ExecRow[] = await execsQuery(db).where('e.trade_date', '<', processDate);
+  for (const e of execs) {
+    if (house.has(e.account_number)) continue;
+    const qty = dec(e.quantity);
+    if (e.side === 'BUY') {
+      push({
+        lotId: e.execution_id,
+        accountNumber: e.account_number,
+        symbol: e.symbol,
+        openTradeDate: e.trade_date,
+        openSettleDate: settleDateOf(e.trade_date),
+        qty,
+        unitCost: dec(e.price),
+        acquisitionMethod: 'BUY',
+        covered: true,
+      });
+      continue;
+    }
+    const list = matchedFirst((open.get(`${e.account_number}|${e.symbol}`) ?? []).sort(fifo), e.lot_matching);
+    let left = qty;
+    for (const lot of list) {
+      if (left.lte(0)) break;
+      const take = Dec.min(left, lot.qty);
+      lot.qty = lot.qty.minus(take);
+      left = left.minus(take);
+    }
+  }
+  return [...open.values()]
+    .flat()
+    .filter((l) => l.qty.gt(0))
+    .sort(
+      (a, b) =>
+        cmpStr(a.accountNumber, b.accountNumber) ||
+        cmpStr(a.symbol, b.symbol) ||
+        cmpStr(a.openTradeDate, b.openTradeDate) ||
+        cmpStr(a.lotId, b.lotId),
+    );
+}
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The lots a sell closes, in order: those its lot matching instructions name (by lot id, or by the
+ * lot's trade date and price when the id is not the custodian's), then the rest first in, first out.
+ */
+function matchedFirst(lots: SimLot[], instructions: LotMatch[] | null): SimLot[] {
+  if (!instructions || instructions.length === 0) return lots;
+  const chosen: SimLot[] = [];
+  for (const m of instructions) {
+    const free = lots.filter((l) => !chosen.includes(l) && l.qty.gt(0));
+    const lot =
+      free.find((l) => m.id !== undefined && l.lotId === m.id) ??
+      free.find(
+        (l) =>
+          m.tradeDate !== undefined &&
+          m.price !== undefined &&
+          l.openTradeDate === m.tradeDate &&
+          l.unitCost.toFixed(6) === dec(m.price).toFixed(6),
+      );
+    if (lot) chosen.push(lot);
+  }
+  return [...chosen, ...lots.filter((l) => !chosen.includes(l))];
+}
+
+function fifo(a: SimLot, b: SimLot): number {
+  return cmpStr(a.openTradeDate, b.openTradeDate) || cmpStr(a.lotId, b.lotId);
+}
+
+/** Long-term (L) when held more than one year at the process date, else short-term (S). */
+export function termCode(openTradeDate: string, processDate: string): 'S' | 'L' {
+  const anniversary = `${Number(openTradeDate.slice(0, 4)) + 1}${openTradeDate.slice(4)}`;
+  return processDate > anniversary ? 'L' : 'S';
+}
+
+/** EXT_TAXLOT rows for `processDate` from the open lots, valued at the previous close. */
+export function taxLotRows(
+  lots: readonly SimLot[],
+  processDate: string,
+  secs: Map<string, SecurityAsOf>,
+  closes: Map<string, Dec>,
+): ExtTaxlotInput[] {
+  return lots.map((l) => {
+    const totalCost = cashStr(l.qty.times(l.unitCost));
+    const c = closes.get(l.symbol);
+    const close = c?.gt(0) ? c : undefined;
+    const marketValue = close ? cashStr(l.qty.times(close)) : null;
+    return {
+      accountNumber: l.accountNumber,
+      processDate,
+      cusip: secs.get(l.symbol)?.cusip ?? 'UNKNOWN00',
+      symbol: l.symbol,
+      lotId: l.lotId,
+      openTradeDate: l.openTradeDate,
+      openSettleDate: l.openSettleDate,
+      quantity: qtyStr(l.qty),
+      unitCost: l.unitCost.toFixed(6),
+      totalCost,
+      adjustedCost: totalCost,
+      washSaleDisallowedAdj: '0.00',
+      termCode: termCode(l.openTradeDate, processDate),
+      coveredFlag: l.covered ? 'COVERED' : 'NONCOVERED',
+      acquisitionMethod: l.acquisitionMethod,
+      closingPrice: close ? close.toFixed(6) : null,
+      marketValue,
+      unrealizedGL: marketValue === null ? null : cashStr(dec(marketValue).minus(totalCost)),
+    };
+  });
+}
