@@ -162,6 +162,6 @@ export async function resetDemoData(db: Knex): Promise<void> {
     custodian_positions, custodian_trades, proposals, proposal_legs, approvals, orders, executions, allocations, blocks,
     block_orders, block_executions, confirm_matches, breaks CASCADE`);
   await db.raw(
-    'TRUNCATE sim.accounts, sim.securities, sim.prices, sim.positions, sim.lots, sim.cash_activity, sim.orders, sim.executions, sim.faults, sim.allocations, sim.halts, sim.ach_withdrawals, sim.file_sets',
+    'TRUNCATE sim.accounts, sim.securities, sim.prices, sim.positions, sim.lots, sim.cash_activity, sim.orders, sim.executions, sim.faults, sim.allocations, sim.halts, sim.ach_withdrawals, sim.file_sets, sim.settlement_faults',
   );
 }

@@ -6,26 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Apexascend } from '@apexfintechsolutions/ascend-sdk';
 import { AscendCustodian } from '../../src/custodian/ascend-client';
-import {
-  type Ext869Row,
-  type Ext981Row,
-  type FileCode,
-  type RowOf,
-  fileName,
-  formatFileError,
-  parseCustodianFile,
-} from '../../src/custodian/files';
+import type { Ext869Row, Ext981Row, FileCode } from '../../src/custodian/files';
 import { CustodianHttpError, HttpCustodian } from '../../src/custodian/http-client';
 import { type CustodianPort, isCustodianRefusal } from '../../src/custodian/port';
 import { writeStartOfDayFiles } from '../../src/custodian/sim/files';
 import { type RunningSim, startSimServer } from '../../src/custodian/sim/server';
 import { type TestDb, createTestDb } from '../support/db';
+import { fileRows } from './sim-support';
 
 const A1 = '5ZO00001';
 const A2 = '5ZO00002';
@@ -65,12 +58,7 @@ describe('ACH withdrawals at the simulated custodian', () => {
     });
   const cash = async (account: string) =>
     ((await t.db('sim.accounts').where({ account_number: account }).first()) as { cash: string }).cash;
-  const rowsOf = <C extends FileCode>(code: C, date: string, dir = dropDir): RowOf<C>[] => {
-    const name = fileName(code, date, 'ZOE');
-    const res = parseCustodianFile(code, readFileSync(path.join(dir, name)), name);
-    if (!res.ok) assert.fail(res.errors.map(formatFileError).join('\n'));
-    return res.rows as RowOf<C>[];
-  };
+  const rowsOf = <C extends FileCode>(code: C, date: string, dir = dropDir) => fileRows(dir, code, date);
   const withdrawalRows = async () => Number((await t.db('sim.ach_withdrawals').count({ n: '*' }))[0]?.n);
   /** A refusal the port's callers must not retry, with this status, reason and message. */
   const refused = (status: number, code: string, message: RegExp) => (e: unknown) => {

@@ -1,13 +1,15 @@
 /** EXT981 balances of the simulated custodian as of the start of a process date. */
 import type { Knex } from 'knex';
-import { addCalendarDays, nextSettlementDay, previousTradingDay } from '../../domain/calendar';
+import { addCalendarDays, previousTradingDay } from '../../domain/calendar';
 import { Dec, ZERO, cashStr, dec } from '../../domain/money';
 import type { Ext981Row } from '../files';
-import { type ExecRow, cashIn, execsQuery } from './executions';
+import { type ExecRow, cashIn, executionsSettlingSince } from './executions';
+import { SettlementCalendar } from './settlement';
 
 /**
  * EXT981 rows for `processDate`, one per simulator account: trade-date cash (what sim.accounts.cash
- * was at the start of the date), settled cash (trade-date cash without the trades not yet settled),
+ * was at the start of the date), settled cash (trade-date cash without the trades not yet settled,
+ * settlement faults included: ./settlement.ts),
  * the market value of the positions at the previous close. A cash account: CashEquity and
  * NetBalance are the trade-date cash; AvailableToWithdraw the smaller of trade-date and settled
  * cash, never below zero.
@@ -28,15 +30,15 @@ export async function balanceRows(
     .where('process_date', '>', processDate)
     .select('account_number', 'amount_in');
   for (const a of later) add(trade, a.account_number, dec(a.amount_in).neg());
-  const execs: ExecRow[] = await execsQuery(db).where(
-    'e.trade_date',
-    '>=',
+  const cal = await SettlementCalendar.load(db);
+  const execs: ExecRow[] = await executionsSettlingSince(
+    db,
     addCalendarDays(previousTradingDay(processDate), -14),
   );
   for (const e of execs) {
     if (e.trade_date >= processDate) add(trade, e.account_number, cashIn(e).neg());
-    // Traded before the date, settling on or after it: in trade-date cash, not yet in settled cash.
-    else if (nextSettlementDay(e.trade_date) >= processDate) add(settled, e.account_number, cashIn(e).neg());
+    // Traded before the date, not settled by it: in trade-date cash, not yet in settled cash.
+    else if (!cal.settledBy(e, processDate)) add(settled, e.account_number, cashIn(e).neg());
   }
   const pmv = new Map<string, Dec>();
   for (const p of positions) add(pmv, p.account_number, p.qty.times(closes.get(p.symbol) ?? ZERO));

@@ -5,10 +5,11 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { addCalendarDays, nextSettlementDay, previousTradingDay } from '../../domain/calendar';
+import { addCalendarDays, previousTradingDay } from '../../domain/calendar';
 import { type Dec, ZERO, cashStr, dec, qtyStr, zDecimal } from '../../domain/money';
 import type { Ext869Input } from '../files';
-import { type ExecRow, cashIn, execsQuery } from './executions';
+import { type ExecRow, cashIn, executionsSettlingSince } from './executions';
+import { SettlementCalendar } from './settlement';
 import type { SecurityAsOf } from './sod';
 import { SimError } from './state';
 
@@ -132,7 +133,8 @@ export const SETTLEMENT_BATCH_CODE = 'TR';
 
 /**
  * EXT869 rows for `processDate`: the cash activity reported that morning, then the cash of trades
- * that settled since the previous morning (settlement date in [previous trading day, processDate)),
+ * that settled since the previous morning (settlement date in [previous trading day, processDate),
+ * settlement faults included: ./settlement.ts),
  * one row per order: a BUY is a debit (Apex writes it positive), a SELL a credit (negative).
  * `amountIn` is ours; the writer turns it into Apex's sign.
  */
@@ -174,13 +176,17 @@ export async function cashActivityRows(
   });
 
   const from = previousTradingDay(processDate);
-  // A trade settles at most a couple of weeks after its trade date (holidays included).
-  const execs: ExecRow[] = await execsQuery(db)
-    .where('e.trade_date', '>=', addCalendarDays(from, -14))
-    .where('e.trade_date', '<', processDate);
+  // A trade settles at most a couple of weeks after its trade date (holidays included), unless a
+  // settlement fault holds it.
+  const cal = await SettlementCalendar.load(db);
+  const execs: ExecRow[] = await executionsSettlingSince(db, addCalendarDays(from, -14)).where(
+    'e.trade_date',
+    '<',
+    processDate,
+  );
   const byOrder = new Map<string, { e: ExecRow; settle: string; qty: Dec; cash: Dec }>();
   for (const e of execs) {
-    const settle = nextSettlementDay(e.trade_date);
+    const settle = cal.settleDate(e.client_order_id, e.trade_date);
     if (settle < from || settle >= processDate) continue;
     const key = `${e.order_id}|${e.trade_date}`;
     const cur = byOrder.get(key) ?? { e, settle, qty: ZERO, cash: ZERO };

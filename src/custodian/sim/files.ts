@@ -35,6 +35,7 @@ import {
   writeEXT_TAXLOT,
 } from '../files';
 import { recordFileSet } from './business-day';
+import { settledPositions } from './settlement';
 import {
   type SecurityAsOf,
   balanceRows,
@@ -393,7 +394,7 @@ async function buildFiles(
       case 'EXT871': {
         const bySymbol = await secsFor(code);
         const rows = [];
-        for (const p of await positions()) {
+        for (const p of await settledPositions(db, processDate, await positions())) {
           rows.push({
             accountNumber: p.account_number,
             processDate,
@@ -405,7 +406,7 @@ async function buildFiles(
             symbol: p.symbol,
             cusip: bySymbol.get(p.symbol)?.cusip ?? 'UNKNOWN00',
             tradeQuantity: qtyStr(p.qty),
-            settleQuantity: qtyStr(p.qty),
+            settleQuantity: qtyStr(p.settleQty),
             currencyCode: 'USD',
             securityTypeCode: 'C',
             description: bySymbol.get(p.symbol)?.description ?? '',

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import { nextSettlementDay } from '../../domain/calendar';
 import { Dec, cashStr, dec, qtyStr } from '../../domain/money';
 import type { ExtTaxlotInput } from '../files';
-import { type ExecRow, execsQuery } from './executions';
+import { type ExecRow, averagePriceAccounts, execsQuery } from './executions';
 import type { SecurityAsOf } from './sod';
 import type { LotMatch } from './state';
 
@@ -39,12 +39,7 @@ function settleDateOf(tradeDate: string): string | null {
  * The average-price account (where block orders execute before they are allocated) has no lots.
  */
 export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]> {
-  // select *: the average_price_account column comes with the block-order migration.
-  const house = new Set(
-    ((await db('sim.accounts').select('*')) as { account_number: string; average_price_account?: boolean }[])
-      .filter((a) => a.average_price_account === true)
-      .map((a) => a.account_number),
-  );
+  const house = await averagePriceAccounts(db);
   const base: {
     lot_id: string;
     account_number: string;

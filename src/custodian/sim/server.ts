@@ -26,6 +26,12 @@ import {
   type SodOptions,
   cancelPendingFiles,
 } from './files';
+import {
+  type SettlementFault,
+  SettlementFaultsSchema,
+  activeSettlementFaults,
+  setSettlementFaults,
+} from './settlement';
 import { sodRoutes } from './sod-routes';
 import { type FillModel, SimCustodian, SimError, unit } from './state';
 import { isTransferPath, transferRoutes } from './transfer-routes';
@@ -71,6 +77,8 @@ export interface SimServerOptions
  * (and allocation and withdrawal) calls answered 503 before doing anything, a share of creations done but answered 503
  * (the response is lost: the caller must not send the order again), added latency, and faults
  * of the morning files (`files`: a file missing, late or with a corrupt row; see FileFaultSchema).
+ * Settlement faults (a booked trade that fails or settles late) go through the same route but live
+ * in the database (`settlements`, ./settlement.ts).
  */
 export const FaultsSchema = z
   .object({
@@ -84,10 +92,23 @@ export const FaultsSchema = z
   .strict();
 export type Faults = z.infer<typeof FaultsSchema>;
 
+/**
+ * What `POST /sim/v1/faults` takes: any of the switches, and `settlements`, the settlement faults
+ * to put in force (kept in the database, not in the switch: ./settlement.ts).
+ */
+const FaultsInput = FaultsSchema.partial()
+  .extend({ settlements: SettlementFaultsSchema.optional() })
+  .strict();
+
 export interface RunningSim {
   url: string;
   sim: SimCustodian;
   setFaults(f: Partial<Faults>): Faults;
+  /**
+   * Puts exactly these settlement faults in force (also `POST /sim/v1/faults {"settlements": [...]}`);
+   * the ones left out are released on the business date.
+   */
+  setSettlementFaults(f: readonly SettlementFault[]): Promise<SettlementFault[]>;
   /** The morning files' quirks for every request (also `POST /sim/v1/file-quirks`). */
   setFileQuirks(q: FileQuirksInput): FileQuirks;
   /** How many faults were injected so far, by kind. */
@@ -163,19 +184,21 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
       const parts = url.pathname.split('/').filter(Boolean);
       if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { ok: true });
       if (url.pathname === '/sim/v1/faults') {
-        if (req.method === 'GET') return send(res, 200, { faults, injected });
+        const settlements = () => activeSettlementFaults(opts.db);
+        if (req.method === 'GET')
+          return send(res, 200, { faults: { ...faults, settlements: await settlements() }, injected });
         if (req.method !== 'POST')
           throw new SimError(404, 'NOT_FOUND', `${req.method} ${url.pathname} is not a route`);
-        const parsed = FaultsSchema.partial()
-          .strict()
-          .safeParse(await body(req));
+        const parsed = FaultsInput.safeParse(await body(req));
         if (!parsed.success) {
           const msg = parsed.error.issues
             .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
             .join('; ');
           return send(res, 400, { code: 'INVALID_ARGUMENT', message: msg });
         }
-        return send(res, 200, { faults: setFaults(parsed.data) });
+        const { settlements: wanted, ...switches } = parsed.data;
+        if (wanted !== undefined) await setSettlementFaults(opts.db, wanted, clock());
+        return send(res, 200, { faults: { ...setFaults(switches), settlements: await settlements() } });
       }
       if (parts[0] === 'trading' || parts[0] === 'booking' || parts[0] === 'transfers') {
         if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
@@ -372,6 +395,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
     sim,
     auth,
     setFaults,
+    setSettlementFaults: (f) => setSettlementFaults(opts.db, f, clock()),
     setFileQuirks: files.setQuirks,
     injected,
     close: () =>
