@@ -12,12 +12,6 @@ import { type BreakRow, writeBreaks } from './breaks';
 import type { ActivityDeps } from './deps';
 import { loadReconInput } from './recon-input';
 import { sendWithdrawals, syncAccount, syncContext } from './sync';
-import type { WithdrawalPort } from './sync/withdrawals';
-
-/** Until every custodian client implements withdrawals (the port's requestWithdrawal). */
-function canWithdraw(c: unknown): c is WithdrawalPort {
-  return typeof (c as Partial<WithdrawalPort>).requestWithdrawal === 'function';
-}
 
 export function reconciliationActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -72,7 +66,7 @@ export function reconciliationActivities(deps: ActivityDeps) {
       const accountHolds = open.filter((b) => b.hold === 'ACCOUNT');
       // No money leaves an account whose book is in question.
       const sent =
-        accountHolds.length === 0 && canWithdraw(deps.custodian)
+        accountHolds.length === 0
           ? await sendWithdrawals(db, deps.custodian, {
               tradeDate: input.tradeDate,
               accountId: acct.id,

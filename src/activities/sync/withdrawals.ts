@@ -8,19 +8,12 @@
  */
 import { log } from '@temporalio/activity';
 import type { Knex } from 'knex';
-import { isCustodianRefusal } from '../../custodian/port';
+import { type CustodianPort, isCustodianRefusal } from '../../custodian/port';
 import { Dec, ZERO, cashStr, dec } from '../../domain/money';
 import { writeAudit } from '../audit';
 
-/** The custodian port's withdrawal call (Ascend's ACH withdrawal, see src/custodian/port.ts). */
-export interface WithdrawalPort {
-  requestWithdrawal(req: {
-    accountNumber: string;
-    clientTransferId: string;
-    amount: string;
-    memo?: string;
-  }): Promise<{ withdrawalId: string; state: string; duplicate: boolean }>;
-}
+/** What sending a withdrawal needs of the custodian port. */
+export type WithdrawalPort = Pick<CustodianPort, 'requestWithdrawal'>;
 
 export interface WithdrawalSent {
   flowId: string;
