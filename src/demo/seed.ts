@@ -15,7 +15,7 @@ import { KINDS, fileNameOf } from '../book/csv/formats';
 import { importBook } from '../book/csv/import';
 import { formatError } from '../book/csv/table';
 import { DEFAULT_AVERAGE_PRICE_ACCOUNT } from '../custodian/port';
-import { CALENDAR_YEARS, previousTradingDay, tradingDaysBetween } from '../domain/calendar';
+import { CALENDAR_YEARS, addCalendarDays, previousTradingDay, tradingDaysBetween } from '../domain/calendar';
 import { Dec } from '../domain/money';
 import { ADVISORS, CONFIG_KINDS, SECURITIES, demoBookFiles, prng } from './book-files';
 import { mirrorBookToSimulator } from './simulator-book';
@@ -53,23 +53,52 @@ function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
 
-/** Synthetic daily closes: price_t = price_{t-1} · exp((μ − σ²/2)/252 + σ/√252 · z). */
+/**
+ * The first stretch of synthetic prices, drawn from one stream before the calendar had 2028. It is
+ * kept exactly (tests read exact prices); each later year draws from its own stream, so adding a year
+ * to the calendar never changes the prices of the years before it.
+ */
+const FIRST_STRETCH = { from: '2025-01-02', to: '2027-12-30' } as const;
+
+/** The stream of a later year: its own seed, mixed from the demo seed and the year. */
+function yearStream(seed: number, year: number): () => number {
+  return prng((seed ^ Math.imul(year, 0x9e3779b1)) >>> 0);
+}
+
+/**
+ * Synthetic daily closes over every trading day of the calendar's years:
+ * price_t = price_{t-1} · exp((μ − σ²/2)/252 + σ/√252 · z). A later year continues each security
+ * from its last close before the year (docs/calendar.md, "Adding a year").
+ */
 export function syntheticPrices(seed: number): { symbol: string; date: string; close: string }[] {
-  const rand = prng(seed);
-  const first = Math.min(...CALENDAR_YEARS);
-  const last = Math.max(...CALENDAR_YEARS);
-  const days = tradingDaysBetween(`${first}-01-02`, `${last}-12-30`);
-  const out: { symbol: string; date: string; close: string }[] = [];
-  for (const s of SECURITIES) {
-    let price = new Dec(s.start);
-    for (const date of days) {
-      const z = gaussian(rand);
-      const r = (s.drift - (s.vol * s.vol) / 2) / 252 + (s.vol / Math.sqrt(252)) * z;
-      price = price.times(new Dec(r.toFixed(12)).exp()).toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN);
-      out.push({ symbol: s.symbol, date, close: price.toFixed(2) });
+  const stretches = [{ days: tradingDaysBetween(FIRST_STRETCH.from, FIRST_STRETCH.to), rand: prng(seed) }];
+  let end: string = FIRST_STRETCH.to;
+  for (const year of CALENDAR_YEARS) {
+    if (`${year}-12-31` <= end) continue;
+    stretches.push({
+      days: tradingDaysBetween(addCalendarDays(end, 1), `${year}-12-31`),
+      rand: yearStream(seed, year),
+    });
+    end = `${year}-12-31`;
+  }
+  const bySymbol = new Map<string, { symbol: string; date: string; close: string }[]>(
+    SECURITIES.map((s) => [s.symbol, []]),
+  );
+  const last = new Map<string, Decimal>(SECURITIES.map((s) => [s.symbol, new Dec(s.start)]));
+  for (const { days, rand } of stretches) {
+    for (const s of SECURITIES) {
+      let price = last.get(s.symbol)!;
+      const out = bySymbol.get(s.symbol)!;
+      for (const date of days) {
+        const z = gaussian(rand);
+        const r = (s.drift - (s.vol * s.vol) / 2) / 252 + (s.vol / Math.sqrt(252)) * z;
+        price = price.times(new Dec(r.toFixed(12)).exp()).toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN);
+        out.push({ symbol: s.symbol, date, close: price.toFixed(2) });
+      }
+      last.set(s.symbol, price);
     }
   }
-  return out;
+  return [...bySymbol.values()].flat();
 }
 
 /**

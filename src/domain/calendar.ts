@@ -4,148 +4,66 @@
  * Pure and deterministic: this module is imported from Temporal workflow code. No I/O, no clock reads,
  * no randomness. Dates are ISO calendar dates 'YYYY-MM-DD'; instants are ISO-8601 UTC strings ending in 'Z'.
  *
- * The closure and early-close tables are hard-coded for CALENDAR_YEARS only. Asking about a date outside
- * them throws, so a gap in the calendar can never make us trade on a closed market.
+ * The dates come from one versioned table with its sources, src/domain/calendar-data.ts (docs/calendar.md).
+ * Asking about a date the table does not answer throws a CalendarCoverageError that names the date, the
+ * coverage and what to do, so a gap in the calendar can never make us trade on a closed market.
  */
 import { DateTime } from 'luxon';
+import { MARKET_CALENDAR } from './calendar-data';
+import {
+  type CalendarCoverage,
+  CalendarCoverageError,
+  buildCalendar,
+  opensOn,
+  settlesOn,
+} from './calendar-table';
+import { epochDay, fromEpochDay, isWeekend, parseIsoDate } from './iso-date';
+
+export { addCalendarDays, assertIsoDate, daysBetween, isWeekend, isoWeekday } from './iso-date';
+export { type CalendarCoverage, CalendarCoverageError } from './calendar-table';
 
 export const ET_ZONE = 'America/New_York';
 
-/** Years covered by the hard-coded tables below. */
-export const CALENDAR_YEARS: readonly number[] = Object.freeze([2025, 2026, 2027]);
+const CAL = buildCalendar(MARKET_CALENDAR);
+
+/** What the calendar answers: trade dates firstDate..coveredThrough, questions through answeredThrough. */
+export const CALENDAR_COVERAGE: CalendarCoverage = CAL.coverage;
+
+/** The whole years of the table. */
+export const CALENDAR_YEARS: readonly number[] = CAL.years;
 
 /** NYSE full-day closures (docs/domain.md §4.1), including the unscheduled 2025-01-09 closure. */
-export const NYSE_CLOSURES: Readonly<Record<string, string>> = Object.freeze({
-  '2025-01-01': "New Year's Day",
-  '2025-01-09': 'National Day of Mourning (President Carter)',
-  '2025-01-20': 'Martin Luther King Jr. Day',
-  '2025-02-17': "Washington's Birthday",
-  '2025-04-18': 'Good Friday',
-  '2025-05-26': 'Memorial Day',
-  '2025-06-19': 'Juneteenth',
-  '2025-07-04': 'Independence Day',
-  '2025-09-01': 'Labor Day',
-  '2025-11-27': 'Thanksgiving',
-  '2025-12-25': 'Christmas',
+export const NYSE_CLOSURES: Readonly<Record<string, string>> = CAL.closures;
 
-  '2026-01-01': "New Year's Day",
-  '2026-01-19': 'Martin Luther King Jr. Day',
-  '2026-02-16': "Washington's Birthday",
-  '2026-04-03': 'Good Friday',
-  '2026-05-25': 'Memorial Day',
-  '2026-06-19': 'Juneteenth',
-  '2026-07-03': 'Independence Day (observed)',
-  '2026-09-07': 'Labor Day',
-  '2026-11-26': 'Thanksgiving',
-  '2026-12-25': 'Christmas',
-
-  '2027-01-01': "New Year's Day",
-  '2027-01-18': 'Martin Luther King Jr. Day',
-  '2027-02-15': "Washington's Birthday",
-  '2027-03-26': 'Good Friday',
-  '2027-05-31': 'Memorial Day',
-  '2027-06-18': 'Juneteenth (observed)',
-  '2027-07-05': 'Independence Day (observed)',
-  '2027-09-06': 'Labor Day',
-  '2027-11-25': 'Thanksgiving',
-  '2027-12-24': 'Christmas (observed)',
-  // New Year's Day 2028 falls on a Saturday and is not observed: Fri 2027-12-31 is a normal trading day.
-});
-
-/**
- * Closures on which settlement (DTC/Fedwire) still runs (docs/domain.md §4.3): unscheduled closures, not holidays.
- */
-export const SETTLING_CLOSURES: ReadonlySet<string> = new Set(['2025-01-09']);
+/** Closures on which settlement (DTC/Fedwire) still runs (docs/domain.md §4.3): unscheduled closures, not holidays. */
+export const SETTLING_CLOSURES: ReadonlySet<string> = CAL.settlingClosures;
 
 /** 13:00 ET early closes (docs/domain.md §4.2). */
-export const EARLY_CLOSES: Readonly<Record<string, string>> = Object.freeze({
-  '2025-07-03': 'Day before Independence Day',
-  '2025-11-28': 'Day after Thanksgiving',
-  '2025-12-24': 'Christmas Eve',
-  '2026-11-27': 'Day after Thanksgiving',
-  '2026-12-24': 'Christmas Eve',
-  '2027-11-26': 'Day after Thanksgiving',
-});
+export const EARLY_CLOSES: Readonly<Record<string, string>> = CAL.earlyCloses;
 
 /** Bank holidays on which the exchanges are open but nothing settles (docs/domain.md §4.3). */
-export const NON_SETTLEMENT_TRADING_DAYS: Readonly<Record<string, string>> = Object.freeze({
-  '2025-10-13': 'Columbus Day',
-  '2025-11-11': 'Veterans Day',
-  '2026-10-12': 'Columbus Day',
-  '2026-11-11': 'Veterans Day',
-  '2027-10-11': 'Columbus Day',
-  '2027-11-11': 'Veterans Day',
-});
+export const NON_SETTLEMENT_TRADING_DAYS: Readonly<Record<string, string>> = CAL.bankHolidays;
 
 export const MARKET_OPEN_ET = '09:30';
 export const REGULAR_CLOSE_ET = '16:00';
 export const EARLY_CLOSE_ET = '13:00';
 
-// ---------------------------------------------------------------------------------------------------------
-// Plain calendar-date arithmetic (no time zones involved)
-// ---------------------------------------------------------------------------------------------------------
-
-const ISO_DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const MS_PER_DAY = 86_400_000;
-
-interface Ymd {
-  year: number;
-  month: number;
-  day: number;
-}
-
-function parseIsoDate(date: string): Ymd {
-  const m = typeof date === 'string' ? ISO_DATE_RE.exec(date) : null;
-  if (m) {
-    const year = Number(m[1]);
-    const month = Number(m[2]);
-    const day = Number(m[3]);
-    if (month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)) return { year, month, day };
-  }
-  throw new Error(`invalid date "${String(date)}": expected YYYY-MM-DD`);
-}
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-function epochDay(date: string): number {
-  const { year, month, day } = parseIsoDate(date);
-  return Date.UTC(year, month - 1, day) / MS_PER_DAY;
-}
-
-function fromEpochDay(n: number): string {
-  return new Date(n * MS_PER_DAY).toISOString().slice(0, 10);
-}
-
-/** Throws `invalid date "x": expected YYYY-MM-DD` unless `date` is a real calendar date in that format. */
-export function assertIsoDate(date: string): void {
-  parseIsoDate(date);
-}
-
-/** `date` plus `days` calendar days (negative goes back). */
-export function addCalendarDays(date: string, days: number): string {
-  if (!Number.isSafeInteger(days)) throw new Error(`addCalendarDays: days must be an integer, got ${days}`);
-  return fromEpochDay(epochDay(date) + days);
-}
-
-/** ISO weekday: 1 = Monday … 7 = Sunday. */
-export function isoWeekday(date: string): number {
-  const dow = new Date(epochDay(date) * MS_PER_DAY).getUTCDay();
-  return dow === 0 ? 7 : dow;
-}
-
-export function isWeekend(date: string): boolean {
-  return isoWeekday(date) >= 6;
-}
-
+/** Every question about a date goes through here: outside the table it throws, never guesses. */
 function assertCovered(date: string): void {
-  const { year } = parseIsoDate(date);
-  if (!CALENDAR_YEARS.includes(year)) {
-    throw new Error(
-      `market calendar has no data for ${date} (year ${year}); covered years: ${CALENDAR_YEARS.join(', ')}`,
-    );
-  }
+  parseIsoDate(date);
+  if (date < CALENDAR_COVERAGE.firstDate || date > CALENDAR_COVERAGE.answeredThrough)
+    throw new CalendarCoverageError(date, CALENDAR_COVERAGE);
+}
+
+/**
+ * A trade date runs in full (its next trading day and its settlement day are answered) only up to the
+ * coverage end: dates of the run-out are answered, but cannot run as trade dates. Throws a
+ * CalendarCoverageError otherwise (whether the market is open that day is another question).
+ */
+export function assertCoveredTradeDate(tradeDate: string): void {
+  assertCovered(tradeDate);
+  if (tradeDate > CALENDAR_COVERAGE.coveredThrough)
+    throw new CalendarCoverageError(tradeDate, CALENDAR_COVERAGE, 'trade-date');
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -158,10 +76,10 @@ export function holidayName(date: string): string | undefined {
   return NYSE_CLOSURES[date];
 }
 
-/** A weekday on which NYSE is open (full or early-close session). Throws outside CALENDAR_YEARS. */
+/** A weekday on which NYSE is open (full or early-close session). Throws outside the coverage. */
 export function isTradingDay(date: string): boolean {
   assertCovered(date);
-  return !isWeekend(date) && NYSE_CLOSURES[date] === undefined;
+  return opensOn(CAL, date);
 }
 
 /** A trading day on which NYSE closes at 13:00 ET. */
@@ -177,6 +95,7 @@ export function marketCloseEt(date: string): string {
 }
 
 function stepUntil(date: string, step: 1 | -1, accept: (d: string) => boolean): string {
+  assertCovered(date);
   let n = epochDay(date);
   // Never more than a handful of days between trading/settlement days; the bound is a safety net.
   for (let i = 0; i < 31; i++) {
@@ -201,6 +120,9 @@ export function previousTradingDay(date: string): string {
 export function tradingDaysBetween(from: string, to: string): string[] {
   const days: string[] = [];
   const end = epochDay(to);
+  if (end < epochDay(from)) return days;
+  assertCovered(from);
+  assertCovered(to);
   for (let n = epochDay(from); n <= end; n++) {
     const d = fromEpochDay(n);
     if (isTradingDay(d)) days.push(d);
@@ -218,9 +140,7 @@ export function tradingDaysBetween(from: string, to: string): string[] {
  */
 export function isSettlementDay(date: string): boolean {
   assertCovered(date);
-  if (isWeekend(date)) return false;
-  if (NON_SETTLEMENT_TRADING_DAYS[date] !== undefined) return false;
-  return NYSE_CLOSURES[date] === undefined || SETTLING_CLOSURES.has(date);
+  return settlesOn(CAL, date);
 }
 
 /** The first settlement day strictly after `date`. T+1 settlement date = nextSettlementDay(tradeDate). */
@@ -383,9 +303,10 @@ function checkWindow(kind: string, cutoff: string, open: string, close: string, 
 
 /**
  * The UTC deadlines of trade date `tradeDate`. Early-close days use the shortened window.
- * Throws if `tradeDate` is not a trading day (or its next trading day is outside CALENDAR_YEARS).
+ * Throws if `tradeDate` is not a trading day, or is after the calendar's coverage end.
  */
 export function dayClock(tradeDate: string, settings?: Partial<DayClockSettings>): DayClock {
+  assertCoveredTradeDate(tradeDate);
   if (!isTradingDay(tradeDate)) {
     const why = holidayName(tradeDate) ?? (isWeekend(tradeDate) ? 'weekend' : 'closed');
     throw new Error(`${tradeDate} is not a trading day (${why})`);

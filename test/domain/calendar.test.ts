@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getHolidays, isHoliday } from 'nyse-holidays';
 import {
+  CALENDAR_COVERAGE,
   CALENDAR_YEARS,
+  CalendarCoverageError,
   DEFAULT_DAY_CLOCK_SETTINGS,
   EARLY_CLOSES,
   NYSE_CLOSURES,
@@ -87,23 +89,104 @@ describe('date validation', () => {
 });
 
 describe('calendar coverage', () => {
-  it('covers 2025, 2026 and 2027', () => {
-    assert.deepEqual([...CALENDAR_YEARS], [2025, 2026, 2027]);
+  it('covers trade dates 2025-01-01 through 2028-12-31, and answers dates through 2029-01-02', () => {
+    assert.deepEqual([...CALENDAR_YEARS], [2025, 2026, 2027, 2028]);
+    assert.deepEqual(
+      { ...CALENDAR_COVERAGE },
+      {
+        version: 2,
+        checked: '2026-12-01',
+        firstDate: '2025-01-01',
+        coveredThrough: '2028-12-31',
+        lastTradeDate: '2028-12-29',
+        answeredThrough: '2029-01-02',
+      },
+    );
   });
 
-  it('throws for years outside the tables instead of guessing', () => {
-    assert.throws(
-      () => isTradingDay('2029-03-05'),
-      /market calendar has no data for 2029-03-05 \(year 2029\)/,
+  it('every date of the coverage and its run-out is answered by every function', () => {
+    const last = CALENDAR_COVERAGE.answeredThrough;
+    let n = 0;
+    for (let d = CALENDAR_COVERAGE.firstDate; d <= last; d = addCalendarDays(d, 1), n++) {
+      isTradingDay(d);
+      isSettlementDay(d);
+      holidayName(d);
+      isEarlyClose(d);
+      if (d < last) {
+        nextTradingDay(d);
+        nextSettlementDay(d);
+      }
+      if (d > '2025-01-02') previousTradingDay(d);
+      if (d <= CALENDAR_COVERAGE.coveredThrough && isTradingDay(d)) dayClock(d);
+    }
+    assert.equal(n, 365 + 365 + 365 + 366 + 2);
+  });
+
+  const coverageError = (date: string) => (e: unknown) => {
+    assert.ok(e instanceof CalendarCoverageError, String(e));
+    assert.equal(e.date, date);
+    assert.match(
+      e.message,
+      new RegExp(
+        `^market calendar: no data for ${date}; it covers trade dates 2025-01-01 through 2028-12-31 \\(table version 2, checked 2026-12-01\\)`,
+      ),
     );
-    assert.throws(() => isTradingDay('2024-12-31'), /no data for 2024-12-31/);
-    assert.throws(() => isSettlementDay('2029-03-05'), /no data/);
-    assert.throws(() => holidayName('2029-01-01'), /no data/);
-    assert.throws(() => isEarlyClose('2029-11-23'), /no data/);
-    assert.throws(() => dayClock('2029-03-05'), /no data/);
-    // Walking off either edge of the tables throws too.
-    assert.throws(() => nextTradingDay('2027-12-31'), /no data for 2028-01-01/);
-    assert.throws(() => previousTradingDay('2025-01-02'), /no data for 2024-12-31/);
+    assert.match(e.message, /src\/domain\/calendar-data\.ts/);
+    assert.match(e.message, /https:\/\/www\.nyse\.com\/markets\/hours-calendars/);
+    assert.match(e.message, /https:\/\/www\.federalreserve\.gov\/aboutthefed\/k8\.htm/);
+    assert.match(e.message, /docs\/calendar\.md/);
+    return true;
+  };
+
+  it('throws a CalendarCoverageError outside the table instead of guessing', () => {
+    assert.throws(() => isTradingDay('2029-03-05'), coverageError('2029-03-05'));
+    assert.throws(() => isTradingDay('2029-01-03'), coverageError('2029-01-03'));
+    assert.throws(() => isTradingDay('2024-12-31'), coverageError('2024-12-31'));
+    assert.throws(() => isSettlementDay('2029-03-05'), coverageError('2029-03-05'));
+    assert.throws(() => holidayName('2029-01-03'), coverageError('2029-01-03'));
+    assert.throws(() => isEarlyClose('2029-11-23'), coverageError('2029-11-23'));
+    assert.throws(() => marketCloseEt('2029-11-23'), coverageError('2029-11-23'));
+    assert.throws(() => dayClock('2029-03-05'), coverageError('2029-03-05'));
+    assert.throws(() => nextTradingDay('2029-03-05'), coverageError('2029-03-05'));
+    assert.throws(() => nextSettlementDay('2029-03-05'), coverageError('2029-03-05'));
+    assert.throws(() => tradingDaysBetween('2028-12-01', '2029-01-31'), coverageError('2029-01-31'));
+    assert.throws(() => tradingDaysBetween('2024-12-01', '2025-01-31'), coverageError('2024-12-01'));
+    // Walking off either edge of the table throws too.
+    assert.throws(() => nextTradingDay('2029-01-02'), coverageError('2029-01-03'));
+    assert.throws(() => nextSettlementDay('2029-01-02'), coverageError('2029-01-03'));
+    assert.throws(() => previousTradingDay('2025-01-02'), coverageError('2024-12-31'));
+  });
+
+  it('says which years to add', () => {
+    assert.throws(() => isTradingDay('2029-01-03'), /Add 2029 to src\/domain\/calendar-data\.ts/);
+    assert.throws(() => isTradingDay('2031-06-01'), /Add 2029 to 2031 to src\/domain\/calendar-data\.ts/);
+    assert.throws(() => isTradingDay('2024-12-31'), /Add 2024 to src\/domain\/calendar-data\.ts/);
+  });
+
+  it('the last covered trading day runs in full: its confirms and its settlement fall in the run-out', () => {
+    assert.equal(isTradingDay('2028-12-29'), true); // Friday
+    assert.equal(isTradingDay('2028-12-30'), false);
+    assert.equal(nextTradingDay('2028-12-29'), '2029-01-02'); // New Year's Day 2029 is a Monday
+    assert.equal(nextSettlementDay('2028-12-29'), '2029-01-02');
+    assert.equal(holidayName('2029-01-01'), "New Year's Day");
+    assert.equal(isSettlementDay('2029-01-01'), false);
+    assert.deepEqual(dayClock('2028-12-29'), {
+      approvalCutoff: '2028-12-29T16:45:00Z',
+      windowOpen: '2028-12-29T17:00:00Z',
+      windowClose: '2028-12-29T19:00:00Z',
+      confirmAt: '2029-01-02T11:30:00Z',
+    });
+    // The run-out is answered but is not covered: 2029-01-02 cannot run as a trade date.
+    assert.equal(isTradingDay('2029-01-02'), true);
+    assert.equal(previousTradingDay('2029-01-02'), '2028-12-29');
+    assert.throws(
+      () => dayClock('2029-01-02'),
+      (e: unknown) =>
+        e instanceof CalendarCoverageError &&
+        /^market calendar: trade date 2029-01-02 is after the coverage end 2028-12-31; .*Add 2029 to src\/domain\/calendar-data\.ts/.test(
+          e.message,
+        ),
+    );
   });
 
   it('isWeekend works for any valid date, covered or not', () => {
@@ -131,10 +214,12 @@ describe('weekends and weekdays', () => {
     assert.equal(isWeekend('2026-03-09'), false);
   });
 
-  it('counts 251 trading days in 2026 and 2027, 250 in 2025', () => {
-    // Each year has 261 weekdays. 2026 and 2027: 10 weekday closures; 2025: 11 (incl. 2025-01-09).
+  it('counts 251 trading days in 2026, 2027 and 2028, 250 in 2025', () => {
+    // 2025-2027 have 261 weekdays. 2026 and 2027: 10 weekday closures; 2025: 11 (incl. 2025-01-09).
+    // 2028 (a leap year from a Saturday to a Sunday) has 260 weekdays and 9 weekday closures.
     assert.equal(tradingDaysBetween('2026-01-01', '2026-12-31').length, 251);
     assert.equal(tradingDaysBetween('2027-01-01', '2027-12-31').length, 251);
+    assert.equal(tradingDaysBetween('2028-01-01', '2028-12-31').length, 251);
     assert.equal(tradingDaysBetween('2025-01-01', '2025-12-31').length, 250);
     assert.deepEqual(tradingDaysBetween('2026-11-25', '2026-11-30'), [
       '2026-11-25',
@@ -192,6 +277,45 @@ describe('NYSE full closures', () => {
     assert.equal(marketCloseEt('2027-12-31'), '16:00');
     assert.equal(isSettlementDay('2027-12-31'), true);
     assert.equal(nextTradingDay('2027-12-23'), '2027-12-27');
+    assert.equal(nextTradingDay('2027-12-31'), '2028-01-03');
+    assert.equal(nextSettlementDay('2027-12-31'), '2028-01-03');
+    assert.equal(holidayName('2028-01-01'), undefined); // a Saturday, not observed
+    assert.deepEqual(dayClock('2027-12-31'), {
+      approvalCutoff: '2027-12-31T16:45:00Z',
+      windowOpen: '2027-12-31T17:00:00Z',
+      windowClose: '2027-12-31T19:00:00Z',
+      confirmAt: '2028-01-03T11:30:00Z',
+    });
+  });
+
+  it('2028, as NYSE published it on 2025-12-23', () => {
+    const closures2028: [string, string, number][] = [
+      ['2028-01-17', 'Martin Luther King Jr. Day', 1],
+      ['2028-02-21', "Washington's Birthday", 1],
+      ['2028-04-14', 'Good Friday', 5],
+      ['2028-05-29', 'Memorial Day', 1],
+      ['2028-06-19', 'Juneteenth', 1],
+      ['2028-07-04', 'Independence Day', 2],
+      ['2028-09-04', 'Labor Day', 1],
+      ['2028-11-23', 'Thanksgiving', 4],
+      ['2028-12-25', 'Christmas', 1],
+    ];
+    for (const [d, name, weekday] of closures2028) {
+      assert.equal(isoWeekday(d), weekday, d);
+      assert.equal(holidayName(d), name, d);
+      assert.equal(isTradingDay(d), false, d);
+      assert.equal(isSettlementDay(d), false, d);
+    }
+    assert.deepEqual(
+      closuresOf(2028),
+      closures2028.map(([d]) => d),
+    );
+    assert.equal(nextTradingDay('2028-04-13'), '2028-04-17'); // Good Friday + weekend
+    assert.equal(nextTradingDay('2028-06-16'), '2028-06-20'); // Juneteenth Monday
+    assert.equal(nextTradingDay('2028-07-03'), '2028-07-05');
+    assert.equal(nextTradingDay('2028-11-22'), '2028-11-24');
+    assert.equal(nextTradingDay('2028-12-22'), '2028-12-26'); // Christmas Monday
+    assert.equal(nextSettlementDay('2028-12-22'), '2028-12-26');
   });
 
   it('2025-01-09 (Carter day of mourning) is closed for trading but is a settlement day', () => {
@@ -239,6 +363,8 @@ describe('early closes', () => {
       '2026-11-27',
       '2026-12-24',
       '2027-11-26',
+      '2028-07-03',
+      '2028-11-24',
     ]);
     for (const d of Object.keys(EARLY_CLOSES)) {
       assert.equal(isTradingDay(d), true, d);
@@ -250,6 +376,12 @@ describe('early closes', () => {
     assert.equal(isEarlyClose('2026-11-26'), false); // closed, not early
     assert.equal(marketCloseEt('2026-11-25'), '16:00');
     assert.equal(marketCloseEt('2026-12-23'), '16:00');
+    // 2028: Monday July 3 closes early (NYSE published it); Christmas Eve is a Sunday, so no December one.
+    assert.equal(dayClock('2028-07-03').windowClose, '2028-07-03T16:45:00Z');
+    assert.equal(dayClock('2028-11-24').windowOpen, '2028-11-24T16:30:00Z');
+    assert.equal(isoWeekday('2028-12-24'), 7);
+    assert.equal(isEarlyClose('2028-12-22'), false);
+    assert.equal(isEarlyClose('2028-12-26'), false);
   });
 });
 
@@ -259,6 +391,18 @@ describe('settlement calendar', () => {
     assert.equal(isSettlementDay('2026-10-12'), false);
     assert.equal(nextSettlementDay('2026-10-09'), '2026-10-13');
     assert.equal(nextSettlementDay('2026-10-12'), '2026-10-13');
+  });
+
+  it('Columbus Day 2028 (Monday 2028-10-09) trades but does not settle', () => {
+    assert.equal(isTradingDay('2028-10-09'), true);
+    assert.equal(isSettlementDay('2028-10-09'), false);
+    assert.equal(nextSettlementDay('2028-10-06'), '2028-10-10');
+  });
+
+  it('Veterans Day 2028 is a Saturday: the Reserve Banks open on Friday 2028-11-10, which settles', () => {
+    assert.equal(isoWeekday('2028-11-11'), 6);
+    assert.equal(isSettlementDay('2028-11-10'), true);
+    assert.equal(nextSettlementDay('2028-11-09'), '2028-11-10');
   });
 
   it('Veterans Day trades but does not settle', () => {
@@ -289,6 +433,12 @@ describe('settlement calendar', () => {
       if (!isTradingDay(d)) continue;
       const expected = d !== '2026-10-12' && d !== '2026-11-11';
       assert.equal(isSettlementDay(d), expected, d);
+    }
+  });
+
+  it('every trading day in 2028 but Columbus Day settles; nothing settles on a closure', () => {
+    for (const d of datesOfYear(2028)) {
+      assert.equal(isSettlementDay(d), isTradingDay(d) && d !== '2028-10-09', d);
     }
   });
 });
@@ -418,10 +568,11 @@ describe('dayClock', () => {
     assert.equal(dayClock('2025-01-08').confirmAt, '2025-01-10T11:30:00Z');
   });
 
-  it('throws on non-trading days and when the next trading day is not covered', () => {
+  it('throws on non-trading days and after the coverage end', () => {
     assert.throws(() => dayClock('2026-11-26'), /2026-11-26 is not a trading day \(Thanksgiving\)/);
     assert.throws(() => dayClock('2026-11-28'), /2026-11-28 is not a trading day \(weekend\)/);
-    assert.throws(() => dayClock('2027-12-31'), /no data for 2028-01-01/);
+    assert.throws(() => dayClock('2029-01-01'), /trade date 2029-01-01 is after the coverage end 2028-12-31/);
+    assert.throws(() => dayClock('2029-01-02'), /trade date 2029-01-02 is after the coverage end 2028-12-31/);
   });
 
   it('partial settings override the defaults; undefined keeps the default', () => {
@@ -483,7 +634,7 @@ describe('cross-check against nyse-holidays', () => {
     for (const x of h) assert.equal(localYmd(x.date), x.dateString);
   });
 
-  for (const year of [2026, 2027]) {
+  for (const year of [2026, 2027, 2028]) {
     it(`every weekday of ${year}: trading day <=> not an nyse-holidays closure`, () => {
       const fromPackage = new Set(getHolidays(year).map((x) => localYmd(x.date)));
       // The package also knows a Saturday-New-Year is not observed on Dec 31.
@@ -495,10 +646,17 @@ describe('cross-check against nyse-holidays', () => {
         const [y, m, day] = d.split('-').map(Number) as [number, number, number];
         assert.equal(isHoliday(new Date(y, m - 1, day)), !isTradingDay(d), `isHoliday ${d}`);
       }
-      assert.equal(weekdays, 261);
+      assert.equal(weekdays, year === 2028 ? 260 : 261);
       assert.deepEqual([...fromPackage].sort(), closuresOf(year));
     });
   }
+
+  it("the run-out: nyse-holidays also closes Monday 2029-01-01 (New Year's Day) and opens 2029-01-02", () => {
+    assert.equal(isHoliday(new Date(2029, 0, 1)), true);
+    assert.equal(isTradingDay('2029-01-01'), false);
+    assert.equal(isHoliday(new Date(2029, 0, 2)), false);
+    assert.equal(isTradingDay('2029-01-02'), true);
+  });
 
   it('2025: matches except for the unscheduled 2025-01-09 closure', () => {
     const fromPackage = new Set(getHolidays(2025).map((x) => localYmd(x.date)));
