@@ -6,6 +6,7 @@
 import { ParentClosePolicy, WorkflowIdReusePolicy, executeChild, log } from '@temporalio/workflow';
 import { isTradingDay, utcToEtDate } from '../domain/calendar';
 import { tradingDayWorkflowId } from './ids';
+import { calendarFailure } from './market-calendar';
 import { DailyTradingDay } from './trading-day';
 import type { TradingDayInput, TradingDayResult } from './types';
 
@@ -13,7 +14,14 @@ export async function ScheduledTradingDay(
   base: Omit<TradingDayInput, 'tradeDate'> = {},
 ): Promise<TradingDayResult | { tradeDate: string; status: 'MARKET_CLOSED' | 'ALREADY_STARTED' }> {
   const tradeDate = utcToEtDate(new Date(Date.now()).toISOString());
-  if (!isTradingDay(tradeDate)) {
+  let open: boolean;
+  try {
+    open = isTradingDay(tradeDate);
+  } catch (e) {
+    // Beyond the calendar's coverage: fail the run with what to do, not the workflow task forever.
+    throw calendarFailure(e);
+  }
+  if (!open) {
     log.info('market closed today', { tradeDate });
     return { tradeDate, status: 'MARKET_CLOSED' };
   }

@@ -6,7 +6,6 @@
  * the window and next-morning confirm matching) and returns a summary of counts.
  */
 import {
-  ApplicationFailure,
   ParentClosePolicy,
   deprecatePatch,
   log,
@@ -20,6 +19,7 @@ import { AccountBatch } from './account-batch';
 import { daySteps } from './activity-options';
 import { BlockOrder } from './block-order';
 import { accountBatchWorkflowId, blockOrderWorkflowId } from './ids';
+import { calendarFailure, memoCalendarWarning } from './market-calendar';
 import { blocksDoneSignal } from './messages';
 import { SA } from './search-attributes';
 import type { DayStage } from './stages';
@@ -46,8 +46,9 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
     open = isTradingDay(tradeDate);
     clock = open ? { ...dayClock(tradeDate, input.clockSettings), ...input.clockOverride } : ({} as DayClock);
   } catch (e) {
-    throw ApplicationFailure.nonRetryable(`calendar: ${(e as Error).message}`, 'CalendarError');
+    throw calendarFailure(e);
   }
+  memoCalendarWarning(tradeDate);
   if (!open) {
     stage('MarketClosed');
     log.info('market closed, nothing to do', { tradeDate });

@@ -5,11 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
-import { workflowBundle } from '../../src/workers/worker';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOWS_PATH, workflowBundle } from '../../src/workers/worker';
+import { CALENDAR_MEMO_PATCH } from '../../src/workflows/market-calendar';
 import { HISTORIES_DIR } from '../support/histories';
 
 const files = readdirSync(HISTORIES_DIR)
@@ -41,6 +43,22 @@ describe('replay of recorded workflow histories', () => {
     assert.ok(!read('BlockOrder-residual-retry-allocated.v3.pb').includes('gradual-fills'));
   });
 
+  it('covers the calendar-coverage-memo change: a day near the coverage end carries its marker, others not', () => {
+    const read = (f: string) => readFileSync(path.join(HISTORIES_DIR, f));
+    assert.ok(read('DailyTradingDay-calendar-warning.v5.pb').includes(CALENDAR_MEMO_PATCH));
+    assert.ok(!read('DailyTradingDay-completed.v4.pb').includes(CALENDAR_MEMO_PATCH));
+  });
+
+  // The calendar table changes under running days: a year is added in answer to the coverage
+  // warning, the workers restart, and the days in flight replay on the new table.
+  it('a day that wrote the warning replays on a table with one more year (no warning now)', async () => {
+    await replayWith('longer', 'DailyTradingDay-calendar-warning.v5.pb');
+  });
+
+  it('a day that wrote no warning replays on a table whose end is near (a warning now)', async () => {
+    await replayWith('shorter', 'DailyTradingDay-completed.v4.pb');
+  });
+
   for (const file of files) {
     it(`replays ${file} deterministically`, async () => {
       const history = temporal.api.history.v1.History.decode(readFileSync(path.join(HISTORIES_DIR, file)));
@@ -49,3 +67,25 @@ describe('replay of recorded workflow histories', () => {
     });
   }
 });
+
+/** Replays `file` with the workflows bundled on test/support/calendar-tables/{table}.ts. */
+async function replayWith(table: 'longer' | 'shorter', file: string): Promise<void> {
+  // webpack comes with the SDK's bundler; its replacement plugin swaps the calendar's table.
+  const requireFromWorker = createRequire(require.resolve('@temporalio/worker'));
+  const webpack = requireFromWorker('webpack') as typeof import('webpack');
+  const fixture = path.resolve(__dirname, '..', 'support', 'calendar-tables', `${table}.ts`);
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+    webpackConfigHook: (config) => {
+      config.plugins = [
+        ...(config.plugins ?? []),
+        new webpack.NormalModuleReplacementPlugin(/^\.\/calendar-data$/, fixture),
+      ];
+      return config;
+    },
+  });
+  assert.ok(bundle.code.includes(`test/support/calendar-tables/${table}.ts`), 'the fixture is bundled');
+  const history = temporal.api.history.v1.History.decode(readFileSync(path.join(HISTORIES_DIR, file)));
+  await Worker.runReplayHistory({ workflowBundle: bundle }, history, `${file} on the ${table} table`);
+}
