@@ -31,8 +31,17 @@ import { startApiServer } from '../api/server';
 import { createAdvisorToken, listTokens, revokeToken, rotateToken } from '../api/tokens';
 import { type AppConfig, activityPolicy, loadConfig, workerTuning } from '../config';
 import { seedDemoData } from '../demo/seed';
-import { type DayClock, dayClock, isTradingDay, nextTradingDay, utcToEtDate } from '../domain/calendar';
+import {
+  type DayClock,
+  assertCoveredTradeDate,
+  dayClock,
+  isTradingDay,
+  nextTradingDay,
+  utcToEtDate,
+} from '../domain/calendar';
+import { calendarCoverageWarning } from '../domain/calendar-coverage';
 import { connectNative } from '../infra/temporal';
+import { watchCalendarCoverage } from '../workers/calendar-watch';
 import { installWorkerRuntime } from '../workers/runtime';
 import { createTradingWorker } from '../workers/worker';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../workflows/ids';
@@ -58,6 +67,17 @@ function defaultTradeDate(realClock: boolean): string {
   if (isTradingDay(today) && (!realClock || Date.parse(dayClock(today).windowClose) > Date.now()))
     return today;
   return nextTradingDay(today);
+}
+
+/**
+ * A trade date beyond the calendar's coverage is refused before anything starts (the error says what
+ * to do); near the end, the warning is printed (docs/calendar.md).
+ */
+function checkCalendar(tradeDate: string): void {
+  assertCoveredTradeDate(tradeDate);
+  const today = todayEt();
+  const warning = calendarCoverageWarning(tradeDate > today ? tradeDate : today);
+  if (warning) say(`WARNING ${warning.message}`);
 }
 
 /** A compressed day for demos: cut-off in 3 minutes, window 3–6 minutes, confirms at 7. */
@@ -105,6 +125,7 @@ async function cmdStart(args: string[]) {
   });
   const realClock = values['real-clock'] ?? false;
   const tradeDate = values.date ? zDate.parse(values.date) : defaultTradeDate(realClock);
+  checkCalendar(tradeDate);
   const stops: (() => Promise<void>)[] = [];
   let stopping = false;
   const stopAll = async (code: number) => {
@@ -154,6 +175,9 @@ async function cmdStart(args: string[]) {
     },
   });
   const running = worker.run();
+  // A long-running demo stack: the day's warning above, and once a day after.
+  const stopWatch = watchCalendarCoverage({ warn: (m) => say(`\nWARNING ${m}`), immediately: false });
+  stops.push(async () => stopWatch());
   stops.push(async () => {
     // The SDK's own SIGINT/SIGTERM handler may have started the shutdown already.
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -267,6 +291,7 @@ async function cmdDay(args: string[]) {
   });
   const tradeDate = values.date ? zDate.parse(values.date) : defaultTradeDate(!values['demo-clock']);
   if (sub === 'start') {
+    checkCalendar(tradeDate);
     await withClient(async (client, cfg) => {
       const input: TradingDayInput = values['demo-clock']
         ? { tradeDate, clockOverride: demoClock(), fillPollSeconds: 5 }

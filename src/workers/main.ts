@@ -5,6 +5,7 @@
 import { activityPolicy, loadConfig, workerCustodian, workerTuning } from '../config';
 import { createKnex } from '../db/knex';
 import { connectNative, localTemporalAddress } from '../infra/temporal';
+import { watchCalendarCoverage } from './calendar-watch';
 import { installWorkerRuntime } from './runtime';
 import { createTradingWorker } from './worker';
 
@@ -16,6 +17,7 @@ async function main() {
   if (!cfg.CUSTODIAN_URL) throw new Error('CUSTODIAN_URL is required for a standalone worker');
   const db = createKnex(cfg.DATABASE_URL, { max: cfg.DB_POOL_MAX });
   const connection = await connectNative(cfg, cfg.TEMPORAL_ADDRESS ?? localTemporalAddress(cfg));
+  const stopWatch = watchCalendarCoverage({ warn: (m) => console.warn(`[worker] WARNING ${m}`) });
   const worker = await createTradingWorker({
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
@@ -31,6 +33,7 @@ async function main() {
     },
   });
   await worker.run();
+  stopWatch();
   await connection.close();
   await db.destroy();
 }
