@@ -5,7 +5,7 @@
  * lots its lot matching instructions name, then first in, first out.
  */
 import type { Knex } from 'knex';
-import { nextSettlementDay } from '../../domain/calendar';
+import { CalendarCoverageError, nextSettlementDay } from '../../domain/calendar';
 import { Dec, cashStr, dec, qtyStr } from '../../domain/money';
 import type { ExtTaxlotInput } from '../files';
 import { type ExecRow, averagePriceAccounts, execsQuery } from './executions';
@@ -27,8 +27,9 @@ export interface SimLot {
 function settleDateOf(tradeDate: string): string | null {
   try {
     return nextSettlementDay(tradeDate);
-  } catch {
-    return null; // outside the calendar's years
+  } catch (e) {
+    if (e instanceof CalendarCoverageError) return null; // a lot opened before the calendar's first year
+    throw e;
   }
 }
 
