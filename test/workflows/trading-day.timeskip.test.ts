@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { nextTradingDay } from '../../src/domain/calendar';
 import { dec } from '../../src/domain/money';
@@ -14,6 +15,7 @@ import {
   blockOrderWorkflowId,
   tradingDayWorkflowId,
 } from '../../src/workflows/ids';
+import { CALENDAR_MEMO_PATCH } from '../../src/workflows/market-calendar';
 import { approveUpdate, rejectUpdate, resolveBreakSignal, statusQuery } from '../../src/workflows/messages';
 import type { TradingDayResult } from '../../src/workflows/types';
 import { type DayFixture, type Stack, skipToEt, timeSkippingDay } from '../support/harness';
@@ -270,6 +272,15 @@ describe('DailyTradingDay on the time-skipping server', () => {
         assert.equal(t[p.symbol], dec(p.qty).toFixed(5), `${acct} ${p.symbol} reconciles next morning`);
       }
     }
+    // An ordinary day, far from the calendar's coverage end: no calendar memo, no marker for it.
+    const dayHistory = await env.client.workflow.getHandle(tradingDayWorkflowId(tradeDate)).fetchHistory();
+    assert.equal(
+      (dayHistory.events ?? []).filter((e) => e.workflowPropertiesModifiedEventAttributes).length,
+      0,
+    );
+    const encodedDay = Buffer.from(temporal.api.history.v1.History.encode(dayHistory).finish());
+    assert.ok(encodedDay.includes('block-orders'), 'the encoded history shows its patch markers');
+    assert.ok(!encodedDay.includes(CALENDAR_MEMO_PATCH));
     await recordHistories(env.client, {
       'DailyTradingDay-completed': tradingDayWorkflowId(tradeDate),
       'AccountBatch-completed': accountBatchWorkflowId(tradeDate, 0),
