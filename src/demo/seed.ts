@@ -70,7 +70,19 @@ function yearStream(seed: number, year: number): () => number {
  * price_t = price_{t-1} · exp((μ − σ²/2)/252 + σ/√252 · z). A later year continues each security
  * from its last close before the year (docs/calendar.md, "Adding a year").
  */
-export function syntheticPrices(seed: number): { symbol: string; date: string; close: string }[] {
+export function syntheticPrices(seed: number): readonly SyntheticPrice[] {
+  // Over a second of Decimal exp() per seed: computed once per process (every test stack seeds).
+  const known = pricesBySeed.get(seed);
+  if (known) return known;
+  const prices = Object.freeze(generatePrices(seed).map((p) => Object.freeze(p)));
+  pricesBySeed.set(seed, prices);
+  return prices;
+}
+
+export type SyntheticPrice = Readonly<{ symbol: string; date: string; close: string }>;
+const pricesBySeed = new Map<number, readonly SyntheticPrice[]>();
+
+function generatePrices(seed: number): { symbol: string; date: string; close: string }[] {
   const stretches = [{ days: tradingDaysBetween(FIRST_STRETCH.from, FIRST_STRETCH.to), rand: prng(seed) }];
   let end: string = FIRST_STRETCH.to;
   for (const year of CALENDAR_YEARS) {
