@@ -1,70 +1,12 @@
 /**
- * Engine configuration: every default of docs/domain.md §6–7, overridable per model and per account.
+ * Engine configuration: every default of docs/domain.md §6–7, overridable per model and per account, and
+ * its resolution into exact values. What each field means: `EngineConfig` in types.ts.
  *
  * Precedence (later wins): DEFAULT_ENGINE_CONFIG ← `planAccount(…, config)` (platform) ←
  * `model.config` ← `accountConfig`. Fractions and money are decimal strings.
  */
 import { type Fx, ONE, fx } from './fx';
-import type { LotMethod } from './types';
-
-export type BandRule = 'ABS' | 'REL' | 'FIVE_TWENTY_FIVE';
-export type RebalanceMode = 'TO_BAND' | 'FULL';
-/** Which lots of an alternate may be sold to swap back into the primary after the wash window. */
-export type SwapBackMode = 'NO_GAIN' | 'NO_ST_GAIN' | 'OFF';
-
-export interface EngineConfig {
-  /** Drift band rule: absolute pp, relative %, or 5/25 (abs for large targets, rel for small). */
-  bandRule: BandRule;
-  /** Absolute band half-width as a fraction (0.05 = 5 pp). */
-  absBand: string;
-  /** Relative band as a fraction of the target (0.25 = 25 %). */
-  relBand: string;
-  /** 5/25 rule: targets >= this weight use `absBand`, smaller ones `relBand`. */
-  fiveTwentyFiveSplit: string;
-  /**
-   * TO_BAND trades stop this fraction of the band half-width inside the band edge (0.1 = 10 %), so a
-   * repaired sleeve is strictly inside its band (a deviation equal to the half-width is a breach).
-   */
-  bandInset: string;
-  /** Daily mode; FULL is always used on a model change and on large cash flows. */
-  rebalanceMode: RebalanceMode;
-  /** Cash flow (net excess cash in, or withdrawal out) above this fraction of value forces FULL. */
-  fullRebalanceCashFlowFraction: string;
-  /** Cash buffer kept after trades, fraction of value net of the withdrawal. */
-  cashTarget: string;
-  /** Invest excess cash when cash is this fraction of value above the target. */
-  investExcessThreshold: string;
-  /** Minimum trade: a leg must be at least this many dollars … */
-  minTradeUsd: string;
-  /** … and at least this fraction of account value. */
-  minTradePct: string;
-  /** A drift trade must cut the sleeve's deviation by at least this fraction (Tamarac default 50 %). */
-  improvementPct: string;
-  /** Tax-loss harvesting (taxable accounts only). */
-  tlhEnabled: boolean;
-  /** Lot-level loss threshold as a fraction of lot cost (both thresholds must hold). */
-  tlhMinLossPct: string;
-  /** Loss threshold in dollars per account-security (sum of the qualifying lots). */
-  tlhMinLossUsd: string;
-  /** Wash-sale window in calendar days either side of the sale (a count, not money). */
-  washWindowDays: number;
-  /** Groups of symbols treated as substantially identical to each other (gray areas, conservative). */
-  substantiallyIdentical: string[][];
-  swapBack: SwapBackMode;
-  /** A buy may not take a single security above this fraction of value. */
-  concentrationLimit: string;
-  /** Per-leg notional maximum (USD). */
-  maxLegNotional: string;
-  /** Per-leg share maximum. */
-  maxLegShares: string;
-  /** Lot method used when the snapshot does not give one. */
-  defaultLotMethod: LotMethod;
-  /** Sell holdings that belong to no model sleeve. */
-  sellNonModelHoldings: boolean;
-  /** Marginal rates for the tax estimate (taxable accounts). */
-  shortTermTaxRate: string;
-  longTermTaxRate: string;
-}
+import type { BandRule, EngineConfig, LotMethod, RebalanceMode, SwapBackMode } from './types';
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   bandRule: 'FIVE_TWENTY_FIVE',

@@ -7,7 +7,7 @@
  * import from Temporal workflows and activities.
  */
 export { DEFAULT_ENGINE_CONFIG, resolveConfig } from './config';
-export type { BandRule, EngineConfig, RebalanceMode, ResolvedConfig, SwapBackMode } from './config';
+export type { ResolvedConfig } from './config';
 export { planAccount } from './plan';
 export { Fx, fx } from './fx';
 export type * from './types';

@@ -3,7 +3,7 @@
  * Pure and deterministic: the same snapshot gives the same plan, whatever the order of its holdings.
  */
 import { checkCompliance } from './compliance';
-import { type EngineConfig, type ResolvedConfig, resolveConfig } from './config';
+import { type ResolvedConfig, resolveConfig } from './config';
 import { dayNumber, holdingTerm } from './dates';
 import { pct, reason, usd, w } from './explain';
 import {
@@ -27,7 +27,16 @@ import { cashStrFast as cashStr, fxShared, priceStrFast as priceStr, qtyStrFast 
 import { RestrictionBook, routeTargets } from './restrictions';
 import { ceilQtyFx, floorQtyFx, spreadFx } from './sizing';
 import { scanTlh, swapBackLots } from './tlh';
-import type { AccountSnapshot, DriftRow, EnginePlan, LegLot, LotMethod, PlanLeg, Reason } from './types';
+import type {
+  AccountSnapshot,
+  DriftRow,
+  EngineConfig,
+  EnginePlan,
+  LegLot,
+  LotMethod,
+  PlanLeg,
+  Reason,
+} from './types';
 import {
   type Holding,
   Ratios,

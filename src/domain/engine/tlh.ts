@@ -8,10 +8,10 @@
  * holds a lot bought inside the window (those shares would replace the ones sold). The replacement
  * is the sleeve's first buyable candidate from a different index (never substantially identical).
  */
-import type { SwapBackMode } from './config';
 import { dayNumber, holdingTerm } from './dates';
 import { type Fx, ONE as ONE_, ZERO as ZERO_ } from './fx';
 import type { FxLot } from './lots';
+import type { SwapBackMode } from './types';
 import type { Holding } from './valuation';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).

@@ -3,11 +3,11 @@
  * alternates and any held security of its asset class), bands and breaches.
  */
 import type { Dec } from '../money';
-import { type EngineConfig, type ResolvedConfig, resolveConfig } from './config';
+import { type ResolvedConfig, resolveConfig } from './config';
 import { Fx, ONE as ONE_, ROUND_HALF_EVEN as ROUND_HALF_EVEN_, ZERO as ZERO_, fx } from './fx';
 import type { FxLot } from './lots';
 import type { RoutedTarget } from './restrictions';
-import type { DriftRow, SecurityInfo, SnapshotHolding, SnapshotLot } from './types';
+import type { DriftRow, EngineConfig, SecurityInfo, SnapshotHolding, SnapshotLot } from './types';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ONE = ONE_;
