@@ -24,6 +24,7 @@ import {
   selectLotsFx,
 } from './lots';
 import { cashStrFast as cashStr, fxShared, priceStrFast as priceStr, qtyStrFast as qtyStr } from './parse';
+import type { ForcedKind, LegDraft, MemberPlan, SleeveState } from './plan-state';
 import { PriceBook } from './prices';
 import { RestrictionBook, routeTargets } from './restrictions';
 import { ceilQtyFx, floorQtyFx, spreadFx } from './sizing';
@@ -56,64 +57,6 @@ const ROUND_HALF_EVEN = ROUND_HALF_EVEN_;
 const ZERO = ZERO_;
 const maxFx = maxFx_;
 const minFx = minFx_;
-
-type Purpose = 'BAND' | 'FULL' | 'RAISE' | 'INVEST' | 'NON_MODEL' | 'FORCED';
-type ForcedKind = 'TLH' | 'SWAP_BACK' | 'ESG';
-
-interface MemberPlan {
-  h: Holding;
-  st: SleeveState;
-  canSell: boolean;
-  sellBlocks: string[];
-  forced: FxLot[];
-  forcedValue: Fx;
-  forcedKinds: Set<ForcedKind>;
-  tlhLoss: Fx;
-  /** Loss lots may not be sold (a household purchase in the window would make it a wash sale). */
-  excludeLoss: boolean;
-  /** Lots available for further sells; null = all the holding's lots (parsed lazily). */
-  extraLots: FxLot[] | null;
-  extraCapQty: Fx;
-  extraCapValue: Fx;
-  extraValue: Fx;
-}
-
-interface SleeveState {
-  s: Sleeve;
-  /** Target value: target weight × value net of the withdrawal. */
-  tV: Fx;
-  frozen: boolean;
-  buySymbol: string | null;
-  buyBlocks: Record<string, string[]>;
-  A: Fx;
-  F: Fx;
-  lo: Fx;
-  hi: Fx;
-  D0: Fx;
-  D: Fx;
-  breach: 'OVER' | 'UNDER' | null;
-  purposes: Set<Purpose>;
-  notes: Set<string>;
-  members: MemberPlan[];
-  tiers: [Fx, Fx, Fx];
-}
-
-interface LegDraft {
-  symbol: string;
-  side: 'BUY' | 'SELL';
-  qty: Fx;
-  price: Fx;
-  /** qty × price rounded to cents (what cash moves by, as the custodian books principal). */
-  notional: Fx;
-  /** qty × price, exact (what the position's value moves by). */
-  exact: Fx;
-  fractionable: boolean;
-  lots: FxSelectedLot[];
-  sleeves: SleeveState[];
-  member?: MemberPlan;
-  capped: boolean;
-  lotWhy?: string;
-}
 
 const HUNDRED_ONE = fx('1.01');
 const HALF = fx('0.5');
