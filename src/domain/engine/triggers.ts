@@ -1,0 +1,190 @@
+/**
+ * Triggers: DRIFT, CASH_IN, CASH_OUT, MODEL_CHANGE, TLH, SWAP_BACK and ESG start a rebalance; BLOCKED
+ * and RESTRICTION are reported. Also decides the mode (FULL or TO_BAND) and records it on the context.
+ */
+import type { PlanContext } from './context';
+import { pct, reason, usd, w } from './explain';
+import { ZERO as ZERO_ } from './fx';
+import type { ForcedKind } from './plan-state';
+import type { DriftRow } from './types';
+
+// Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
+const ZERO = ZERO_;
+
+export function detectTriggers(ctx: PlanContext, rows: DriftRow[]): number {
+  const cfg = ctx.cfg;
+  const snap = ctx.snap;
+  let n = 0;
+  const breached = rows.filter((r, i) => r.breached && !ctx.sleeves[i]!.frozen).map((r) => r.symbol);
+  if (breached.length > 0) {
+    n++;
+    ctx.reasons.push(
+      reason('DRIFT', `${breached.length} sleeve(s) outside their bands: ${breached.join(', ')}`, {
+        breached,
+        bandRule: cfg.bandRule,
+        maxAbsDev: maxAbsDev(ctx),
+      }),
+    );
+  }
+  const frozen = ctx.sleeves.filter((s) => s.frozen).map((s) => s.s.key);
+  if (frozen.length > 0) {
+    ctx.reasons.push(
+      reason('BLOCKED', `Not trading ${frozen.join(', ')}: open reconciliation break`, {
+        sleeves: frozen,
+        blockedSymbols: [...ctx.book.blocked].sort(),
+      }),
+    );
+  }
+  const cTarget = cfg.cashTarget.times(ctx.Vp);
+  const excess = ctx.cash.minus(ctx.W).minus(cTarget);
+  const tol = cfg.investExcessThreshold.times(ctx.Vp);
+  if (ctx.Vp.isPos() && excess.gt(tol)) {
+    n++;
+    ctx.cashIn = true;
+    ctx.reasons.push(
+      reason('CASH_IN', `Cash ${usd(ctx.cash)} is ${usd(excess)} above the ${pct(cfg.cashTarget)} target`, {
+        cash: usd(ctx.cash),
+        cashTarget: usd(cTarget),
+        excess: usd(excess),
+        threshold: usd(tol),
+      }),
+    );
+  }
+  if (ctx.W.isPos()) {
+    ctx.hardRaise = ctx.cash.lt(ctx.W);
+    if (ctx.hardRaise || excess.neg().gt(tol)) {
+      n++;
+      ctx.cashOut = true;
+      const need = ctx.W.plus(cTarget).minus(ctx.cash);
+      ctx.reasons.push(
+        reason('CASH_OUT', `Raise ${usd(need)} for a ${usd(ctx.W)} withdrawal and the cash buffer`, {
+          withdrawal: usd(ctx.W),
+          cash: usd(ctx.cash),
+          raise: usd(need),
+        }),
+      );
+    } else {
+      ctx.reasons.push(
+        reason('CASH_OUT', `Withdrawal of ${usd(ctx.W)} covered by cash`, {
+          withdrawal: usd(ctx.W),
+          raise: '0.00',
+        }),
+      );
+    }
+  }
+  if (snap.lastTradedModelVersion !== snap.model.version) {
+    n++;
+    ctx.modelChange = true;
+    ctx.reasons.push(
+      reason(
+        'MODEL_CHANGE',
+        snap.lastTradedModelVersion === null
+          ? `First trade on model ${snap.model.id} v${snap.model.version}`
+          : `Model ${snap.model.id} changed from v${snap.lastTradedModelVersion} to v${snap.model.version}`,
+        {
+          modelId: snap.model.id,
+          version: snap.model.version,
+          lastTraded: snap.lastTradedModelVersion ?? 'none',
+        },
+      ),
+    );
+  }
+  const forced: Record<ForcedKind, string[]> = { TLH: [], SWAP_BACK: [], ESG: [] };
+  let tlhLoss = ZERO;
+  for (const st of ctx.sleeves)
+    for (const m of st.members)
+      for (const k of m.forcedKinds) {
+        forced[k].push(m.h.symbol);
+        if (k === 'TLH') tlhLoss = tlhLoss.plus(m.tlhLoss);
+      }
+  if (forced.TLH.length > 0) {
+    n++;
+    ctx.reasons.push(
+      reason('TLH', `Harvest losses in ${forced.TLH.join(', ')}`, {
+        symbols: forced.TLH,
+        unrealizedLoss: usd(tlhLoss),
+        minLossPct: cfg.raw.tlhMinLossPct,
+        minLossUsd: cfg.raw.tlhMinLossUsd,
+      }),
+    );
+  }
+  if (forced.SWAP_BACK.length > 0) {
+    n++;
+    ctx.reasons.push(
+      reason(
+        'SWAP_BACK',
+        `Swap ${forced.SWAP_BACK.join(', ')} back to the primary after the wash-sale window`,
+        {
+          symbols: forced.SWAP_BACK,
+          mode: cfg.swapBack,
+        },
+      ),
+    );
+  }
+  if (forced.ESG.length > 0) {
+    n++;
+    ctx.reasons.push(reason('ESG', `Sell ESG-excluded ${forced.ESG.join(', ')}`, { symbols: forced.ESG }));
+  }
+  const routedBuys = ctx.sleeves.filter(
+    (s) => s.s.isModel && s.buySymbol !== null && s.buySymbol !== s.s.key,
+  );
+  if (routedBuys.length > 0) {
+    ctx.reasons.push(
+      reason('RESTRICTION', 'Buys routed to alternates', {
+        routes: routedBuys.map(
+          (s) => `${s.s.key}->${s.buySymbol}: ${(s.buyBlocks[s.s.key] ?? []).join('+')}`,
+        ),
+      }),
+    );
+  }
+  const noBuy = ctx.sleeves
+    .filter((s) => s.s.isModel && !s.frozen && s.buySymbol === null)
+    .map((s) => s.s.key);
+  if (noBuy.length > 0) {
+    ctx.reasons.push(
+      reason('RESTRICTION', `No buyable security for ${noBuy.join(', ')}`, {
+        sleeves: noBuy,
+        blocks: noBuy.flatMap((k) => {
+          const st = ctx.sleeves.find((s) => s.s.key === k)!;
+          return Object.entries(st.buyBlocks).map(([sym, b]) => `${sym}: ${b.join('+')}`);
+        }),
+      }),
+    );
+  }
+  const restricted = ctx.snap.restrictions.map((r) => `${r.symbol}:${r.kind}`);
+  if (restricted.length > 0 && n > 0) {
+    ctx.reasons.push(reason('RESTRICTION', 'Restrictions in force', { restrictions: restricted.sort() }));
+  }
+  const fullFrac = cfg.fullRebalanceCashFlowFraction;
+  const bigFlow = ctx.V.isPos() && (excess.gt(fullFrac.times(ctx.V)) || ctx.W.gt(fullFrac.times(ctx.V)));
+  ctx.full = cfg.rebalanceMode === 'FULL' || ctx.modelChange || bigFlow;
+  if (n > 0) {
+    ctx.reasons.push(
+      reason(
+        'REBALANCE',
+        ctx.full
+          ? `Full rebalance to target (${ctx.modelChange ? 'model change' : bigFlow ? `cash flow above ${pct(fullFrac)} of value` : 'configured'})`
+          : 'Rebalance to the band edge (min/max)',
+        {
+          mode: ctx.full ? 'FULL' : 'TO_BAND',
+          bandRule: cfg.bandRule,
+          bandInset: cfg.raw.bandInset,
+          minTrade: usd(ctx.minTrade),
+          cashTarget: cfg.raw.cashTarget,
+        },
+      ),
+    );
+  }
+  return n;
+}
+
+/** Largest |actual − target| over the sleeves, as a weight. */
+export function maxAbsDev(ctx: PlanContext): string {
+  let m = ZERO;
+  for (const st of ctx.sleeves) {
+    // st.A is s.value and st.tV is s.tV: the deviation computed with the drift rows.
+    const d = st.s.absDev ?? st.A.minus(st.tV).abs();
+    if (d.gt(m)) m = d;
+  }
+  return w(ctx.ratios.of(m));
+}
