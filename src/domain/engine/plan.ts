@@ -16,6 +16,7 @@ import {
   maxFx as maxFx_,
   minFx as minFx_,
 } from './fx';
+import { applyImprovement } from './improvement';
 import {
   type FxLot,
   type FxSelectedLot,
@@ -472,34 +473,6 @@ function overLegMax(ctx: PlanContext, qty: Fx, price: Fx, fractionable: boolean)
   const cfg = ctx.cfg;
   if (!qty.gt(cfg.maxLegShares) && !qty.times(price).gt(cfg.maxLegNotional)) return null;
   return minFx(cfg.maxLegShares, floorQtyFx(cfg.maxLegNotional.div(price), fractionable));
-}
-
-/** Drops band-only legs that do not cut the sleeve's deviation by `improvementPct`. */
-function applyImprovement(ctx: PlanContext, legs: LegDraft[], side: 'BUY' | 'SELL'): void {
-  if (ctx.full || ctx.Vp.lte(ZERO)) return;
-  const bySleeve = new Map<SleeveState, LegDraft[]>();
-  for (const l of legs) {
-    if (l.sleeves.length !== 1) continue;
-    const st = l.sleeves[0]!;
-    if (st.breach === null || st.purposes.size !== 1 || !st.purposes.has('BAND')) continue;
-    const arr = bySleeve.get(st);
-    if (arr) arr.push(l);
-    else bySleeve.set(st, [l]);
-  }
-  for (const [st, ls] of bySleeve) {
-    let moved = ZERO;
-    for (const l of ls) moved = moved.plus(l.notional);
-    const tV = st.tV;
-    const before = st.A.minus(tV).abs();
-    const after = (side === 'SELL' ? st.A.minus(moved) : st.A.plus(moved)).minus(tV).abs();
-    // A trade that brings a breached sleeve back inside its band always counts as an improvement:
-    // to-band with the inset can cut a deviation just short of the improvement percentage.
-    const backInBand = st.breach !== null && after.lte(st.s.half.times(ctx.Vp));
-    if (!backInBand && before.minus(after).lt(ctx.cfg.improvementPct.times(before))) {
-      st.notes.add('IMPROVEMENT');
-      for (const l of ls) legs.splice(legs.indexOf(l), 1);
-    }
-  }
 }
 
 function finish(ctx: PlanContext, drift: EnginePlan['drift'], drafts: LegDraft[]): EnginePlan {
