@@ -178,6 +178,6 @@ export function scanMembers(ctx: PlanContext): void {
   }
 }
 
-export function isLoss(h: Holding, l: FxLot): boolean {
+function isLoss(h: Holding, l: FxLot): boolean {
   return h.price.lt(l.unitCost);
 }

@@ -1,0 +1,232 @@
+/**
+ * From dollars to shares: the sell legs (forced lots, then further lots chosen by the lot method),
+ * the buy legs (funded in tiers from the cash really available), the per-leg maxima, cent-rounded
+ * notionals and the minimum trade.
+ */
+import type { ResolvedConfig } from './config';
+import type { PlanContext } from './context';
+import { holdingTerm } from './dates';
+import { reason } from './explain';
+import {
+  type Fx,
+  ONE as ONE_,
+  ROUND_HALF_EVEN as ROUND_HALF_EVEN_,
+  ZERO as ZERO_,
+  fx,
+  maxFx as maxFx_,
+  minFx as minFx_,
+} from './fx';
+import { applyImprovement } from './improvement';
+import { type FxLot, type FxSelectedLot, LOT_METHOD_WHY, selectLotsFx } from './lots';
+import type { LegDraft, SleeveState } from './plan-state';
+import { ceilQtyFx, floorQtyFx } from './sizing';
+
+// Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
+const ONE = ONE_;
+const ROUND_HALF_EVEN = ROUND_HALF_EVEN_;
+const ZERO = ZERO_;
+const maxFx = maxFx_;
+const minFx = minFx_;
+
+const HALF = fx('0.5');
+
+export function buildLegs(ctx: PlanContext): LegDraft[] {
+  const cfg = ctx.cfg;
+  const sells: LegDraft[] = [];
+  // Sells, one leg per symbol (a holding belongs to one sleeve).
+  for (const st of ctx.sleeves) {
+    for (const m of st.members) {
+      if (!m.canSell) continue;
+      const h = m.h;
+      let forcedQty = ZERO;
+      for (const l of m.forced) forcedQty = forcedQty.plus(l.qty);
+      let extraQty = ZERO;
+      if (m.extraValue.isPos()) {
+        extraQty = m.extraValue.gte(m.extraCapValue)
+          ? m.extraCapQty
+          : minFx(ceilQtyFx(m.extraValue.div(h.price), h.fractionable), m.extraCapQty);
+      }
+      if (forcedQty === ZERO && extraQty === ZERO) continue;
+      if (forcedQty.plus(extraQty).lte(ZERO)) continue;
+      let capped = false;
+      const total = forcedQty.plus(extraQty);
+      const maxQ = overLegMax(ctx, total, h.price, h.fractionable);
+      if (maxQ !== null) {
+        capped = true;
+        st.notes.add('CAP');
+        extraQty = maxFx(ZERO, maxQ.minus(forcedQty));
+      }
+      let forced: FxLot[] = m.forced;
+      if (maxQ !== null && forcedQty.gt(maxQ)) {
+        forced = [];
+        let q = ZERO;
+        for (const l of m.forced) {
+          if (q.plus(l.qty).gt(maxQ)) break;
+          forced.push(l);
+          q = q.plus(l.qty);
+        }
+        forcedQty = q;
+      }
+      let qty = forcedQty.plus(extraQty);
+      let notional = toCents(qty.times(h.price));
+      if (notional.lt(ctx.minTrade)) {
+        if (ctx.hardRaise && m.extraCapQty.isPos()) {
+          extraQty = minFx(
+            maxFx(extraQty, ceilQtyFx(ctx.minTrade.div(h.price), h.fractionable)),
+            m.extraCapQty,
+          );
+          qty = forcedQty.plus(extraQty);
+          notional = toCents(qty.times(h.price));
+        } else {
+          st.notes.add('MIN_TRADE');
+          continue;
+        }
+      }
+      if (qty.lte(ZERO)) continue;
+      const lots: FxSelectedLot[] = forced.map((l) => ({
+        lot: l,
+        qty: l.qty,
+        term: holdingTermOf(l, ctx.asOf),
+        gain: h.price.minus(l.unitCost).times(l.qty),
+      }));
+      if (extraQty.isPos()) {
+        const sel = selectLotsFx(m.extraLots ?? m.h.lots, extraQty, ctx.method, h.price, ctx.asOf);
+        lots.push(...sel.lots);
+      }
+      sells.push({
+        symbol: h.symbol,
+        side: 'SELL',
+        qty,
+        price: h.price,
+        notional,
+        exact: qty.times(h.price),
+        fractionable: h.fractionable,
+        lots,
+        sleeves: [st],
+        member: m,
+        capped,
+        lotWhy: forced.length > 0 ? 'specific lots' : LOT_METHOD_WHY[ctx.method],
+      });
+    }
+  }
+  // Improvement rule on band-only sleeves (sells).
+  applyImprovement(ctx, sells, 'SELL');
+  let proceeds = ZERO;
+  for (const l of sells) proceeds = proceeds.plus(l.notional);
+  const gFull = cfg.cashTarget.times(ctx.Vp).plus(ctx.W);
+  const gLow = ctx.cashOut || ctx.full ? gFull : minFx(ctx.cash, gFull);
+  let budget = ctx.cash.plus(proceeds).minus(gLow);
+  // Buys: one leg per symbol, funded in tiers (replacements, band/full, invest).
+  const bySym = new Map<string, { sts: SleeveState[]; tiers: [Fx, Fx, Fx] }>();
+  for (const st of ctx.sleeves) {
+    if (st.buySymbol === null) continue;
+    const [a, b, c] = st.tiers;
+    if (a === ZERO && b === ZERO && c === ZERO) continue;
+    if (a.plus(b).plus(c).lte(ZERO)) continue;
+    const cur = bySym.get(st.buySymbol);
+    if (cur) {
+      cur.sts.push(st);
+      cur.tiers = [cur.tiers[0].plus(a), cur.tiers[1].plus(b), cur.tiers[2].plus(c)];
+    } else bySym.set(st.buySymbol, { sts: [st], tiers: [a, b, c] });
+  }
+  const entries = [...bySym.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1));
+  const amounts = new Map<string, Fx>(entries.map(([s]) => [s, ZERO]));
+  if (budget.isNeg()) budget = ZERO;
+  for (let tier = 0; tier < 3; tier++) {
+    let want = ZERO;
+    for (const [, e] of entries) want = want.plus(e.tiers[tier]!);
+    if (want.lte(ZERO)) continue;
+    const scale = want.lte(budget) ? ONE : budget.div(want);
+    for (const [sym, e] of entries) {
+      const part = e.tiers[tier]!.times(scale);
+      amounts.set(sym, amounts.get(sym)!.plus(part));
+      if (scale.lt(ONE)) for (const st of e.sts) st.notes.add('CASH');
+    }
+    budget = budget.minus(scale.lt(ONE) ? budget : want);
+  }
+  const buys: LegDraft[] = [];
+  const sellKeys = new Set<string>();
+  for (const l of sells)
+    if (ctx.taxable && l.lots.some((x) => x.gain.isNeg())) sellKeys.add(ctx.key(l.symbol));
+  for (const [sym, e] of entries) {
+    const amt = amounts.get(sym)!;
+    if (amt.lte(ZERO)) continue;
+    const price = ctx.prices.get(sym)!;
+    const fractionable = ctx.snap.securities[sym]?.fractionable ?? false;
+    let qty = floorQtyFx(amt.div(price), fractionable);
+    // The cent-rounded notional must not exceed the amount (it may round up by half a cent).
+    if (toCents(qty.times(price)).gt(amt)) qty = qty.minus(fractionable ? STEP : ONE);
+    let capped = false;
+    const maxQ = overLegMax(ctx, qty, price, fractionable);
+    if (maxQ !== null) {
+      qty = maxQ;
+      capped = true;
+      for (const st of e.sts) st.notes.add('CAP');
+    }
+    const notional = toCents(qty.times(price));
+    if (qty.lte(ZERO)) {
+      for (const st of e.sts) st.notes.add(fractionable ? 'MIN_TRADE' : 'WHOLE_SHARES');
+      continue;
+    }
+    if (notional.lt(ctx.minTrade)) {
+      for (const st of e.sts) st.notes.add('MIN_TRADE');
+      continue;
+    }
+    if (sellKeys.has(ctx.key(sym))) {
+      for (const st of e.sts) st.notes.add('WASH_SALE');
+      ctx.reasons.push(
+        reason('WASH_SALE_AVOIDED', `Buy of ${sym} dropped: this plan sells it at a loss`, { symbol: sym }),
+      );
+      continue;
+    }
+    if (!fractionable && notional.lt(amt.times(HALF))) for (const st of e.sts) st.notes.add('WHOLE_SHARES');
+    buys.push({
+      symbol: sym,
+      side: 'BUY',
+      qty,
+      price,
+      notional,
+      exact: qty.times(price),
+      fractionable,
+      lots: [],
+      sleeves: e.sts,
+      capped,
+    });
+  }
+  applyImprovement(ctx, buys, 'BUY');
+  return [...sells, ...buys];
+}
+
+/** The largest allowed leg quantity when `qty` is above the share or notional maximum, else null. */
+function overLegMax(ctx: PlanContext, qty: Fx, price: Fx, fractionable: boolean): Fx | null {
+  const cfg = ctx.cfg;
+  if (!qty.gt(cfg.maxLegShares) && !qty.times(price).gt(cfg.maxLegNotional)) return null;
+  return minFx(cfg.maxLegShares, floorQtyFx(cfg.maxLegNotional.div(price), fractionable));
+}
+
+const STEP = fx('0.00001');
+
+/** min(maxLegNotional, maxLegShares × price): the largest buy of one leg, memoised per config and price. */
+const legRoomMemo = new WeakMap<ResolvedConfig, WeakMap<Fx, Fx>>();
+
+export function legRoom(cfg: ResolvedConfig, price: Fx): Fx {
+  let m = legRoomMemo.get(cfg);
+  if (m === undefined) {
+    m = new WeakMap();
+    legRoomMemo.set(cfg, m);
+  }
+  let r = m.get(price);
+  if (r === undefined) {
+    r = minFx(cfg.maxLegNotional, cfg.maxLegShares.times(price));
+    m.set(price, r);
+  }
+  return r;
+}
+
+function toCents(d: Fx): Fx {
+  return d.toDecimalPlaces(2, ROUND_HALF_EVEN);
+}
+
+function holdingTermOf(l: FxLot, asOf: string): 'ST' | 'LT' {
+  return holdingTerm(l.openDate, asOf);
+}
