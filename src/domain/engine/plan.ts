@@ -6,16 +6,18 @@ import { checkCompliance } from './compliance';
 import { resolveConfig } from './config';
 import { PlanContext } from './context';
 import { pct, reason, usd, w } from './explain';
-import { type Fx, ZERO as ZERO_, fx, maxFx as maxFx_ } from './fx';
+import { type Fx, ZERO as ZERO_, maxFx as maxFx_ } from './fx';
+import { legReasons } from './leg-reasons';
 import { buildLegs } from './legs';
 import { estimateTaxFx, realizedGainsFx } from './lots';
 import { initSleeve, scanMembers } from './members';
 import { cashStrFast as cashStr, fxShared, priceStrFast as priceStr, qtyStrFast as qtyStr } from './parse';
 import type { LegDraft, SleeveState } from './plan-state';
 import { sizeValues } from './propose';
+import { residualCauses } from './residual';
 import { routeTargets } from './restrictions';
 import { detectTriggers, maxAbsDev } from './triggers';
-import type { AccountSnapshot, DriftRow, EngineConfig, EnginePlan, LegLot, PlanLeg, Reason } from './types';
+import type { AccountSnapshot, EngineConfig, EnginePlan, LegLot, PlanLeg } from './types';
 import { Ratios, buildSleeves, computeDriftRows, isBreachedValue } from './valuation';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
@@ -286,129 +288,4 @@ function finish(ctx: PlanContext, drift: EnginePlan['drift'], drafts: LegDraft[]
     value: (sym) => ctx.holdingBy().get(sym)?.value,
   });
   return plan;
-}
-
-function residualCauses(ctx: PlanContext, st: SleeveState, afterValue: Fx): string[] {
-  const c = new Set(st.notes);
-  const over = afterValue.gt(st.tV);
-  if (over && st.members.some((m) => !m.canSell || m.excludeLoss)) {
-    for (const m of st.members) {
-      for (const b of m.sellBlocks) c.add(b);
-      if (m.excludeLoss) c.add('WASH_SALE');
-    }
-    c.add('SELL_CAPACITY');
-  }
-  if (!over && st.buySymbol === null) {
-    c.add('NO_BUY');
-    for (const b of Object.values(st.buyBlocks)) for (const x of b) c.add(x);
-  }
-  if (!over && (ctx.cashOut || ctx.hardRaise) && st.D.lt(st.D0)) c.add('CASH');
-  if (
-    st.members.some((m) => !m.h.fractionable) ||
-    (st.buySymbol && !ctx.snap.securities[st.buySymbol]?.fractionable)
-  )
-    if (c.size === 0) c.add('WHOLE_SHARES');
-  if (c.size === 0) c.add('UNEXPLAINED');
-  return [...c].sort();
-}
-
-function legReasons(
-  ctx: PlanContext,
-  l: LegDraft,
-  sleeveWeights: Record<string, string>,
-  rows: Map<SleeveState, DriftRow>,
-  g: { st: Fx; lt: Fx },
-): Reason[] {
-  const out: Reason[] = [];
-  for (const st of l.sleeves) {
-    const row = rows.get(st)!;
-    const before = row.actual;
-    const base = {
-      sleeve: st.s.key,
-      target: row.target,
-      before,
-      after: sleeveWeights[st.s.key]!,
-      band: row.band,
-      lower: st.s.info !== undefined ? st.s.info.lowerStr : w(maxFx(ZERO, st.s.target.minus(st.s.half))),
-      upper: st.s.info !== undefined ? st.s.info.upperStr : w(st.s.target.plus(st.s.half)),
-    };
-    const m = l.member;
-    if (m) {
-      for (const k of m.forcedKinds) {
-        if (k === 'TLH')
-          out.push(
-            reason('TLH', `Harvest ${usd(m.tlhLoss)} of losses; replace with ${st.buySymbol}`, {
-              ...base,
-              lots: m.forced.map((x) => x.lotId),
-              unrealizedLoss: usd(m.tlhLoss),
-              replacement: st.buySymbol ?? '',
-            }),
-          );
-        if (k === 'SWAP_BACK')
-          out.push(
-            reason('SWAP_BACK', `Swap back to ${st.s.key} after the wash-sale window`, {
-              ...base,
-              lots: m.forced.map((x) => x.lotId),
-              mode: ctx.cfg.swapBack,
-            }),
-          );
-        if (k === 'ESG') out.push(reason('ESG', `${m.h.symbol} is excluded by the ESG screen`, base));
-      }
-    }
-    if (l.side === 'BUY' && st.tiers[0].isPos()) {
-      const src = st.members.filter((x) => x.forcedValue.isPos()).map((x) => x.h.symbol);
-      out.push(
-        reason(
-          st.members.some((x) => x.forcedKinds.has('TLH'))
-            ? 'TLH'
-            : st.members.some((x) => x.forcedKinds.has('ESG'))
-              ? 'ESG'
-              : 'SWAP_BACK',
-          `Replacement for ${src.join(', ')}`,
-          { ...base, replaces: src },
-        ),
-      );
-    }
-    const extra = l.side === 'BUY' ? st.tiers[1].plus(st.tiers[2]).isPos() : (m?.extraValue.isPos() ?? false);
-    if (!extra) continue;
-    for (const p of st.purposes) {
-      if (p === 'BAND')
-        out.push(
-          reason(
-            'DRIFT',
-            `${st.s.key} ${pct(fx(before))} vs target ${pct(st.s.target)}: trade to inside the band`,
-            {
-              ...base,
-              mode: 'TO_BAND',
-            },
-          ),
-        );
-      if (p === 'FULL')
-        out.push(
-          reason(ctx.modelChange ? 'MODEL_CHANGE' : 'REBALANCE', `Full rebalance of ${st.s.key} to target`, {
-            ...base,
-            mode: 'FULL',
-          }),
-        );
-      if (p === 'RAISE' && l.side === 'SELL')
-        out.push(reason('CASH_OUT', 'Raise cash (withdrawal / buffer / funding)', base));
-      if (p === 'INVEST' && l.side === 'BUY')
-        out.push(reason('CASH_IN', 'Invest excess cash towards target', base));
-      if (p === 'NON_MODEL') out.push(reason('NON_MODEL', `${st.s.key} is not in the model`, base));
-    }
-  }
-  if (l.capped)
-    out.push(reason('LEG_CAPPED', 'Leg capped at the share/notional maximum', { symbol: l.symbol }));
-  if (l.side === 'SELL') {
-    out.push(
-      reason('LOTS', `Lots: ${l.lotWhy}`, {
-        method: l.member?.forced.length ? `SPECIFIC+${ctx.method}` : ctx.method,
-        lotIds: l.lots.map((x) => x.lot.lotId),
-        realizedST: cashStr(g.st),
-        realizedLT: cashStr(g.lt),
-        lossLotsExcluded: l.member?.excludeLoss ?? false,
-      }),
-    );
-  }
-  return out;
 }
