@@ -8,7 +8,7 @@ import type { PlanContext } from './context';
 import { reason, usd } from './explain';
 import { ZERO as ZERO_ } from './fx';
 import type { FxLot } from './lots';
-import type { SleeveState } from './plan-state';
+import type { MemberPlan, SleeveState } from './plan-state';
 import { scanTlh, swapBackLots } from './tlh';
 import type { DriftRow } from './types';
 import type { Holding, Sleeve } from './valuation';
@@ -44,138 +44,149 @@ export function initSleeve(ctx: PlanContext, s: Sleeve, row: DriftRow): SleeveSt
   return st;
 }
 
+/**
+ * Fills every sleeve's members, then, each step over all sleeves in this order: tax-loss harvests
+ * (they block buys of what they sell), buy symbols, ESG and swap-back sells, capacity for further sells.
+ */
 export function scanMembers(ctx: PlanContext): void {
-  const cfg = ctx.cfg;
-  for (const st of ctx.sleeves) {
-    for (const h of st.s.members) {
-      const t = ctx.book.of(h.symbol);
-      const hasBuys = ctx.hh.replacementBuysOf(h.symbol).length > 0;
-      st.members.push({
-        h,
-        st,
-        canSell: t.canSell && !st.frozen,
-        sellBlocks: st.frozen ? [...t.sellBlocks, 'SLEEVE_BLOCKED'] : t.sellBlocks,
-        forced: [],
-        forcedValue: ZERO,
-        forcedKinds: new Set(),
-        tlhLoss: ZERO,
-        excludeLoss: ctx.taxable && hasBuys,
-        extraLots: null,
-        extraCapQty: ZERO,
-        extraCapValue: ZERO,
-        extraValue: ZERO,
-      });
-    }
-  }
-  // TLH first (it blocks buys of what it sells), then the buy symbol of every sleeve.
-  if (ctx.taxable && cfg.tlhEnabled) {
+  for (const st of ctx.sleeves) addMembers(ctx, st);
+  if (ctx.taxable && ctx.cfg.tlhEnabled) {
     for (const st of ctx.sleeves) {
       if (!st.s.isModel || st.frozen) continue;
-      for (const m of st.members) {
-        if (!m.canSell) continue;
-        const scan = scanTlh(m.h, ctx.asOf, {
-          minLossPct: cfg.tlhMinLossPct,
-          minLossUsd: cfg.tlhMinLossUsd,
-          windowDays: cfg.washWindowDays,
-          householdBuys: ctx.hh.replacementBuysOf(m.h.symbol).length > 0,
-        });
-        if (scan.lots.length === 0 || scan.value.lt(ctx.minTrade)) continue;
-        const k = ctx.key(m.h.symbol);
-        const had = ctx.planLossKeys.has(k);
-        ctx.planLossKeys.add(k);
-        const repl = ctx.firstBuyable(st);
-        if (repl === null || ctx.key(repl) === k) {
-          if (!had) ctx.planLossKeys.delete(k);
-          ctx.reasons.push(
-            reason('TLH', `Harvest of ${m.h.symbol} skipped: no buyable replacement from a different index`, {
-              symbol: m.h.symbol,
-              unrealizedLoss: usd(scan.loss),
-              skipped: true,
-            }),
-          );
-          continue;
-        }
-        m.forced = scan.lots.map((l) => l.lot);
-        m.forcedValue = scan.value;
-        m.forcedKinds.add('TLH');
-        m.tlhLoss = scan.loss;
-      }
+      for (const m of st.members) if (m.canSell) harvest(ctx, st, m);
     }
   }
-  for (const st of ctx.sleeves) {
-    if (!st.s.isModel || st.frozen) continue;
-    st.buySymbol = ctx.firstBuyable(st);
-    for (const c of st.s.candidates) {
-      const b = ctx.buyBlocks(c);
-      if (b.length > 0) st.buyBlocks[c] = b;
-      if (c === st.buySymbol) break;
+  for (const st of ctx.sleeves) if (st.s.isModel && !st.frozen) chooseBuySymbol(ctx, st);
+  for (const st of ctx.sleeves) for (const m of st.members) if (m.canSell) forceEsgOrSwapBack(ctx, st, m);
+  for (const st of ctx.sleeves) measureSellCapacity(st);
+}
+
+function addMembers(ctx: PlanContext, st: SleeveState): void {
+  for (const h of st.s.members) {
+    const t = ctx.book.of(h.symbol);
+    const hasBuys = ctx.hh.replacementBuysOf(h.symbol).length > 0;
+    st.members.push({
+      h,
+      st,
+      canSell: t.canSell && !st.frozen,
+      sellBlocks: st.frozen ? [...t.sellBlocks, 'SLEEVE_BLOCKED'] : t.sellBlocks,
+      forced: [],
+      forcedValue: ZERO,
+      forcedKinds: new Set(),
+      tlhLoss: ZERO,
+      excludeLoss: ctx.taxable && hasBuys,
+      extraLots: null,
+      extraCapQty: ZERO,
+      extraCapValue: ZERO,
+      extraValue: ZERO,
+    });
+  }
+}
+
+/** Tax-loss harvest of a member's loss lots, when the sleeve has a buyable replacement from another index. */
+function harvest(ctx: PlanContext, st: SleeveState, m: MemberPlan): void {
+  const cfg = ctx.cfg;
+  const scan = scanTlh(m.h, ctx.asOf, {
+    minLossPct: cfg.tlhMinLossPct,
+    minLossUsd: cfg.tlhMinLossUsd,
+    windowDays: cfg.washWindowDays,
+    householdBuys: ctx.hh.replacementBuysOf(m.h.symbol).length > 0,
+  });
+  if (scan.lots.length === 0 || scan.value.lt(ctx.minTrade)) return;
+  const k = ctx.key(m.h.symbol);
+  const had = ctx.planLossKeys.has(k);
+  ctx.planLossKeys.add(k);
+  const repl = ctx.firstBuyable(st);
+  if (repl === null || ctx.key(repl) === k) {
+    if (!had) ctx.planLossKeys.delete(k);
+    ctx.reasons.push(
+      reason('TLH', `Harvest of ${m.h.symbol} skipped: no buyable replacement from a different index`, {
+        symbol: m.h.symbol,
+        unrealizedLoss: usd(scan.loss),
+        skipped: true,
+      }),
+    );
+    return;
+  }
+  m.forced = scan.lots.map((l) => l.lot);
+  m.forcedValue = scan.value;
+  m.forcedKinds.add('TLH');
+  m.tlhLoss = scan.loss;
+}
+
+/** The sleeve's first buyable candidate, and why the candidates before it cannot be bought. */
+function chooseBuySymbol(ctx: PlanContext, st: SleeveState): void {
+  st.buySymbol = ctx.firstBuyable(st);
+  for (const c of st.s.candidates) {
+    const b = ctx.buyBlocks(c);
+    if (b.length > 0) st.buyBlocks[c] = b;
+    if (c === st.buySymbol) break;
+  }
+}
+
+/** ESG-excluded holdings of a model sleeve are sold; an alternate is swapped back once the primary is buyable. */
+function forceEsgOrSwapBack(ctx: PlanContext, st: SleeveState, m: MemberPlan): void {
+  const sym = m.h.symbol;
+  // ESG: an excluded security in a model sleeve is sold and replaced inside the sleeve.
+  if (st.s.isModel && ctx.book.esgExcluded.has(sym)) {
+    const lots = m.h.lots.filter((l) => !m.forced.includes(l) && !(m.excludeLoss && isLoss(m.h, l)));
+    for (const l of lots) {
+      m.forced.push(l);
+      m.forcedValue = m.forcedValue.plus(l.qty.times(m.h.price));
+    }
+    if (lots.length > 0) m.forcedKinds.add('ESG');
+    return;
+  }
+  // Swap back: an alternate held in a sleeve whose primary is buyable again.
+  if (
+    st.s.isModel &&
+    st.buySymbol === st.s.key &&
+    sym !== st.s.key &&
+    st.s.known.has(sym) &&
+    !m.forcedKinds.has('TLH') &&
+    ctx.key(sym) !== ctx.key(st.s.key)
+  ) {
+    const lots = swapBackLots(m.h, ctx.asOf, ctx.cfg.swapBack, ctx.taxable, m.excludeLoss);
+    let value = ZERO;
+    for (const l of lots) value = value.plus(l.qty.times(m.h.price));
+    if (lots.length > 0 && value.gte(ctx.minTrade)) {
+      m.forced = lots;
+      m.forcedValue = value;
+      m.forcedKinds.add('SWAP_BACK');
     }
   }
-  for (const st of ctx.sleeves) {
-    for (const m of st.members) {
-      if (!m.canSell) continue;
-      const sym = m.h.symbol;
-      // ESG: an excluded security in a model sleeve is sold and replaced inside the sleeve.
-      if (st.s.isModel && ctx.book.esgExcluded.has(sym)) {
-        const lots = m.h.lots.filter((l) => !m.forced.includes(l) && !(m.excludeLoss && isLoss(m.h, l)));
-        for (const l of lots) {
-          m.forced.push(l);
-          m.forcedValue = m.forcedValue.plus(l.qty.times(m.h.price));
-        }
-        if (lots.length > 0) m.forcedKinds.add('ESG');
-        continue;
-      }
-      // Swap back: an alternate held in a sleeve whose primary is buyable again.
-      if (
-        st.s.isModel &&
-        st.buySymbol === st.s.key &&
-        sym !== st.s.key &&
-        st.s.known.has(sym) &&
-        !m.forcedKinds.has('TLH') &&
-        ctx.key(sym) !== ctx.key(st.s.key)
-      ) {
-        const lots = swapBackLots(m.h, ctx.asOf, ctx.cfg.swapBack, ctx.taxable, m.excludeLoss);
-        let value = ZERO;
-        for (const l of lots) value = value.plus(l.qty.times(m.h.price));
-        if (lots.length > 0 && value.gte(ctx.minTrade)) {
-          m.forced = lots;
-          m.forcedValue = value;
-          m.forcedKinds.add('SWAP_BACK');
-        }
-      }
+}
+
+/** Forced sells of the sleeve, and capacity for further sells (not forced; loss lots excluded under wash-sale risk). */
+function measureSellCapacity(st: SleeveState): void {
+  let F = ZERO;
+  let cap = ZERO;
+  for (const m of st.members) {
+    // Adding the ZERO constant leaves F unchanged (F is always an operation result or ZERO).
+    if (m.forcedValue !== ZERO) F = F.plus(m.forcedValue);
+    if (!m.canSell) continue;
+    if (m.forced.length === 0 && !m.excludeLoss) {
+      // Every lot is available (lots always cover the position, see Holding.lots).
+      m.extraLots = null;
+      m.extraCapQty = m.h.qty;
+      m.extraCapValue = m.h.value;
+      cap = cap === ZERO ? m.h.value : cap.plus(m.h.value);
+      continue;
     }
+    const forced = new Set(m.forced);
+    m.extraLots = m.h.lots.filter((l) => !forced.has(l) && !(m.excludeLoss && isLoss(m.h, l)));
+    let q = ZERO;
+    for (const l of m.extraLots) q = q.plus(l.qty);
+    let forcedQty = ZERO;
+    for (const l of m.forced) forcedQty = forcedQty.plus(l.qty);
+    // Never more than the position (lots may exceed the quantity held).
+    const room = m.h.qty.minus(forcedQty);
+    m.extraCapQty = q.lt(room) ? (room.isPos() ? q : ZERO) : room.isPos() ? room : ZERO;
+    m.extraCapValue = m.extraCapQty.times(m.h.price);
+    cap = cap === ZERO ? m.extraCapValue : cap.plus(m.extraCapValue);
   }
-  // Capacity for further sells (not forced; loss lots excluded under wash-sale risk).
-  for (const st of ctx.sleeves) {
-    let F = ZERO;
-    let cap = ZERO;
-    for (const m of st.members) {
-      // Adding the ZERO constant leaves F unchanged (F is always an operation result or ZERO).
-      if (m.forcedValue !== ZERO) F = F.plus(m.forcedValue);
-      if (!m.canSell) continue;
-      if (m.forced.length === 0 && !m.excludeLoss) {
-        // Every lot is available (lots always cover the position, see Holding.lots).
-        m.extraLots = null;
-        m.extraCapQty = m.h.qty;
-        m.extraCapValue = m.h.value;
-        cap = cap === ZERO ? m.h.value : cap.plus(m.h.value);
-        continue;
-      }
-      const forced = new Set(m.forced);
-      m.extraLots = m.h.lots.filter((l) => !forced.has(l) && !(m.excludeLoss && isLoss(m.h, l)));
-      let q = ZERO;
-      for (const l of m.extraLots) q = q.plus(l.qty);
-      let forcedQty = ZERO;
-      for (const l of m.forced) forcedQty = forcedQty.plus(l.qty);
-      // Never more than the position (lots may exceed the quantity held).
-      const room = m.h.qty.minus(forcedQty);
-      m.extraCapQty = q.lt(room) ? (room.isPos() ? q : ZERO) : room.isPos() ? room : ZERO;
-      m.extraCapValue = m.extraCapQty.times(m.h.price);
-      cap = cap === ZERO ? m.extraCapValue : cap.plus(m.extraCapValue);
-    }
-    st.F = F;
-    st.lo = (F === ZERO ? st.A : st.A.minus(F)).minus(cap);
-  }
+  st.F = F;
+  st.lo = (F === ZERO ? st.A : st.A.minus(F)).minus(cap);
 }
 
 function isLoss(h: Holding, l: FxLot): boolean {
