@@ -4,28 +4,44 @@
  */
 import type { PlanContext } from './context';
 import { pct, reason, usd, w } from './explain';
-import { ZERO as ZERO_ } from './fx';
+import { type Fx, ZERO as ZERO_ } from './fx';
 import type { ForcedKind } from './plan-state';
 import type { DriftRow } from './types';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ZERO = ZERO_;
 
+/**
+ * Records the triggers' reasons in order (drift, blocked sleeves, cash in/out, model change, forced
+ * sells, restrictions, mode) and sets the context's flags; returns how many triggers fired.
+ */
 export function detectTriggers(ctx: PlanContext, rows: DriftRow[]): number {
-  const cfg = ctx.cfg;
-  const snap = ctx.snap;
-  let n = 0;
+  let n = driftTrigger(ctx, rows);
+  reportBlocked(ctx);
+  const cTarget = ctx.cfg.cashTarget.times(ctx.Vp);
+  const excess = ctx.cash.minus(ctx.W).minus(cTarget);
+  n += cashTriggers(ctx, cTarget, excess);
+  n += modelChangeTrigger(ctx);
+  n += forcedSellTriggers(ctx);
+  reportRestrictions(ctx, n);
+  chooseMode(ctx, excess, n);
+  return n;
+}
+
+function driftTrigger(ctx: PlanContext, rows: DriftRow[]): number {
   const breached = rows.filter((r, i) => r.breached && !ctx.sleeves[i]!.frozen).map((r) => r.symbol);
-  if (breached.length > 0) {
-    n++;
-    ctx.reasons.push(
-      reason('DRIFT', `${breached.length} sleeve(s) outside their bands: ${breached.join(', ')}`, {
-        breached,
-        bandRule: cfg.bandRule,
-        maxAbsDev: maxAbsDev(ctx),
-      }),
-    );
-  }
+  if (breached.length === 0) return 0;
+  ctx.reasons.push(
+    reason('DRIFT', `${breached.length} sleeve(s) outside their bands: ${breached.join(', ')}`, {
+      breached,
+      bandRule: ctx.cfg.bandRule,
+      maxAbsDev: maxAbsDev(ctx),
+    }),
+  );
+  return 1;
+}
+
+function reportBlocked(ctx: PlanContext): void {
   const frozen = ctx.sleeves.filter((s) => s.frozen).map((s) => s.s.key);
   if (frozen.length > 0) {
     ctx.reasons.push(
@@ -35,19 +51,26 @@ export function detectTriggers(ctx: PlanContext, rows: DriftRow[]): number {
       }),
     );
   }
-  const cTarget = cfg.cashTarget.times(ctx.Vp);
-  const excess = ctx.cash.minus(ctx.W).minus(cTarget);
-  const tol = cfg.investExcessThreshold.times(ctx.Vp);
+}
+
+/** CASH_IN (cash above target by more than the threshold) and CASH_OUT (withdrawal not covered with the buffer). */
+function cashTriggers(ctx: PlanContext, cTarget: Fx, excess: Fx): number {
+  let n = 0;
+  const tol = ctx.cfg.investExcessThreshold.times(ctx.Vp);
   if (ctx.Vp.isPos() && excess.gt(tol)) {
     n++;
     ctx.cashIn = true;
     ctx.reasons.push(
-      reason('CASH_IN', `Cash ${usd(ctx.cash)} is ${usd(excess)} above the ${pct(cfg.cashTarget)} target`, {
-        cash: usd(ctx.cash),
-        cashTarget: usd(cTarget),
-        excess: usd(excess),
-        threshold: usd(tol),
-      }),
+      reason(
+        'CASH_IN',
+        `Cash ${usd(ctx.cash)} is ${usd(excess)} above the ${pct(ctx.cfg.cashTarget)} target`,
+        {
+          cash: usd(ctx.cash),
+          cashTarget: usd(cTarget),
+          excess: usd(excess),
+          threshold: usd(tol),
+        },
+      ),
     );
   }
   if (ctx.W.isPos()) {
@@ -72,23 +95,33 @@ export function detectTriggers(ctx: PlanContext, rows: DriftRow[]): number {
       );
     }
   }
-  if (snap.lastTradedModelVersion !== snap.model.version) {
-    n++;
-    ctx.modelChange = true;
-    ctx.reasons.push(
-      reason(
-        'MODEL_CHANGE',
-        snap.lastTradedModelVersion === null
-          ? `First trade on model ${snap.model.id} v${snap.model.version}`
-          : `Model ${snap.model.id} changed from v${snap.lastTradedModelVersion} to v${snap.model.version}`,
-        {
-          modelId: snap.model.id,
-          version: snap.model.version,
-          lastTraded: snap.lastTradedModelVersion ?? 'none',
-        },
-      ),
-    );
-  }
+  return n;
+}
+
+function modelChangeTrigger(ctx: PlanContext): number {
+  const snap = ctx.snap;
+  if (snap.lastTradedModelVersion === snap.model.version) return 0;
+  ctx.modelChange = true;
+  ctx.reasons.push(
+    reason(
+      'MODEL_CHANGE',
+      snap.lastTradedModelVersion === null
+        ? `First trade on model ${snap.model.id} v${snap.model.version}`
+        : `Model ${snap.model.id} changed from v${snap.lastTradedModelVersion} to v${snap.model.version}`,
+      {
+        modelId: snap.model.id,
+        version: snap.model.version,
+        lastTraded: snap.lastTradedModelVersion ?? 'none',
+      },
+    ),
+  );
+  return 1;
+}
+
+/** TLH, SWAP_BACK and ESG: the forced sells found by members.ts. */
+function forcedSellTriggers(ctx: PlanContext): number {
+  const cfg = ctx.cfg;
+  let n = 0;
   const forced: Record<ForcedKind, string[]> = { TLH: [], SWAP_BACK: [], ESG: [] };
   let tlhLoss = ZERO;
   for (const st of ctx.sleeves)
@@ -125,6 +158,11 @@ export function detectTriggers(ctx: PlanContext, rows: DriftRow[]): number {
     n++;
     ctx.reasons.push(reason('ESG', `Sell ESG-excluded ${forced.ESG.join(', ')}`, { symbols: forced.ESG }));
   }
+  return n;
+}
+
+/** RESTRICTION reasons: buys routed to alternates, sleeves with nothing buyable, restrictions in force. */
+function reportRestrictions(ctx: PlanContext, triggers: number): void {
   const routedBuys = ctx.sleeves.filter(
     (s) => s.s.isModel && s.buySymbol !== null && s.buySymbol !== s.s.key,
   );
@@ -152,30 +190,33 @@ export function detectTriggers(ctx: PlanContext, rows: DriftRow[]): number {
     );
   }
   const restricted = ctx.snap.restrictions.map((r) => `${r.symbol}:${r.kind}`);
-  if (restricted.length > 0 && n > 0) {
+  if (restricted.length > 0 && triggers > 0) {
     ctx.reasons.push(reason('RESTRICTION', 'Restrictions in force', { restrictions: restricted.sort() }));
   }
+}
+
+/** FULL on a model change, on a cash flow above `fullRebalanceCashFlowFraction` of value, or when configured; else TO_BAND. */
+function chooseMode(ctx: PlanContext, excess: Fx, triggers: number): void {
+  const cfg = ctx.cfg;
   const fullFrac = cfg.fullRebalanceCashFlowFraction;
   const bigFlow = ctx.V.isPos() && (excess.gt(fullFrac.times(ctx.V)) || ctx.W.gt(fullFrac.times(ctx.V)));
   ctx.full = cfg.rebalanceMode === 'FULL' || ctx.modelChange || bigFlow;
-  if (n > 0) {
-    ctx.reasons.push(
-      reason(
-        'REBALANCE',
-        ctx.full
-          ? `Full rebalance to target (${ctx.modelChange ? 'model change' : bigFlow ? `cash flow above ${pct(fullFrac)} of value` : 'configured'})`
-          : 'Rebalance to the band edge (min/max)',
-        {
-          mode: ctx.full ? 'FULL' : 'TO_BAND',
-          bandRule: cfg.bandRule,
-          bandInset: cfg.raw.bandInset,
-          minTrade: usd(ctx.minTrade),
-          cashTarget: cfg.raw.cashTarget,
-        },
-      ),
-    );
-  }
-  return n;
+  if (triggers === 0) return;
+  ctx.reasons.push(
+    reason(
+      'REBALANCE',
+      ctx.full
+        ? `Full rebalance to target (${ctx.modelChange ? 'model change' : bigFlow ? `cash flow above ${pct(fullFrac)} of value` : 'configured'})`
+        : 'Rebalance to the band edge (min/max)',
+      {
+        mode: ctx.full ? 'FULL' : 'TO_BAND',
+        bandRule: cfg.bandRule,
+        bandInset: cfg.raw.bandInset,
+        minTrade: usd(ctx.minTrade),
+        cashTarget: cfg.raw.cashTarget,
+      },
+    ),
+  );
 }
 
 /** Largest |actual − target| over the sleeves, as a weight. */
