@@ -1,0 +1,120 @@
+/**
+ * Cash in the value-space proposal: raise what the withdrawal and the buffer need (or what band buys
+ * need funding) pro rata to the sleeves' surplus over target, and invest the excess pro rata to their
+ * shortfall, never above the inset upper band edge. Also the cash goal and floor the buys are funded to.
+ */
+import type { PlanContext } from './context';
+import { reason, usd } from './explain';
+import { type Fx, ZERO as ZERO_, minFx as minFx_ } from './fx';
+import { spreadFx } from './sizing';
+
+// Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
+const ZERO = ZERO_;
+const minFx = minFx_;
+
+/** Cash the plan aims to end with: the cash target (of the value net of the withdrawal) plus the withdrawal. */
+export function cashGoal(ctx: PlanContext): Fx {
+  return ctx.cfg.cashTarget.times(ctx.Vp).plus(ctx.W);
+}
+
+/** Cash the plan must keep: the goal when raising cash or rebalancing fully, else at most the cash there is. */
+export function cashFloor(ctx: PlanContext, goal: Fx): Fx {
+  return ctx.cashOut || ctx.full ? goal : minFx(ctx.cash, goal);
+}
+
+/** Moves the sleeves' desired values D so that cash is raised to its floor, or excess cash is invested. */
+export function balanceCash(ctx: PlanContext, inset: Fx): void {
+  let sumD = ZERO;
+  for (const st of ctx.sleeves) sumD = sumD.plus(st.D);
+  const cashD = ctx.V.minus(sumD);
+  const gFull = cashGoal(ctx);
+  const gLow = cashFloor(ctx, gFull);
+  const raise = gLow.minus(cashD);
+  if (raise.isPos()) sumD = raiseCash(ctx, raise, gLow);
+  const cashNow = ctx.V.minus(sumD);
+  const excess = cashNow.minus(gFull);
+  const invest = ctx.cashIn || ctx.full ? excess : minFx(excess, cashNow.minus(ctx.cash));
+  if (invest.isPos()) investCash(ctx, invest, inset);
+}
+
+/**
+ * Cuts sleeves pro rata to their surplus over target, then (if that is not enough) pro rata to what
+ * is still sellable: every sleeve moves towards its target, none away. Returns the sum of D after.
+ */
+function raiseCash(ctx: PlanContext, raise: Fx, gLow: Fx): Fx {
+  const live = ctx.sleeves.filter((st) => !st.frozen && st.D.gt(st.lo));
+  const room1: Fx[] = [];
+  const room2: Fx[] = [];
+  for (const st of live) pushRooms(room1, room2, st.D.minus(st.tV), st.D.minus(st.lo));
+  const cuts = spreadFx(raise, room1, room2);
+  let after = ZERO;
+  live.forEach((st, i) => {
+    const c = cuts[i]!;
+    if (c.isPos()) {
+      st.purposes.add('RAISE');
+      st.D = st.D.minus(c);
+    }
+  });
+  for (const st of ctx.sleeves) after = after.plus(st.D);
+  if (ctx.V.minus(after).lt(gLow)) {
+    for (const st of live) if (st.D.gt(st.lo)) st.notes.add('CASH');
+    ctx.reasons.push(
+      reason('CASH_SHORTFALL', 'Sellable holdings cannot raise all the cash needed', {
+        needed: usd(gLow),
+        reachable: usd(ctx.V.minus(after)),
+      }),
+    );
+  }
+  return after;
+}
+
+/**
+ * Fills sleeves pro rata to their shortfall to target, then pro rata to the room left below the
+ * band's inset upper edge (and the concentration / leg limits).
+ */
+function investCash(ctx: PlanContext, invest: Fx, inset: Fx): void {
+  const Vp = ctx.Vp;
+  const live = ctx.sleeves.filter((st) => !st.frozen && st.s.isModel && st.buySymbol !== null);
+  const room1: Fx[] = [];
+  const room2: Fx[] = [];
+  for (const st of live) {
+    const info = st.s.info;
+    const upper = (info !== undefined ? info.insetUpper : st.s.target.plus(st.s.half.times(inset))).times(Vp);
+    const up = minFx(st.hi, upper);
+    const cap = up.gt(st.D) ? up.minus(st.D) : ZERO;
+    pushRooms(room1, room2, st.tV.minus(st.D), cap);
+  }
+  const adds = spreadFx(invest, room1, room2);
+  let got = ZERO;
+  live.forEach((st, i) => {
+    const a = adds[i]!;
+    if (a.isPos()) {
+      st.purposes.add('INVEST');
+      st.D = st.D.plus(a);
+      got = got.plus(a);
+    }
+  });
+  const left = invest.minus(got);
+  if (left.gt(ctx.cfg.investExcessThreshold.times(Vp))) {
+    ctx.reasons.push(
+      reason(
+        'CASH_UNINVESTED',
+        `${usd(left)} stays in cash: no sleeve can take it within its band and limits`,
+        {
+          uninvested: usd(left),
+        },
+      ),
+    );
+  }
+}
+
+/**
+ * A sleeve's two rooms for `spreadFx`: first the gap towards its target (at most `cap`), then the
+ * rest of `cap`.
+ */
+function pushRooms(room1: Fx[], room2: Fx[], gap: Fx, cap: Fx): void {
+  const r1 = gap.isPos() ? minFx(gap, cap) : ZERO;
+  room1.push(r1);
+  // cap − 0 = cap exactly (cap is an operation result or ZERO).
+  room2.push(r1 === ZERO ? cap : cap.minus(r1));
+}
