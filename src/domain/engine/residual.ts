@@ -1,13 +1,62 @@
 /**
- * Residual breaches: why a model sleeve stays outside its band after the plan's trades (sell
- * capacity, wash-sale risk, no buyable security, cash, whole shares, or the constraints noted on the
- * sleeve while sizing).
+ * Residual breaches: which model sleeves stay outside their band after the plan's trades and why
+ * (sell capacity, wash-sale risk, no buyable security, cash, whole shares, or the constraints noted
+ * on the sleeve while sizing); non-model holdings that cannot be fully sold today.
  */
+import type { PostTrade } from './after';
 import type { PlanContext } from './context';
-import type { Fx } from './fx';
+import { pct, reason, w } from './explain';
+import { type Fx, ZERO as ZERO_ } from './fx';
 import type { SleeveState } from './plan-state';
+import { isBreachedValue } from './valuation';
 
-export function residualCauses(ctx: PlanContext, st: SleeveState, afterValue: Fx): string[] {
+// Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
+const ZERO = ZERO_;
+
+/**
+ * RESIDUAL_BREACH for each model sleeve still outside its band after the trades, with its causes;
+ * NON_MODEL for each non-model holding that cannot be fully sold today.
+ */
+export function residualReasons(ctx: PlanContext, after: PostTrade): void {
+  const vpPositive = !ctx.Vp.lte(ZERO);
+  for (const st of ctx.sleeves) {
+    if (!st.s.isModel || !vpPositive) continue;
+    const va = after.sleeveValue.get(st)!;
+    if (!isBreachedValue(va, st.s.target, st.s.half, after.netValue, after.noResidue ? st.tV : undefined))
+      continue;
+    const weight = after.ratios.of(va);
+    const causes = residualCauses(ctx, st, va);
+    ctx.reasons.push(
+      reason(
+        'RESIDUAL_BREACH',
+        `${st.s.key} stays outside its band (${pct(weight)} vs ${pct(st.s.target)})`,
+        {
+          sleeve: st.s.key,
+          target: st.s.info !== undefined ? st.s.info.targetStr : w(st.s.target),
+          after: w(weight),
+          band: st.s.info !== undefined ? st.s.info.halfStr : w(st.s.half),
+          causes,
+        },
+      ),
+    );
+  }
+  for (const st of ctx.sleeves) {
+    if (st.s.isModel || !ctx.cfg.sellNonModelHoldings || st.frozen) continue;
+    if (
+      after.sleeveValue.get(st)!.isPos() &&
+      st.notes.size + (st.members.some((m) => !m.canSell) ? 1 : 0) > 0
+    ) {
+      ctx.reasons.push(
+        reason('NON_MODEL', `${st.s.key} is not in the model and cannot be fully sold today`, {
+          symbol: st.s.key,
+          causes: [...st.notes, ...st.members.flatMap((m) => m.sellBlocks)].sort(),
+        }),
+      );
+    }
+  }
+}
+
+function residualCauses(ctx: PlanContext, st: SleeveState, afterValue: Fx): string[] {
   const c = new Set(st.notes);
   const over = afterValue.gt(st.tV);
   if (over && st.members.some((m) => !m.canSell || m.excludeLoss)) {
