@@ -7,13 +7,14 @@ import type { PlanContext } from './context';
 import { pct, reason, usd, w } from './explain';
 import { type Fx, ZERO as ZERO_, fx, maxFx as maxFx_ } from './fx';
 import { cashStrFast as cashStr } from './parse';
-import type { LegDraft, SleeveState } from './plan-state';
-import type { DriftRow, Reason } from './types';
+import type { LegDraft, MemberPlan, SleeveState } from './plan-state';
+import type { DriftRow, Reason, ReasonDetails } from './types';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ZERO = ZERO_;
 const maxFx = maxFx_;
 
+/** The reasons of one leg, sleeve by sleeve, then the cap and (sells) the lots. */
 export function legReasons(
   ctx: PlanContext,
   l: LegDraft,
@@ -24,80 +25,12 @@ export function legReasons(
   const out: Reason[] = [];
   for (const st of l.sleeves) {
     const row = rows.get(st)!;
-    const before = row.actual;
-    const base = {
-      sleeve: st.s.key,
-      target: row.target,
-      before,
-      after: sleeveWeights[st.s.key]!,
-      band: row.band,
-      lower: st.s.info !== undefined ? st.s.info.lowerStr : w(maxFx(ZERO, st.s.target.minus(st.s.half))),
-      upper: st.s.info !== undefined ? st.s.info.upperStr : w(st.s.target.plus(st.s.half)),
-    };
+    const base = sleeveDetails(st, row, sleeveWeights);
     const m = l.member;
-    if (m) {
-      for (const k of m.forcedKinds) {
-        if (k === 'TLH')
-          out.push(
-            reason('TLH', `Harvest ${usd(m.tlhLoss)} of losses; replace with ${st.buySymbol}`, {
-              ...base,
-              lots: m.forced.map((x) => x.lotId),
-              unrealizedLoss: usd(m.tlhLoss),
-              replacement: st.buySymbol ?? '',
-            }),
-          );
-        if (k === 'SWAP_BACK')
-          out.push(
-            reason('SWAP_BACK', `Swap back to ${st.s.key} after the wash-sale window`, {
-              ...base,
-              lots: m.forced.map((x) => x.lotId),
-              mode: ctx.cfg.swapBack,
-            }),
-          );
-        if (k === 'ESG') out.push(reason('ESG', `${m.h.symbol} is excluded by the ESG screen`, base));
-      }
-    }
-    if (l.side === 'BUY' && st.tiers[0].isPos()) {
-      const src = st.members.filter((x) => x.forcedValue.isPos()).map((x) => x.h.symbol);
-      out.push(
-        reason(
-          st.members.some((x) => x.forcedKinds.has('TLH'))
-            ? 'TLH'
-            : st.members.some((x) => x.forcedKinds.has('ESG'))
-              ? 'ESG'
-              : 'SWAP_BACK',
-          `Replacement for ${src.join(', ')}`,
-          { ...base, replaces: src },
-        ),
-      );
-    }
+    if (m) forcedReasons(ctx, st, m, base, out);
+    if (l.side === 'BUY' && st.tiers[0].isPos()) out.push(replacementReason(st, base));
     const extra = l.side === 'BUY' ? st.tiers[1].plus(st.tiers[2]).isPos() : (m?.extraValue.isPos() ?? false);
-    if (!extra) continue;
-    for (const p of st.purposes) {
-      if (p === 'BAND')
-        out.push(
-          reason(
-            'DRIFT',
-            `${st.s.key} ${pct(fx(before))} vs target ${pct(st.s.target)}: trade to inside the band`,
-            {
-              ...base,
-              mode: 'TO_BAND',
-            },
-          ),
-        );
-      if (p === 'FULL')
-        out.push(
-          reason(ctx.modelChange ? 'MODEL_CHANGE' : 'REBALANCE', `Full rebalance of ${st.s.key} to target`, {
-            ...base,
-            mode: 'FULL',
-          }),
-        );
-      if (p === 'RAISE' && l.side === 'SELL')
-        out.push(reason('CASH_OUT', 'Raise cash (withdrawal / buffer / funding)', base));
-      if (p === 'INVEST' && l.side === 'BUY')
-        out.push(reason('CASH_IN', 'Invest excess cash towards target', base));
-      if (p === 'NON_MODEL') out.push(reason('NON_MODEL', `${st.s.key} is not in the model`, base));
-    }
+    if (extra) purposeReasons(ctx, l, st, row.actual, base, out);
   }
   if (l.capped)
     out.push(reason('LEG_CAPPED', 'Leg capped at the share/notional maximum', { symbol: l.symbol }));
@@ -113,4 +46,97 @@ export function legReasons(
     );
   }
   return out;
+}
+
+/** What every reason of a leg says about its sleeve: target, band edges, weight before and after. */
+function sleeveDetails(st: SleeveState, row: DriftRow, sleeveWeights: Record<string, string>): ReasonDetails {
+  return {
+    sleeve: st.s.key,
+    target: row.target,
+    before: row.actual,
+    after: sleeveWeights[st.s.key]!,
+    band: row.band,
+    lower: st.s.info !== undefined ? st.s.info.lowerStr : w(maxFx(ZERO, st.s.target.minus(st.s.half))),
+    upper: st.s.info !== undefined ? st.s.info.upperStr : w(st.s.target.plus(st.s.half)),
+  };
+}
+
+/** TLH, SWAP_BACK and ESG: why the member's forced lots are sold. */
+function forcedReasons(
+  ctx: PlanContext,
+  st: SleeveState,
+  m: MemberPlan,
+  base: ReasonDetails,
+  out: Reason[],
+): void {
+  for (const k of m.forcedKinds) {
+    if (k === 'TLH')
+      out.push(
+        reason('TLH', `Harvest ${usd(m.tlhLoss)} of losses; replace with ${st.buySymbol}`, {
+          ...base,
+          lots: m.forced.map((x) => x.lotId),
+          unrealizedLoss: usd(m.tlhLoss),
+          replacement: st.buySymbol ?? '',
+        }),
+      );
+    if (k === 'SWAP_BACK')
+      out.push(
+        reason('SWAP_BACK', `Swap back to ${st.s.key} after the wash-sale window`, {
+          ...base,
+          lots: m.forced.map((x) => x.lotId),
+          mode: ctx.cfg.swapBack,
+        }),
+      );
+    if (k === 'ESG') out.push(reason('ESG', `${m.h.symbol} is excluded by the ESG screen`, base));
+  }
+}
+
+/** A buy that replaces the sleeve's forced sells (its first funding tier). */
+function replacementReason(st: SleeveState, base: ReasonDetails): Reason {
+  const src = st.members.filter((x) => x.forcedValue.isPos()).map((x) => x.h.symbol);
+  return reason(
+    st.members.some((x) => x.forcedKinds.has('TLH'))
+      ? 'TLH'
+      : st.members.some((x) => x.forcedKinds.has('ESG'))
+        ? 'ESG'
+        : 'SWAP_BACK',
+    `Replacement for ${src.join(', ')}`,
+    { ...base, replaces: src },
+  );
+}
+
+/** Why the sleeve trades beyond its forced sells: drift, full rebalance, cash raised or invested, non-model. */
+function purposeReasons(
+  ctx: PlanContext,
+  l: LegDraft,
+  st: SleeveState,
+  before: string,
+  base: ReasonDetails,
+  out: Reason[],
+): void {
+  for (const p of st.purposes) {
+    if (p === 'BAND')
+      out.push(
+        reason(
+          'DRIFT',
+          `${st.s.key} ${pct(fx(before))} vs target ${pct(st.s.target)}: trade to inside the band`,
+          {
+            ...base,
+            mode: 'TO_BAND',
+          },
+        ),
+      );
+    if (p === 'FULL')
+      out.push(
+        reason(ctx.modelChange ? 'MODEL_CHANGE' : 'REBALANCE', `Full rebalance of ${st.s.key} to target`, {
+          ...base,
+          mode: 'FULL',
+        }),
+      );
+    if (p === 'RAISE' && l.side === 'SELL')
+      out.push(reason('CASH_OUT', 'Raise cash (withdrawal / buffer / funding)', base));
+    if (p === 'INVEST' && l.side === 'BUY')
+      out.push(reason('CASH_IN', 'Invest excess cash towards target', base));
+    if (p === 'NON_MODEL') out.push(reason('NON_MODEL', `${st.s.key} is not in the model`, base));
+  }
 }

@@ -12,7 +12,7 @@ import { cashStrFast as cashStr, fxShared } from './parse';
 import { sizeValues } from './propose';
 import { routeTargets } from './restrictions';
 import { detectTriggers, maxAbsDev } from './triggers';
-import type { AccountSnapshot, EngineConfig, EnginePlan } from './types';
+import type { AccountSnapshot, DriftRow, EngineConfig, EnginePlan } from './types';
 import { buildSleeves, computeDriftRows } from './valuation';
 
 /**
@@ -24,10 +24,41 @@ export function planAccount(snapshot: AccountSnapshot, config?: Partial<EngineCo
   return run(new PlanContext(snapshot, cfg));
 }
 
+/** The pipeline, step by step (see README.md for each step's rules and file). */
 function run(ctx: PlanContext): EnginePlan {
+  // 1. Valuation and drift, after ESG routing of the targets.
+  const driftRows = valueSleeves(ctx);
+  // 2. Members: frozen sleeves, who may sell, forced sells (TLH, ESG, swap back), buy symbols.
+  scanMembers(ctx);
+  // 3. Triggers and mode.
+  const triggers = detectTriggers(ctx, driftRows);
+  const cashRow = {
+    target: w(ctx.cfg.cashTarget),
+    actual: w(ctx.ratios.of(ctx.cash.minus(ctx.W))),
+  };
+  const drift = { totalValue: cashStr(ctx.Vp), cash: cashRow, rows: driftRows };
+  if (triggers === 0) {
+    ctx.reasons.push(
+      reason(
+        'NO_ACTION',
+        'No trigger: every sleeve inside its band, cash within tolerance, model unchanged',
+        {
+          maxAbsDev: maxAbsDev(ctx),
+          cash: usd(ctx.cash),
+        },
+      ),
+    );
+    return finish(ctx, drift, []);
+  }
+  // 4. Proposal in value space (with cash), then in shares with their lots; 5. the plan.
+  sizeValues(ctx);
+  const legs = buildLegs(ctx);
+  return finish(ctx, drift, legs);
+}
+
+/** Routes ESG-excluded targets, builds the sleeves and their drift rows, and the context's sleeve states. */
+function valueSleeves(ctx: PlanContext): DriftRow[] {
   const snap = ctx.snap;
-  const cfg = ctx.cfg;
-  // 1. Sleeves (ESG routing, mapping of holdings), drift.
   const targets = snap.model.targets.map((t) => ({
     symbol: t.symbol,
     weight: fxShared(t.weight),
@@ -39,8 +70,8 @@ function run(ctx: PlanContext): EnginePlan {
     ctx.book.esgExcluded,
     snap.esgScreen?.substitutes ?? {},
   );
-  const sleeves = buildSleeves(routed.targets, ctx.holdings, snap.securities, cfg);
-  const driftRows = computeDriftRows(sleeves, ctx.Vp, cfg, ctx.ratios);
+  const sleeves = buildSleeves(routed.targets, ctx.holdings, snap.securities, ctx.cfg);
+  const driftRows = computeDriftRows(sleeves, ctx.Vp, ctx.cfg, ctx.ratios);
   ctx.sleeves = sleeves.map((s, i) => initSleeve(ctx, s, driftRows[i]!));
   for (const t of routed.targets) {
     if (t.routedFrom !== undefined) {
@@ -63,30 +94,5 @@ function run(ctx: PlanContext): EnginePlan {
       ),
     );
   }
-  // 2. Frozen sleeves (open reconciliation breaks), members, forced sells (TLH, ESG, swap-back).
-  scanMembers(ctx);
-  // 3. Triggers.
-  const triggers = detectTriggers(ctx, driftRows);
-  const cashRow = {
-    target: w(cfg.cashTarget),
-    actual: w(ctx.ratios.of(ctx.cash.minus(ctx.W))),
-  };
-  const drift = { totalValue: cashStr(ctx.Vp), cash: cashRow, rows: driftRows };
-  if (triggers === 0) {
-    ctx.reasons.push(
-      reason(
-        'NO_ACTION',
-        'No trigger: every sleeve inside its band, cash within tolerance, model unchanged',
-        {
-          maxAbsDev: maxAbsDev(ctx),
-          cash: usd(ctx.cash),
-        },
-      ),
-    );
-    return finish(ctx, drift, []);
-  }
-  // 4. Propose in value space, then in shares; lots; fix-ups.
-  sizeValues(ctx);
-  const legs = buildLegs(ctx);
-  return finish(ctx, drift, legs);
+  return driftRows;
 }
