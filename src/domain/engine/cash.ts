@@ -5,12 +5,13 @@
  */
 import type { PlanContext } from './context';
 import { reason, usd } from './explain';
-import { type Fx, ZERO as ZERO_, minFx as minFx_ } from './fx';
+import { type Fx, ZERO as ZERO_, minFx as minFx_, minusUnlessZero as minusUnlessZero_ } from './fx';
 import { spreadFx } from './sizing';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ZERO = ZERO_;
 const minFx = minFx_;
+const minusUnlessZero = minusUnlessZero_;
 
 /** Cash the plan aims to end with: the cash target (of the value net of the withdrawal) plus the withdrawal. */
 export function cashGoal(ctx: PlanContext): Fx {
@@ -115,6 +116,5 @@ function investCash(ctx: PlanContext, invest: Fx, inset: Fx): void {
 function pushRooms(room1: Fx[], room2: Fx[], gap: Fx, cap: Fx): void {
   const r1 = gap.isPos() ? minFx(gap, cap) : ZERO;
   room1.push(r1);
-  // cap − 0 = cap exactly (cap is an operation result or ZERO).
-  room2.push(r1 === ZERO ? cap : cap.minus(r1));
+  room2.push(minusUnlessZero(cap, r1));
 }

@@ -251,8 +251,37 @@ export class Fx {
   }
 }
 
+/** The shared zero. See `isSharedZero` for what its identity means to the engine. */
 export const ZERO = new Fx(0n, 0);
 export const ONE = new Fx(1n, 0);
+
+/*
+ * The zero identity, in one place. The engine starts its sums and its "nothing yet" amounts at the
+ * shared `ZERO` object itself; `isSharedZero(x)` (x === ZERO, a pointer comparison) tells that apart
+ * cheaply, and `plusUnlessZero` / `minusUnlessZero` then skip an addition whose result is known
+ * (0 + y = y, x − 0 = x), saving a BigInt operation and an allocation on the hot path.
+ *
+ * Skipping is exact, not an approximation: at every call site the operand returned unchanged is an
+ * arithmetic result (a holding's value, a sum, a product), already rounded to PRECISION significant
+ * digits, so the skipped operation would have returned the same value. (Only a raw value of more than
+ * PRECISION digits would be rounded by `plus`, as decimal.js would: do not pass one.) A zero that is
+ * not the shared object (e.g. the result of x − x) is simply added the ordinary way.
+ */
+
+/** True when `x` is the shared `ZERO` object (an amount nothing was added to yet), not merely zero. */
+export function isSharedZero(x: Fx): boolean {
+  return x === ZERO;
+}
+
+/** a + b, without the operation when either is the shared `ZERO` (see the zero identity above). */
+export function plusUnlessZero(a: Fx, b: Fx): Fx {
+  return a === ZERO ? b : b === ZERO ? a : a.plus(b);
+}
+
+/** a − b, without the operation when b is the shared `ZERO` (see the zero identity above). */
+export function minusUnlessZero(a: Fx, b: Fx): Fx {
+  return b === ZERO ? a : a.minus(b);
+}
 
 /** Parses a decimal string into an `Fx` (throws on anything else, like money.ts `dec`). */
 export function fx(value: string): Fx {

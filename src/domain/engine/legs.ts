@@ -14,6 +14,7 @@ import {
   ROUND_HALF_EVEN as ROUND_HALF_EVEN_,
   ZERO as ZERO_,
   fx,
+  isSharedZero as isSharedZero_,
   maxFx as maxFx_,
   minFx as minFx_,
 } from './fx';
@@ -28,6 +29,7 @@ const ROUND_HALF_EVEN = ROUND_HALF_EVEN_;
 const ZERO = ZERO_;
 const maxFx = maxFx_;
 const minFx = minFx_;
+const isSharedZero = isSharedZero_;
 
 const HALF = fx('0.5');
 
@@ -64,7 +66,7 @@ function sellLeg(ctx: PlanContext, st: SleeveState, m: MemberPlan): LegDraft | n
       ? m.extraCapQty
       : minFx(ceilQtyFx(m.extraValue.div(h.price), h.fractionable), m.extraCapQty);
   }
-  if (forcedQty === ZERO && extraQty === ZERO) return null;
+  if (isSharedZero(forcedQty) && isSharedZero(extraQty)) return null;
   if (forcedQty.plus(extraQty).lte(ZERO)) return null;
   let capped = false;
   const total = forcedQty.plus(extraQty);
@@ -157,7 +159,7 @@ function buyWants(ctx: PlanContext): [string, BuyWant][] {
   for (const st of ctx.sleeves) {
     if (st.buySymbol === null) continue;
     const [a, b, c] = st.tiers;
-    if (a === ZERO && b === ZERO && c === ZERO) continue;
+    if (isSharedZero(a) && isSharedZero(b) && isSharedZero(c)) continue;
     if (a.plus(b).plus(c).lte(ZERO)) continue;
     const cur = bySym.get(st.buySymbol);
     if (cur) {

@@ -6,7 +6,7 @@
  */
 import type { PlanContext } from './context';
 import { reason, usd } from './explain';
-import { ZERO as ZERO_ } from './fx';
+import { ZERO as ZERO_, minusUnlessZero as minusUnlessZero_, plusUnlessZero as plusUnlessZero_ } from './fx';
 import type { FxLot } from './lots';
 import type { MemberPlan, SleeveState } from './plan-state';
 import { scanTlh, swapBackLots } from './tlh';
@@ -15,6 +15,8 @@ import type { Holding, Sleeve } from './valuation';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ZERO = ZERO_;
+const minusUnlessZero = minusUnlessZero_;
+const plusUnlessZero = plusUnlessZero_;
 
 export function initSleeve(ctx: PlanContext, s: Sleeve, row: DriftRow): SleeveState {
   const frozen =
@@ -162,15 +164,14 @@ function measureSellCapacity(st: SleeveState): void {
   let F = ZERO;
   let cap = ZERO;
   for (const m of st.members) {
-    // Adding the ZERO constant leaves F unchanged (F is always an operation result or ZERO).
-    if (m.forcedValue !== ZERO) F = F.plus(m.forcedValue);
+    F = plusUnlessZero(F, m.forcedValue);
     if (!m.canSell) continue;
     if (m.forced.length === 0 && !m.excludeLoss) {
       // Every lot is available (lots always cover the position, see Holding.lots).
       m.extraLots = null;
       m.extraCapQty = m.h.qty;
       m.extraCapValue = m.h.value;
-      cap = cap === ZERO ? m.h.value : cap.plus(m.h.value);
+      cap = plusUnlessZero(cap, m.h.value);
       continue;
     }
     const forced = new Set(m.forced);
@@ -183,10 +184,10 @@ function measureSellCapacity(st: SleeveState): void {
     const room = m.h.qty.minus(forcedQty);
     m.extraCapQty = q.lt(room) ? (room.isPos() ? q : ZERO) : room.isPos() ? room : ZERO;
     m.extraCapValue = m.extraCapQty.times(m.h.price);
-    cap = cap === ZERO ? m.extraCapValue : cap.plus(m.extraCapValue);
+    cap = plusUnlessZero(cap, m.extraCapValue);
   }
   st.F = F;
-  st.lo = (F === ZERO ? st.A : st.A.minus(F)).minus(cap);
+  st.lo = minusUnlessZero(st.A, F).minus(cap);
 }
 
 function isLoss(h: Holding, l: FxLot): boolean {

@@ -5,7 +5,14 @@ import { balanceCash } from './cash';
  * sleeve's trade over its members (buy tiers; sells from the lowest estimated gain per dollar first).
  */
 import type { PlanContext } from './context';
-import { type Fx, ZERO as ZERO_, fx, maxFx as maxFx_, minFx as minFx_ } from './fx';
+import {
+  type Fx,
+  ZERO as ZERO_,
+  fx,
+  maxFx as maxFx_,
+  minFx as minFx_,
+  minusUnlessZero as minusUnlessZero_,
+} from './fx';
 import { legRoom } from './legs';
 import { selectLotsFx } from './lots';
 import type { MemberPlan, SleeveState } from './plan-state';
@@ -15,6 +22,7 @@ import { insetOf } from './valuation';
 const ZERO = ZERO_;
 const maxFx = maxFx_;
 const minFx = minFx_;
+const minusUnlessZero = minusUnlessZero_;
 
 const HUNDRED_ONE = fx('1.01');
 
@@ -38,13 +46,12 @@ export function sizeValues(ctx: PlanContext): void {
 /** The highest value the sleeve may reach: what stays after forced sells plus the room to buy (concentration and leg limits). */
 function buyCeiling(ctx: PlanContext, st: SleeveState, limitV: Fx): Fx {
   const buy = st.buySymbol;
-  const base = st.F === ZERO ? st.A : st.A.minus(st.F);
+  const base = minusUnlessZero(st.A, st.F);
   if (buy === null) return base;
   const price = ctx.prices.get(buy)!;
   let held = ZERO;
   for (const m of st.members) if (m.h.symbol === buy) held = m.h.value;
-  // limitV − 0 = limitV exactly (an operation result).
-  let room = held === ZERO ? limitV : limitV.minus(held);
+  let room = minusUnlessZero(limitV, held);
   if (room.isNeg()) room = ZERO;
   room = minFx(room, legRoom(ctx.cfg, price));
   return base.plus(room);
@@ -97,7 +104,7 @@ function desiredValue(ctx: PlanContext, st: SleeveState, inset: Fx, bump: Fx): v
  * per dollar first.
  */
 function splitToMembers(ctx: PlanContext, st: SleeveState): void {
-  const base = st.F === ZERO ? st.A : st.A.minus(st.F);
+  const base = minusUnlessZero(st.A, st.F);
   if (st.D.gt(base) && st.buySymbol !== null) {
     const amt = st.D.minus(base);
     const t0 = minFx(amt, st.F);

@@ -4,7 +4,14 @@
  */
 import type { Dec } from '../money';
 import { type ResolvedConfig, resolveConfig } from './config';
-import { Fx, ONE as ONE_, ROUND_HALF_EVEN as ROUND_HALF_EVEN_, ZERO as ZERO_, fx } from './fx';
+import {
+  Fx,
+  ONE as ONE_,
+  ROUND_HALF_EVEN as ROUND_HALF_EVEN_,
+  ZERO as ZERO_,
+  fx,
+  plusUnlessZero as plusUnlessZero_,
+} from './fx';
 import type { FxLot } from './lots';
 import type { RoutedTarget } from './restrictions';
 import type { DriftRow, EngineConfig, SecurityInfo, SnapshotHolding, SnapshotLot } from './types';
@@ -13,6 +20,7 @@ import type { DriftRow, EngineConfig, SecurityInfo, SnapshotHolding, SnapshotLot
 const ONE = ONE_;
 const ROUND_HALF_EVEN = ROUND_HALF_EVEN_;
 const ZERO = ZERO_;
+const plusUnlessZero = plusUnlessZero_;
 
 /** A parsed holding. Its lots are parsed on first use (most holdings are never sold on a given day). */
 export class Holding {
@@ -333,8 +341,7 @@ export function buildSleeves(
     const s = sleeveOf(h.symbol, sleeves, byKey, classCount, securities);
     if (s) {
       s.members.push(h);
-      // 0 + x = x exactly (h.value is an operation result, already at the working precision).
-      s.value = s.value === ZERO ? h.value : s.value.plus(h.value);
+      s.value = plusUnlessZero(s.value, h.value);
     } else {
       extra.push({
         key: h.symbol,

@@ -5,7 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Fx, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, digitsOf, fx } from '../../../src/domain/engine/fx';
+import {
+  Fx,
+  ROUND_DOWN,
+  ROUND_HALF_EVEN,
+  ROUND_UP,
+  ZERO,
+  digitsOf,
+  fx,
+  isSharedZero,
+  minusUnlessZero,
+  plusUnlessZero,
+} from '../../../src/domain/engine/fx';
 import { Dec } from '../../../src/domain/money';
 
 /** mulberry32 (deterministic). */
@@ -130,5 +141,35 @@ describe('Fx matches decimal.js (Dec)', () => {
         assert.equal(digitsOf(-v), v.toString().length, `digits of -${v}`);
       }
     }
+  });
+
+  test('zero identity: only the shared ZERO is skipped, and skipping gives the value the operation gives', () => {
+    const zeroAgain = fx('0');
+    const diff = fx('1.25').minus(fx('1.25'));
+    assert.equal(isSharedZero(ZERO), true);
+    assert.equal(isSharedZero(zeroAgain), false);
+    assert.equal(isSharedZero(diff), false);
+    const r = decimals(7);
+    for (let i = 0; i < 2000; i++) {
+      // Arithmetic results (rounded to 40 digits), as at the engine's call sites.
+      const x = fx(r()).times(fx(r()));
+      const y = fx(r()).plus(fx(r()));
+      // The shared zero on either side returns the other operand itself (no operation).
+      assert.equal(plusUnlessZero(ZERO, x), x);
+      assert.equal(plusUnlessZero(x, ZERO), x);
+      assert.equal(minusUnlessZero(x, ZERO), x);
+      // ... which has the value the skipped operation would have given.
+      assert.equal(ZERO.plus(x).toFixed(), x.toFixed());
+      assert.equal(x.minus(ZERO).toFixed(), x.toFixed());
+      // Any other operand, zero-valued or not, is added or taken off as usual.
+      assert.equal(plusUnlessZero(x, y).toFixed(), x.plus(y).toFixed());
+      assert.equal(minusUnlessZero(x, y).toFixed(), x.minus(y).toFixed());
+      assert.notEqual(plusUnlessZero(x, zeroAgain), x);
+      assert.notEqual(minusUnlessZero(x, diff), x);
+      assert.equal(minusUnlessZero(x, diff).toFixed(), x.toFixed());
+    }
+    // minus is not symmetric: 0 − x is computed.
+    const x = fx('3.5');
+    assert.equal(minusUnlessZero(ZERO, x).toFixed(), '-3.5');
   });
 });
