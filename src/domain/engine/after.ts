@@ -39,7 +39,7 @@ export function postTrade(ctx: PlanContext, drift: EnginePlan['drift'], drafts: 
   const rowBySymbol = new Map<string, string>();
   if (noResidue)
     ctx.sleeves.forEach((st, i) => {
-      if (st.members.length === 1) rowBySymbol.set(st.members[0]!.h.symbol, drift.rows[i]!.actual);
+      if (st.members.length === 1) rowBySymbol.set(st.members[0]!.holding.symbol, drift.rows[i]!.actual);
     });
   const weights: Record<string, string> = {};
   const weightOf = new Map<string, string>();
@@ -54,14 +54,16 @@ export function postTrade(ctx: PlanContext, drift: EnginePlan['drift'], drafts: 
   const sleeveWeights: Record<string, string> = {};
   ctx.sleeves.forEach((st, i) => {
     const v = moved.sleeveValue.get(st)!;
-    if (v.eq(st.A) && noResidue) {
-      sleeveWeights[st.s.key] = drift.rows[i]!.actual;
+    if (v.eq(st.value) && noResidue) {
+      sleeveWeights[st.sleeve.key] = drift.rows[i]!.actual;
       return;
     }
     // A single-member sleeve moved only by its member's legs has exactly the member's value after.
     const sole =
-      st.members.length === 1 && !moved.mixed.has(st) ? weightOf.get(st.members[0]!.h.symbol) : undefined;
-    sleeveWeights[st.s.key] = sole ?? w(ratios.of(v));
+      st.members.length === 1 && !moved.mixed.has(st)
+        ? weightOf.get(st.members[0]!.holding.symbol)
+        : undefined;
+    sleeveWeights[st.sleeve.key] = sole ?? w(ratios.of(v));
   });
   return {
     cash: moved.cash,
@@ -96,9 +98,9 @@ function moveByLegs(ctx: PlanContext, drafts: LegDraft[]): Moved {
   // Cent rounding of the cash legs changes the total by fractions of a cent.
   let residue = ZERO;
   const owner = new Map<string, SleeveState>();
-  for (const st of ctx.sleeves) for (const m of st.members) owner.set(m.h.symbol, st);
+  for (const st of ctx.sleeves) for (const m of st.members) owner.set(m.holding.symbol, st);
   const sleeveAfter = new Map<SleeveState, Fx>();
-  for (const st of ctx.sleeves) sleeveAfter.set(st, st.A);
+  for (const st of ctx.sleeves) sleeveAfter.set(st, st.value);
   const mixed = new Set<SleeveState>();
   for (const l of drafts) {
     const sell = l.side === 'SELL';
@@ -116,7 +118,7 @@ function moveByLegs(ctx: PlanContext, drafts: LegDraft[]): Moved {
     }
     const sv = sleeveAfter.get(st)!;
     sleeveAfter.set(st, sell ? sv.minus(l.exact) : sv.plus(l.exact));
-    if (st.members.length !== 1 || st.members[0]!.h.symbol !== l.symbol) mixed.add(st);
+    if (st.members.length !== 1 || st.members[0]!.holding.symbol !== l.symbol) mixed.add(st);
   }
   return { value: valueAfter, qty: qtyAfter, cash: cashAfter, residue, sleeveValue: sleeveAfter, mixed };
 }

@@ -23,16 +23,16 @@ export function cashFloor(ctx: PlanContext, goal: Fx): Fx {
   return ctx.cashOut || ctx.full ? goal : minFx(ctx.cash, goal);
 }
 
-/** Moves the sleeves' desired values D so that cash is raised to its floor, or excess cash is invested. */
+/** Moves the sleeves' desired values so that cash is raised to its floor, or excess cash is invested. */
 export function balanceCash(ctx: PlanContext, inset: Fx): void {
-  let sumD = ZERO;
-  for (const st of ctx.sleeves) sumD = sumD.plus(st.D);
-  const cashD = ctx.V.minus(sumD);
+  let sumDesired = ZERO;
+  for (const st of ctx.sleeves) sumDesired = sumDesired.plus(st.desired);
+  const cashIfDesired = ctx.V.minus(sumDesired);
   const gFull = cashGoal(ctx);
   const gLow = cashFloor(ctx, gFull);
-  const raise = gLow.minus(cashD);
-  if (raise.isPos()) sumD = raiseCash(ctx, raise, gLow);
-  const cashNow = ctx.V.minus(sumD);
+  const raise = gLow.minus(cashIfDesired);
+  if (raise.isPos()) sumDesired = raiseCash(ctx, raise, gLow);
+  const cashNow = ctx.V.minus(sumDesired);
   const excess = cashNow.minus(gFull);
   const invest = ctx.cashIn || ctx.full ? excess : minFx(excess, cashNow.minus(ctx.cash));
   if (invest.isPos()) investCash(ctx, invest, inset);
@@ -40,25 +40,26 @@ export function balanceCash(ctx: PlanContext, inset: Fx): void {
 
 /**
  * Cuts sleeves pro rata to their surplus over target, then (if that is not enough) pro rata to what
- * is still sellable: every sleeve moves towards its target, none away. Returns the sum of D after.
+ * is still sellable: every sleeve moves towards its target, none away. Returns the sum of the desired values after.
  */
 function raiseCash(ctx: PlanContext, raise: Fx, gLow: Fx): Fx {
-  const live = ctx.sleeves.filter((st) => !st.frozen && st.D.gt(st.lo));
+  const live = ctx.sleeves.filter((st) => !st.frozen && st.desired.gt(st.minValue));
   const room1: Fx[] = [];
   const room2: Fx[] = [];
-  for (const st of live) pushRooms(room1, room2, st.D.minus(st.tV), st.D.minus(st.lo));
+  for (const st of live)
+    pushRooms(room1, room2, st.desired.minus(st.targetValue), st.desired.minus(st.minValue));
   const cuts = spreadFx(raise, room1, room2);
   let after = ZERO;
   live.forEach((st, i) => {
     const c = cuts[i]!;
     if (c.isPos()) {
       st.purposes.add('RAISE');
-      st.D = st.D.minus(c);
+      st.desired = st.desired.minus(c);
     }
   });
-  for (const st of ctx.sleeves) after = after.plus(st.D);
+  for (const st of ctx.sleeves) after = after.plus(st.desired);
   if (ctx.V.minus(after).lt(gLow)) {
-    for (const st of live) if (st.D.gt(st.lo)) st.notes.add('CASH');
+    for (const st of live) if (st.desired.gt(st.minValue)) st.notes.add('CASH');
     ctx.reasons.push(
       reason('CASH_SHORTFALL', 'Sellable holdings cannot raise all the cash needed', {
         needed: usd(gLow),
@@ -75,15 +76,17 @@ function raiseCash(ctx: PlanContext, raise: Fx, gLow: Fx): Fx {
  */
 function investCash(ctx: PlanContext, invest: Fx, inset: Fx): void {
   const Vp = ctx.Vp;
-  const live = ctx.sleeves.filter((st) => !st.frozen && st.s.isModel && st.buySymbol !== null);
+  const live = ctx.sleeves.filter((st) => !st.frozen && st.sleeve.isModel && st.buySymbol !== null);
   const room1: Fx[] = [];
   const room2: Fx[] = [];
   for (const st of live) {
-    const info = st.s.info;
-    const upper = (info !== undefined ? info.insetUpper : st.s.target.plus(st.s.half.times(inset))).times(Vp);
-    const up = minFx(st.hi, upper);
-    const cap = up.gt(st.D) ? up.minus(st.D) : ZERO;
-    pushRooms(room1, room2, st.tV.minus(st.D), cap);
+    const info = st.sleeve.info;
+    const upper = (
+      info !== undefined ? info.insetUpper : st.sleeve.target.plus(st.sleeve.half.times(inset))
+    ).times(Vp);
+    const up = minFx(st.maxValue, upper);
+    const cap = up.gt(st.desired) ? up.minus(st.desired) : ZERO;
+    pushRooms(room1, room2, st.targetValue.minus(st.desired), cap);
   }
   const adds = spreadFx(invest, room1, room2);
   let got = ZERO;
@@ -91,7 +94,7 @@ function investCash(ctx: PlanContext, invest: Fx, inset: Fx): void {
     const a = adds[i]!;
     if (a.isPos()) {
       st.purposes.add('INVEST');
-      st.D = st.D.plus(a);
+      st.desired = st.desired.plus(a);
       got = got.plus(a);
     }
   });

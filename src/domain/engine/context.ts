@@ -86,7 +86,7 @@ export class PlanContext {
   }
 
   firstBuyable(st: SleeveState): string | null {
-    for (const c of st.s.candidates) if (this.buyBlocks(c).length === 0) return c;
+    for (const c of st.sleeve.candidates) if (this.buyBlocks(c).length === 0) return c;
     return null;
   }
 

@@ -24,12 +24,12 @@ export function applyImprovement(ctx: PlanContext, legs: LegDraft[], side: 'BUY'
   for (const [st, ls] of bySleeve) {
     let moved = ZERO;
     for (const l of ls) moved = moved.plus(l.notional);
-    const tV = st.tV;
-    const before = st.A.minus(tV).abs();
-    const after = (side === 'SELL' ? st.A.minus(moved) : st.A.plus(moved)).minus(tV).abs();
+    const tV = st.targetValue;
+    const before = st.value.minus(tV).abs();
+    const after = (side === 'SELL' ? st.value.minus(moved) : st.value.plus(moved)).minus(tV).abs();
     // A trade that brings a breached sleeve back inside its band always counts as an improvement:
     // to-band with the inset can cut a deviation just short of the improvement percentage.
-    const backInBand = st.breach !== null && after.lte(st.s.half.times(ctx.Vp));
+    const backInBand = st.breach !== null && after.lte(st.sleeve.half.times(ctx.Vp));
     if (!backInBand && before.minus(after).lt(ctx.cfg.improvementPct.times(before))) {
       st.notes.add('IMPROVEMENT');
       for (const l of ls) legs.splice(legs.indexOf(l), 1);

@@ -28,8 +28,9 @@ export function legReasons(
     const base = sleeveDetails(st, row, sleeveWeights);
     const m = l.member;
     if (m) forcedReasons(ctx, st, m, base, out);
-    if (l.side === 'BUY' && st.tiers[0].isPos()) out.push(replacementReason(st, base));
-    const extra = l.side === 'BUY' ? st.tiers[1].plus(st.tiers[2]).isPos() : (m?.extraValue.isPos() ?? false);
+    if (l.side === 'BUY' && st.buyTiers[0].isPos()) out.push(replacementReason(st, base));
+    const extra =
+      l.side === 'BUY' ? st.buyTiers[1].plus(st.buyTiers[2]).isPos() : (m?.extraValue.isPos() ?? false);
     if (extra) purposeReasons(ctx, l, st, row.actual, base, out);
   }
   if (l.capped)
@@ -51,13 +52,16 @@ export function legReasons(
 /** What every reason of a leg says about its sleeve: target, band edges, weight before and after. */
 function sleeveDetails(st: SleeveState, row: DriftRow, sleeveWeights: Record<string, string>): ReasonDetails {
   return {
-    sleeve: st.s.key,
+    sleeve: st.sleeve.key,
     target: row.target,
     before: row.actual,
-    after: sleeveWeights[st.s.key]!,
+    after: sleeveWeights[st.sleeve.key]!,
     band: row.band,
-    lower: st.s.info !== undefined ? st.s.info.lowerStr : w(maxFx(ZERO, st.s.target.minus(st.s.half))),
-    upper: st.s.info !== undefined ? st.s.info.upperStr : w(st.s.target.plus(st.s.half)),
+    lower:
+      st.sleeve.info !== undefined
+        ? st.sleeve.info.lowerStr
+        : w(maxFx(ZERO, st.sleeve.target.minus(st.sleeve.half))),
+    upper: st.sleeve.info !== undefined ? st.sleeve.info.upperStr : w(st.sleeve.target.plus(st.sleeve.half)),
   };
 }
 
@@ -81,19 +85,19 @@ function forcedReasons(
       );
     if (k === 'SWAP_BACK')
       out.push(
-        reason('SWAP_BACK', `Swap back to ${st.s.key} after the wash-sale window`, {
+        reason('SWAP_BACK', `Swap back to ${st.sleeve.key} after the wash-sale window`, {
           ...base,
           lots: m.forced.map((x) => x.lotId),
           mode: ctx.cfg.swapBack,
         }),
       );
-    if (k === 'ESG') out.push(reason('ESG', `${m.h.symbol} is excluded by the ESG screen`, base));
+    if (k === 'ESG') out.push(reason('ESG', `${m.holding.symbol} is excluded by the ESG screen`, base));
   }
 }
 
 /** A buy that replaces the sleeve's forced sells (its first funding tier). */
 function replacementReason(st: SleeveState, base: ReasonDetails): Reason {
-  const src = st.members.filter((x) => x.forcedValue.isPos()).map((x) => x.h.symbol);
+  const src = st.members.filter((x) => x.forcedValue.isPos()).map((x) => x.holding.symbol);
   return reason(
     st.members.some((x) => x.forcedKinds.has('TLH'))
       ? 'TLH'
@@ -119,7 +123,7 @@ function purposeReasons(
       out.push(
         reason(
           'DRIFT',
-          `${st.s.key} ${pct(fx(before))} vs target ${pct(st.s.target)}: trade to inside the band`,
+          `${st.sleeve.key} ${pct(fx(before))} vs target ${pct(st.sleeve.target)}: trade to inside the band`,
           {
             ...base,
             mode: 'TO_BAND',
@@ -128,15 +132,19 @@ function purposeReasons(
       );
     if (p === 'FULL')
       out.push(
-        reason(ctx.modelChange ? 'MODEL_CHANGE' : 'REBALANCE', `Full rebalance of ${st.s.key} to target`, {
-          ...base,
-          mode: 'FULL',
-        }),
+        reason(
+          ctx.modelChange ? 'MODEL_CHANGE' : 'REBALANCE',
+          `Full rebalance of ${st.sleeve.key} to target`,
+          {
+            ...base,
+            mode: 'FULL',
+          },
+        ),
       );
     if (p === 'RAISE' && l.side === 'SELL')
       out.push(reason('CASH_OUT', 'Raise cash (withdrawal / buffer / funding)', base));
     if (p === 'INVEST' && l.side === 'BUY')
       out.push(reason('CASH_IN', 'Invest excess cash towards target', base));
-    if (p === 'NON_MODEL') out.push(reason('NON_MODEL', `${st.s.key} is not in the model`, base));
+    if (p === 'NON_MODEL') out.push(reason('NON_MODEL', `${st.sleeve.key} is not in the model`, base));
   }
 }

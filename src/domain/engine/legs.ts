@@ -57,7 +57,7 @@ export function buildLegs(ctx: PlanContext): LegDraft[] {
  * else dropped below the minimum trade; lots by the account's method.
  */
 function sellLeg(ctx: PlanContext, st: SleeveState, m: MemberPlan): LegDraft | null {
-  const h = m.h;
+  const h = m.holding;
   let forcedQty = ZERO;
   for (const l of m.forced) forcedQty = forcedQty.plus(l.qty);
   let extraQty = ZERO;
@@ -107,7 +107,7 @@ function sellLeg(ctx: PlanContext, st: SleeveState, m: MemberPlan): LegDraft | n
     gain: h.price.minus(l.unitCost).times(l.qty),
   }));
   if (extraQty.isPos()) {
-    const sel = selectLotsFx(m.extraLots ?? m.h.lots, extraQty, ctx.method, h.price, ctx.asOf);
+    const sel = selectLotsFx(m.extraLots ?? m.holding.lots, extraQty, ctx.method, h.price, ctx.asOf);
     lots.push(...sel.lots);
   }
   return {
@@ -158,7 +158,7 @@ function buyWants(ctx: PlanContext): [string, BuyWant][] {
   const bySym = new Map<string, BuyWant>();
   for (const st of ctx.sleeves) {
     if (st.buySymbol === null) continue;
-    const [a, b, c] = st.tiers;
+    const [a, b, c] = st.buyTiers;
     if (isSharedZero(a) && isSharedZero(b) && isSharedZero(c)) continue;
     if (a.plus(b).plus(c).lte(ZERO)) continue;
     const cur = bySym.get(st.buySymbol);

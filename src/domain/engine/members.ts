@@ -22,25 +22,25 @@ export function initSleeve(ctx: PlanContext, s: Sleeve, row: DriftRow): SleeveSt
   const frozen =
     s.members.some((m) => ctx.book.blocked.has(m.symbol)) || (s.isModel && ctx.book.blocked.has(s.key));
   let breach: SleeveState['breach'] = null;
-  const tV = s.tV ?? s.target.times(ctx.Vp);
-  if (row.breached) breach = s.isModel && s.value.lt(tV) ? 'UNDER' : 'OVER';
+  const targetValue = s.targetValue ?? s.target.times(ctx.Vp);
+  if (row.breached) breach = s.isModel && s.value.lt(targetValue) ? 'UNDER' : 'OVER';
   const st: SleeveState = {
-    s,
-    tV,
+    sleeve: s,
+    targetValue,
     frozen,
     buySymbol: null,
     buyBlocks: {},
-    A: s.value,
-    F: ZERO,
-    lo: s.value,
-    hi: s.value,
-    D0: s.value,
-    D: s.value,
+    value: s.value,
+    forcedValue: ZERO,
+    minValue: s.value,
+    maxValue: s.value,
+    desiredBeforeCash: s.value,
+    desired: s.value,
     breach,
     purposes: new Set(),
     notes: new Set(),
     members: [],
-    tiers: [ZERO, ZERO, ZERO],
+    buyTiers: [ZERO, ZERO, ZERO],
   };
   if (frozen) st.notes.add('BLOCKED');
   return st;
@@ -54,22 +54,21 @@ export function scanMembers(ctx: PlanContext): void {
   for (const st of ctx.sleeves) addMembers(ctx, st);
   if (ctx.taxable && ctx.cfg.tlhEnabled) {
     for (const st of ctx.sleeves) {
-      if (!st.s.isModel || st.frozen) continue;
+      if (!st.sleeve.isModel || st.frozen) continue;
       for (const m of st.members) if (m.canSell) harvest(ctx, st, m);
     }
   }
-  for (const st of ctx.sleeves) if (st.s.isModel && !st.frozen) chooseBuySymbol(ctx, st);
+  for (const st of ctx.sleeves) if (st.sleeve.isModel && !st.frozen) chooseBuySymbol(ctx, st);
   for (const st of ctx.sleeves) for (const m of st.members) if (m.canSell) forceEsgOrSwapBack(ctx, st, m);
   for (const st of ctx.sleeves) measureSellCapacity(st);
 }
 
 function addMembers(ctx: PlanContext, st: SleeveState): void {
-  for (const h of st.s.members) {
+  for (const h of st.sleeve.members) {
     const t = ctx.book.of(h.symbol);
     const hasBuys = ctx.hh.replacementBuysOf(h.symbol).length > 0;
     st.members.push({
-      h,
-      st,
+      holding: h,
       canSell: t.canSell && !st.frozen,
       sellBlocks: st.frozen ? [...t.sellBlocks, 'SLEEVE_BLOCKED'] : t.sellBlocks,
       forced: [],
@@ -88,22 +87,22 @@ function addMembers(ctx: PlanContext, st: SleeveState): void {
 /** Tax-loss harvest of a member's loss lots, when the sleeve has a buyable replacement from another index. */
 function harvest(ctx: PlanContext, st: SleeveState, m: MemberPlan): void {
   const cfg = ctx.cfg;
-  const scan = scanTlh(m.h, ctx.asOf, {
+  const scan = scanTlh(m.holding, ctx.asOf, {
     minLossPct: cfg.tlhMinLossPct,
     minLossUsd: cfg.tlhMinLossUsd,
     windowDays: cfg.washWindowDays,
-    householdBuys: ctx.hh.replacementBuysOf(m.h.symbol).length > 0,
+    householdBuys: ctx.hh.replacementBuysOf(m.holding.symbol).length > 0,
   });
   if (scan.lots.length === 0 || scan.value.lt(ctx.minTrade)) return;
-  const k = ctx.key(m.h.symbol);
+  const k = ctx.key(m.holding.symbol);
   const had = ctx.planLossKeys.has(k);
   ctx.planLossKeys.add(k);
   const repl = ctx.firstBuyable(st);
   if (repl === null || ctx.key(repl) === k) {
     if (!had) ctx.planLossKeys.delete(k);
     ctx.reasons.push(
-      reason('TLH', `Harvest of ${m.h.symbol} skipped: no buyable replacement from a different index`, {
-        symbol: m.h.symbol,
+      reason('TLH', `Harvest of ${m.holding.symbol} skipped: no buyable replacement from a different index`, {
+        symbol: m.holding.symbol,
         unrealizedLoss: usd(scan.loss),
         skipped: true,
       }),
@@ -119,7 +118,7 @@ function harvest(ctx: PlanContext, st: SleeveState, m: MemberPlan): void {
 /** The sleeve's first buyable candidate, and why the candidates before it cannot be bought. */
 function chooseBuySymbol(ctx: PlanContext, st: SleeveState): void {
   st.buySymbol = ctx.firstBuyable(st);
-  for (const c of st.s.candidates) {
+  for (const c of st.sleeve.candidates) {
     const b = ctx.buyBlocks(c);
     if (b.length > 0) st.buyBlocks[c] = b;
     if (c === st.buySymbol) break;
@@ -128,29 +127,31 @@ function chooseBuySymbol(ctx: PlanContext, st: SleeveState): void {
 
 /** ESG-excluded holdings of a model sleeve are sold; an alternate is swapped back once the primary is buyable. */
 function forceEsgOrSwapBack(ctx: PlanContext, st: SleeveState, m: MemberPlan): void {
-  const sym = m.h.symbol;
+  const sym = m.holding.symbol;
   // ESG: an excluded security in a model sleeve is sold and replaced inside the sleeve.
-  if (st.s.isModel && ctx.book.esgExcluded.has(sym)) {
-    const lots = m.h.lots.filter((l) => !m.forced.includes(l) && !(m.excludeLoss && isLoss(m.h, l)));
+  if (st.sleeve.isModel && ctx.book.esgExcluded.has(sym)) {
+    const lots = m.holding.lots.filter(
+      (l) => !m.forced.includes(l) && !(m.excludeLoss && isLoss(m.holding, l)),
+    );
     for (const l of lots) {
       m.forced.push(l);
-      m.forcedValue = m.forcedValue.plus(l.qty.times(m.h.price));
+      m.forcedValue = m.forcedValue.plus(l.qty.times(m.holding.price));
     }
     if (lots.length > 0) m.forcedKinds.add('ESG');
     return;
   }
   // Swap back: an alternate held in a sleeve whose primary is buyable again.
   if (
-    st.s.isModel &&
-    st.buySymbol === st.s.key &&
-    sym !== st.s.key &&
-    st.s.known.has(sym) &&
+    st.sleeve.isModel &&
+    st.buySymbol === st.sleeve.key &&
+    sym !== st.sleeve.key &&
+    st.sleeve.known.has(sym) &&
     !m.forcedKinds.has('TLH') &&
-    ctx.key(sym) !== ctx.key(st.s.key)
+    ctx.key(sym) !== ctx.key(st.sleeve.key)
   ) {
-    const lots = swapBackLots(m.h, ctx.asOf, ctx.cfg.swapBack, ctx.taxable, m.excludeLoss);
+    const lots = swapBackLots(m.holding, ctx.asOf, ctx.cfg.swapBack, ctx.taxable, m.excludeLoss);
     let value = ZERO;
-    for (const l of lots) value = value.plus(l.qty.times(m.h.price));
+    for (const l of lots) value = value.plus(l.qty.times(m.holding.price));
     if (lots.length > 0 && value.gte(ctx.minTrade)) {
       m.forced = lots;
       m.forcedValue = value;
@@ -161,33 +162,33 @@ function forceEsgOrSwapBack(ctx: PlanContext, st: SleeveState, m: MemberPlan): v
 
 /** Forced sells of the sleeve, and capacity for further sells (not forced; loss lots excluded under wash-sale risk). */
 function measureSellCapacity(st: SleeveState): void {
-  let F = ZERO;
+  let forcedTotal = ZERO;
   let cap = ZERO;
   for (const m of st.members) {
-    F = plusUnlessZero(F, m.forcedValue);
+    forcedTotal = plusUnlessZero(forcedTotal, m.forcedValue);
     if (!m.canSell) continue;
     if (m.forced.length === 0 && !m.excludeLoss) {
       // Every lot is available (lots always cover the position, see Holding.lots).
       m.extraLots = null;
-      m.extraCapQty = m.h.qty;
-      m.extraCapValue = m.h.value;
-      cap = plusUnlessZero(cap, m.h.value);
+      m.extraCapQty = m.holding.qty;
+      m.extraCapValue = m.holding.value;
+      cap = plusUnlessZero(cap, m.holding.value);
       continue;
     }
     const forced = new Set(m.forced);
-    m.extraLots = m.h.lots.filter((l) => !forced.has(l) && !(m.excludeLoss && isLoss(m.h, l)));
+    m.extraLots = m.holding.lots.filter((l) => !forced.has(l) && !(m.excludeLoss && isLoss(m.holding, l)));
     let q = ZERO;
     for (const l of m.extraLots) q = q.plus(l.qty);
     let forcedQty = ZERO;
     for (const l of m.forced) forcedQty = forcedQty.plus(l.qty);
     // Never more than the position (lots may exceed the quantity held).
-    const room = m.h.qty.minus(forcedQty);
+    const room = m.holding.qty.minus(forcedQty);
     m.extraCapQty = q.lt(room) ? (room.isPos() ? q : ZERO) : room.isPos() ? room : ZERO;
-    m.extraCapValue = m.extraCapQty.times(m.h.price);
+    m.extraCapValue = m.extraCapQty.times(m.holding.price);
     cap = plusUnlessZero(cap, m.extraCapValue);
   }
-  st.F = F;
-  st.lo = minusUnlessZero(st.A, F).minus(cap);
+  st.forcedValue = forcedTotal;
+  st.minValue = minusUnlessZero(st.value, forcedTotal).minus(cap);
 }
 
 function isLoss(h: Holding, l: FxLot): boolean {

@@ -27,7 +27,7 @@ const minusUnlessZero = minusUnlessZero_;
 const HUNDRED_ONE = fx('1.01');
 
 /**
- * Value-space proposal: each sleeve's desired value D within [lo, hi], then cash raised or invested
+ * Value-space proposal: each sleeve's desired value within [minValue, maxValue], then cash raised or invested
  * (cash.ts), then the split of each sleeve's trade over its members.
  */
 export function sizeValues(ctx: PlanContext): void {
@@ -36,7 +36,7 @@ export function sizeValues(ctx: PlanContext): void {
   const limitV = ctx.cfg.concentrationLimit.times(ctx.Vp);
   for (const st of ctx.sleeves) {
     if (st.frozen) continue;
-    st.hi = buyCeiling(ctx, st, limitV);
+    st.maxValue = buyCeiling(ctx, st, limitV);
     desiredValue(ctx, st, inset, bump);
   }
   balanceCash(ctx, inset);
@@ -46,11 +46,11 @@ export function sizeValues(ctx: PlanContext): void {
 /** The highest value the sleeve may reach: what stays after forced sells plus the room to buy (concentration and leg limits). */
 function buyCeiling(ctx: PlanContext, st: SleeveState, limitV: Fx): Fx {
   const buy = st.buySymbol;
-  const base = minusUnlessZero(st.A, st.F);
+  const base = minusUnlessZero(st.value, st.forcedValue);
   if (buy === null) return base;
   const price = ctx.prices.get(buy)!;
   let held = ZERO;
-  for (const m of st.members) if (m.h.symbol === buy) held = m.h.value;
+  for (const m of st.members) if (m.holding.symbol === buy) held = m.holding.value;
   let room = minusUnlessZero(limitV, held);
   if (room.isNeg()) room = ZERO;
   room = minFx(room, legRoom(ctx.cfg, price));
@@ -60,42 +60,42 @@ function buyCeiling(ctx: PlanContext, st: SleeveState, limitV: Fx): Fx {
 /**
  * The sleeve's desired value: 0 (or unchanged) for a non-model holding, the target under FULL, the
  * inset band edge for a breached sleeve under TO_BAND (moved at least the minimum trade when the band
- * allows it), else unchanged; then clamped to [lo, hi].
+ * allows it), else unchanged; then clamped to [minValue, maxValue].
  */
 function desiredValue(ctx: PlanContext, st: SleeveState, inset: Fx, bump: Fx): void {
-  const s = st.s;
-  let D: Fx;
+  const s = st.sleeve;
+  let desired: Fx;
   if (!s.isModel) {
-    D = ctx.cfg.sellNonModelHoldings ? ZERO : st.A;
+    desired = ctx.cfg.sellNonModelHoldings ? ZERO : st.value;
     st.purposes.add('NON_MODEL');
   } else if (ctx.full) {
-    D = st.tV;
+    desired = st.targetValue;
     st.purposes.add('FULL');
   } else if (st.breach !== null) {
-    const tV = st.tV;
+    const tV = st.targetValue;
     const edge = (s.info !== undefined ? s.info.insetHalf : s.half.times(inset)).times(ctx.Vp);
-    const dev = st.A.minus(tV);
-    D = dev.isPos() ? tV.plus(edge) : tV.minus(edge);
-    const move = st.A.minus(D).abs();
+    const dev = st.value.minus(tV);
+    desired = dev.isPos() ? tV.plus(edge) : tV.minus(edge);
+    const move = st.value.minus(desired).abs();
     if (move.lt(bump)) {
       const maxMove = dev.abs().plus(edge);
-      if (bump.lte(maxMove)) D = dev.isPos() ? st.A.minus(bump) : st.A.plus(bump);
+      if (bump.lte(maxMove)) desired = dev.isPos() ? st.value.minus(bump) : st.value.plus(bump);
     }
     st.purposes.add('BAND');
   } else {
-    D = st.A;
+    desired = st.value;
   }
-  if (D.lt(st.lo)) {
+  if (desired.lt(st.minValue)) {
     st.notes.add('SELL_CAPACITY');
-    D = st.lo;
+    desired = st.minValue;
   }
-  if (D.gt(st.hi)) {
+  if (desired.gt(st.maxValue)) {
     st.notes.add(st.buySymbol === null ? 'NO_BUY' : 'CAP');
-    D = st.hi;
+    desired = st.maxValue;
   }
-  st.D0 = D;
-  st.D = D;
-  if (st.F.isPos()) st.purposes.add('FORCED');
+  st.desiredBeforeCash = desired;
+  st.desired = desired;
+  if (st.forcedValue.isPos()) st.purposes.add('FORCED');
 }
 
 /**
@@ -104,14 +104,14 @@ function desiredValue(ctx: PlanContext, st: SleeveState, inset: Fx, bump: Fx): v
  * per dollar first.
  */
 function splitToMembers(ctx: PlanContext, st: SleeveState): void {
-  const base = minusUnlessZero(st.A, st.F);
-  if (st.D.gt(base) && st.buySymbol !== null) {
-    const amt = st.D.minus(base);
-    const t0 = minFx(amt, st.F);
-    const t1 = minFx(amt.minus(t0), maxFx(ZERO, st.D0.minus(st.A)));
-    st.tiers = [t0, t1, amt.minus(t0).minus(t1)];
-  } else if (st.D.lt(base)) {
-    let need = base.minus(st.D);
+  const base = minusUnlessZero(st.value, st.forcedValue);
+  if (st.desired.gt(base) && st.buySymbol !== null) {
+    const amt = st.desired.minus(base);
+    const t0 = minFx(amt, st.forcedValue);
+    const t1 = minFx(amt.minus(t0), maxFx(ZERO, st.desiredBeforeCash.minus(st.value)));
+    st.buyTiers = [t0, t1, amt.minus(t0).minus(t1)];
+  } else if (st.desired.lt(base)) {
+    let need = base.minus(st.desired);
     const order = sellOrder(ctx, st, need);
     for (const m of order) {
       if (need.lte(ZERO)) break;
@@ -129,11 +129,13 @@ function sellOrder(ctx: PlanContext, st: SleeveState, need: Fx): MemberPlan[] {
   const score = new Map<MemberPlan, Fx>();
   for (const m of ms) {
     const amt = minFx(need, m.extraCapValue);
-    const qty = amt.div(m.h.price);
-    const sel = selectLotsFx(m.extraLots ?? m.h.lots, qty, ctx.method, m.h.price, ctx.asOf);
+    const qty = amt.div(m.holding.price);
+    const sel = selectLotsFx(m.extraLots ?? m.holding.lots, qty, ctx.method, m.holding.price, ctx.asOf);
     let gain = ZERO;
     for (const l of sel.lots) gain = gain.plus(l.gain);
     score.set(m, amt.isPos() ? gain.div(amt) : ZERO);
   }
-  return ms.sort((a, b) => score.get(a)!.cmp(score.get(b)!) || (a.h.symbol < b.h.symbol ? -1 : 1));
+  return ms.sort(
+    (a, b) => score.get(a)!.cmp(score.get(b)!) || (a.holding.symbol < b.holding.symbol ? -1 : 1),
+  );
 }

@@ -20,35 +20,43 @@ const ZERO = ZERO_;
 export function residualReasons(ctx: PlanContext, after: PostTrade): void {
   const vpPositive = !ctx.Vp.lte(ZERO);
   for (const st of ctx.sleeves) {
-    if (!st.s.isModel || !vpPositive) continue;
+    if (!st.sleeve.isModel || !vpPositive) continue;
     const va = after.sleeveValue.get(st)!;
-    if (!isBreachedValue(va, st.s.target, st.s.half, after.netValue, after.noResidue ? st.tV : undefined))
+    if (
+      !isBreachedValue(
+        va,
+        st.sleeve.target,
+        st.sleeve.half,
+        after.netValue,
+        after.noResidue ? st.targetValue : undefined,
+      )
+    )
       continue;
     const weight = after.ratios.of(va);
     const causes = residualCauses(ctx, st, va);
     ctx.reasons.push(
       reason(
         'RESIDUAL_BREACH',
-        `${st.s.key} stays outside its band (${pct(weight)} vs ${pct(st.s.target)})`,
+        `${st.sleeve.key} stays outside its band (${pct(weight)} vs ${pct(st.sleeve.target)})`,
         {
-          sleeve: st.s.key,
-          target: st.s.info !== undefined ? st.s.info.targetStr : w(st.s.target),
+          sleeve: st.sleeve.key,
+          target: st.sleeve.info !== undefined ? st.sleeve.info.targetStr : w(st.sleeve.target),
           after: w(weight),
-          band: st.s.info !== undefined ? st.s.info.halfStr : w(st.s.half),
+          band: st.sleeve.info !== undefined ? st.sleeve.info.halfStr : w(st.sleeve.half),
           causes,
         },
       ),
     );
   }
   for (const st of ctx.sleeves) {
-    if (st.s.isModel || !ctx.cfg.sellNonModelHoldings || st.frozen) continue;
+    if (st.sleeve.isModel || !ctx.cfg.sellNonModelHoldings || st.frozen) continue;
     if (
       after.sleeveValue.get(st)!.isPos() &&
       st.notes.size + (st.members.some((m) => !m.canSell) ? 1 : 0) > 0
     ) {
       ctx.reasons.push(
-        reason('NON_MODEL', `${st.s.key} is not in the model and cannot be fully sold today`, {
-          symbol: st.s.key,
+        reason('NON_MODEL', `${st.sleeve.key} is not in the model and cannot be fully sold today`, {
+          symbol: st.sleeve.key,
           causes: [...st.notes, ...st.members.flatMap((m) => m.sellBlocks)].sort(),
         }),
       );
@@ -58,7 +66,7 @@ export function residualReasons(ctx: PlanContext, after: PostTrade): void {
 
 function residualCauses(ctx: PlanContext, st: SleeveState, afterValue: Fx): string[] {
   const c = new Set(st.notes);
-  const over = afterValue.gt(st.tV);
+  const over = afterValue.gt(st.targetValue);
   if (over && st.members.some((m) => !m.canSell || m.excludeLoss)) {
     for (const m of st.members) {
       for (const b of m.sellBlocks) c.add(b);
@@ -70,9 +78,9 @@ function residualCauses(ctx: PlanContext, st: SleeveState, afterValue: Fx): stri
     c.add('NO_BUY');
     for (const b of Object.values(st.buyBlocks)) for (const x of b) c.add(x);
   }
-  if (!over && (ctx.cashOut || ctx.hardRaise) && st.D.lt(st.D0)) c.add('CASH');
+  if (!over && (ctx.cashOut || ctx.hardRaise) && st.desired.lt(st.desiredBeforeCash)) c.add('CASH');
   if (
-    st.members.some((m) => !m.h.fractionable) ||
+    st.members.some((m) => !m.holding.fractionable) ||
     (st.buySymbol && !ctx.snap.securities[st.buySymbol]?.fractionable)
   )
     if (c.size === 0) c.add('WHOLE_SHARES');

@@ -42,7 +42,7 @@ function driftTrigger(ctx: PlanContext, rows: DriftRow[]): number {
 }
 
 function reportBlocked(ctx: PlanContext): void {
-  const frozen = ctx.sleeves.filter((s) => s.frozen).map((s) => s.s.key);
+  const frozen = ctx.sleeves.filter((s) => s.frozen).map((s) => s.sleeve.key);
   if (frozen.length > 0) {
     ctx.reasons.push(
       reason('BLOCKED', `Not trading ${frozen.join(', ')}: open reconciliation break`, {
@@ -127,7 +127,7 @@ function forcedSellTriggers(ctx: PlanContext): number {
   for (const st of ctx.sleeves)
     for (const m of st.members)
       for (const k of m.forcedKinds) {
-        forced[k].push(m.h.symbol);
+        forced[k].push(m.holding.symbol);
         if (k === 'TLH') tlhLoss = tlhLoss.plus(m.tlhLoss);
       }
   if (forced.TLH.length > 0) {
@@ -164,26 +164,26 @@ function forcedSellTriggers(ctx: PlanContext): number {
 /** RESTRICTION reasons: buys routed to alternates, sleeves with nothing buyable, restrictions in force. */
 function reportRestrictions(ctx: PlanContext, triggers: number): void {
   const routedBuys = ctx.sleeves.filter(
-    (s) => s.s.isModel && s.buySymbol !== null && s.buySymbol !== s.s.key,
+    (s) => s.sleeve.isModel && s.buySymbol !== null && s.buySymbol !== s.sleeve.key,
   );
   if (routedBuys.length > 0) {
     ctx.reasons.push(
       reason('RESTRICTION', 'Buys routed to alternates', {
         routes: routedBuys.map(
-          (s) => `${s.s.key}->${s.buySymbol}: ${(s.buyBlocks[s.s.key] ?? []).join('+')}`,
+          (s) => `${s.sleeve.key}->${s.buySymbol}: ${(s.buyBlocks[s.sleeve.key] ?? []).join('+')}`,
         ),
       }),
     );
   }
   const noBuy = ctx.sleeves
-    .filter((s) => s.s.isModel && !s.frozen && s.buySymbol === null)
-    .map((s) => s.s.key);
+    .filter((s) => s.sleeve.isModel && !s.frozen && s.buySymbol === null)
+    .map((s) => s.sleeve.key);
   if (noBuy.length > 0) {
     ctx.reasons.push(
       reason('RESTRICTION', `No buyable security for ${noBuy.join(', ')}`, {
         sleeves: noBuy,
         blocks: noBuy.flatMap((k) => {
-          const st = ctx.sleeves.find((s) => s.s.key === k)!;
+          const st = ctx.sleeves.find((s) => s.sleeve.key === k)!;
           return Object.entries(st.buyBlocks).map(([sym, b]) => `${sym}: ${b.join('+')}`);
         }),
       }),
@@ -223,8 +223,8 @@ function chooseMode(ctx: PlanContext, excess: Fx, triggers: number): void {
 export function maxAbsDev(ctx: PlanContext): string {
   let m = ZERO;
   for (const st of ctx.sleeves) {
-    // st.A is s.value and st.tV is s.tV: the deviation computed with the drift rows.
-    const d = st.s.absDev ?? st.A.minus(st.tV).abs();
+    // st.value is sleeve.value and st.targetValue is sleeve.targetValue: the deviation of the drift rows.
+    const d = st.sleeve.absDev ?? st.value.minus(st.targetValue).abs();
     if (d.gt(m)) m = d;
   }
   return w(ctx.ratios.of(m));

@@ -276,10 +276,10 @@ export interface Sleeve {
   members: Holding[];
   value: Fx;
   /** Target value (target × total), set by computeDriftRows. */
-  tV?: Fx;
+  targetValue?: Fx;
   /** Values derived from the target alone (strings, inverse, inset edges). */
   info?: TargetInfo;
-  /** |value − tV|, set by computeDriftRows for model sleeves when the total is positive. */
+  /** |value − targetValue|, set by computeDriftRows for model sleeves when the total is positive. */
   absDev?: Fx;
 }
 
@@ -391,7 +391,7 @@ export function computeDriftRows(
     const actual = r.of(s.value);
     const dev = actual.minus(s.target);
     const tV = s.target.times(totalValue);
-    s.tV = tV;
+    s.targetValue = tV;
     let breached: boolean;
     if (s.isModel) {
       // isBreachedValue(s.value, s.target, s.half, totalValue, tV), keeping |value − tV|.
