@@ -33,7 +33,7 @@ export interface PostTrade {
 export function postTrade(ctx: PlanContext, drift: EnginePlan['drift'], drafts: LegDraft[]): PostTrade {
   const moved = moveByLegs(ctx, drafts);
   const noResidue = moved.residue.isZero();
-  const netValue = noResidue ? ctx.Vp : maxFx(ZERO, ctx.Vp.plus(moved.residue));
+  const netValue = noResidue ? ctx.netValue : maxFx(ZERO, ctx.netValue.plus(moved.residue));
   const ratios = noResidue ? ctx.ratios : new Ratios(netValue);
   const traded = new Set(drafts.map((l) => l.symbol));
   const rowBySymbol = new Map<string, string>();
@@ -50,7 +50,7 @@ export function postTrade(ctx: PlanContext, drift: EnginePlan['drift'], drafts: 
     weights[sym] = wt;
     weightOf.set(sym, wt);
   }
-  weights.$CASH = w(ratios.of(moved.cash.minus(ctx.W)));
+  weights.$CASH = w(ratios.of(moved.cash.minus(ctx.withdrawal)));
   const sleeveWeights: Record<string, string> = {};
   ctx.sleeves.forEach((st, i) => {
     const v = moved.sleeveValue.get(st)!;

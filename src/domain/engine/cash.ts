@@ -15,7 +15,7 @@ const minusUnlessZero = minusUnlessZero_;
 
 /** Cash the plan aims to end with: the cash target (of the value net of the withdrawal) plus the withdrawal. */
 export function cashGoal(ctx: PlanContext): Fx {
-  return ctx.cfg.cashTarget.times(ctx.Vp).plus(ctx.W);
+  return ctx.cfg.cashTarget.times(ctx.netValue).plus(ctx.withdrawal);
 }
 
 /** Cash the plan must keep: the goal when raising cash or rebalancing fully, else at most the cash there is. */
@@ -27,12 +27,12 @@ export function cashFloor(ctx: PlanContext, goal: Fx): Fx {
 export function balanceCash(ctx: PlanContext, inset: Fx): void {
   let sumDesired = ZERO;
   for (const st of ctx.sleeves) sumDesired = sumDesired.plus(st.desired);
-  const cashIfDesired = ctx.V.minus(sumDesired);
+  const cashIfDesired = ctx.totalValue.minus(sumDesired);
   const gFull = cashGoal(ctx);
   const gLow = cashFloor(ctx, gFull);
   const raise = gLow.minus(cashIfDesired);
   if (raise.isPos()) sumDesired = raiseCash(ctx, raise, gLow);
-  const cashNow = ctx.V.minus(sumDesired);
+  const cashNow = ctx.totalValue.minus(sumDesired);
   const excess = cashNow.minus(gFull);
   const invest = ctx.cashIn || ctx.full ? excess : minFx(excess, cashNow.minus(ctx.cash));
   if (invest.isPos()) investCash(ctx, invest, inset);
@@ -58,12 +58,12 @@ function raiseCash(ctx: PlanContext, raise: Fx, gLow: Fx): Fx {
     }
   });
   for (const st of ctx.sleeves) after = after.plus(st.desired);
-  if (ctx.V.minus(after).lt(gLow)) {
+  if (ctx.totalValue.minus(after).lt(gLow)) {
     for (const st of live) if (st.desired.gt(st.minValue)) st.notes.add('CASH');
     ctx.reasons.push(
       reason('CASH_SHORTFALL', 'Sellable holdings cannot raise all the cash needed', {
         needed: usd(gLow),
-        reachable: usd(ctx.V.minus(after)),
+        reachable: usd(ctx.totalValue.minus(after)),
       }),
     );
   }
@@ -75,7 +75,7 @@ function raiseCash(ctx: PlanContext, raise: Fx, gLow: Fx): Fx {
  * band's inset upper edge (and the concentration / leg limits).
  */
 function investCash(ctx: PlanContext, invest: Fx, inset: Fx): void {
-  const Vp = ctx.Vp;
+  const netValue = ctx.netValue;
   const live = ctx.sleeves.filter((st) => !st.frozen && st.sleeve.isModel && st.buySymbol !== null);
   const room1: Fx[] = [];
   const room2: Fx[] = [];
@@ -83,7 +83,7 @@ function investCash(ctx: PlanContext, invest: Fx, inset: Fx): void {
     const info = st.sleeve.info;
     const upper = (
       info !== undefined ? info.insetUpper : st.sleeve.target.plus(st.sleeve.half.times(inset))
-    ).times(Vp);
+    ).times(netValue);
     const up = minFx(st.maxValue, upper);
     const cap = up.gt(st.desired) ? up.minus(st.desired) : ZERO;
     pushRooms(room1, room2, st.targetValue.minus(st.desired), cap);
@@ -99,7 +99,7 @@ function investCash(ctx: PlanContext, invest: Fx, inset: Fx): void {
     }
   });
   const left = invest.minus(got);
-  if (left.gt(ctx.cfg.investExcessThreshold.times(Vp))) {
+  if (left.gt(ctx.cfg.investExcessThreshold.times(netValue))) {
     ctx.reasons.push(
       reason(
         'CASH_UNINVESTED',

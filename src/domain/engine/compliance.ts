@@ -14,7 +14,7 @@ import type { ResolvedConfig } from './config';
 import { type Fx, ZERO as ZERO_, fx } from './fx';
 import { cashStrFast as cashStr, fxShared } from './parse';
 import type { AccountSnapshot, ComplianceFailure, EnginePlan } from './types';
-import { HouseholdIndex, securityKey, washSaleConflicts } from './washsale';
+import { type HouseholdIndex, householdIndexOf, securityKey, washSaleConflicts } from './washsale';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ZERO = ZERO_;
@@ -65,16 +65,7 @@ export function checkCompliance(
   const esg = new Set(snap.esgScreen?.excluded ?? []);
   const secs = snap.securities;
   for (const s in secs) if (Object.hasOwn(secs, s) && secs[s]!.esgExcluded) esg.add(s);
-  const hh =
-    inputs?.household ??
-    new HouseholdIndex(
-      snap.asOf,
-      snap.accountId,
-      cfg.washWindowDays,
-      cfg.identical,
-      snap.household.recentTrades,
-      snap.household.proposedBuys,
-    );
+  const hh = inputs?.household ?? householdIndexOf(snap, cfg);
   const key = (s: string) => securityKey(s, cfg.identical);
   const taxable = snap.taxStatus === 'TAXABLE';
   const cash = fx(snap.cash);

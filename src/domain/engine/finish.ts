@@ -54,7 +54,7 @@ export function finish(ctx: PlanContext, drift: EnginePlan['drift'], drafts: Leg
   plan.compliance = checkCompliance(ctx.snap, plan, ctx.cfg, {
     held: new Map(ctx.holdings.map((h) => [h.symbol, h.qty])),
     price: (sym) => ctx.prices.get(sym),
-    household: ctx.hh,
+    household: ctx.household,
     value: (sym) => ctx.holdingBy().get(sym)?.value,
   });
   return plan;

@@ -11,7 +11,7 @@ const ZERO = ZERO_;
 
 /** Drops band-only legs that do not cut the sleeve's deviation by `improvementPct`. */
 export function applyImprovement(ctx: PlanContext, legs: LegDraft[], side: 'BUY' | 'SELL'): void {
-  if (ctx.full || ctx.Vp.lte(ZERO)) return;
+  if (ctx.full || ctx.netValue.lte(ZERO)) return;
   const bySleeve = new Map<SleeveState, LegDraft[]>();
   for (const l of legs) {
     if (l.sleeves.length !== 1) continue;
@@ -29,7 +29,7 @@ export function applyImprovement(ctx: PlanContext, legs: LegDraft[], side: 'BUY'
     const after = (side === 'SELL' ? st.value.minus(moved) : st.value.plus(moved)).minus(tV).abs();
     // A trade that brings a breached sleeve back inside its band always counts as an improvement:
     // to-band with the inset can cut a deviation just short of the improvement percentage.
-    const backInBand = st.breach !== null && after.lte(st.sleeve.half.times(ctx.Vp));
+    const backInBand = st.breach !== null && after.lte(st.sleeve.half.times(ctx.netValue));
     if (!backInBand && before.minus(after).lt(ctx.cfg.improvementPct.times(before))) {
       st.notes.add('IMPROVEMENT');
       for (const l of ls) legs.splice(legs.indexOf(l), 1);

@@ -22,7 +22,7 @@ export function initSleeve(ctx: PlanContext, s: Sleeve, row: DriftRow): SleeveSt
   const frozen =
     s.members.some((m) => ctx.book.blocked.has(m.symbol)) || (s.isModel && ctx.book.blocked.has(s.key));
   let breach: SleeveState['breach'] = null;
-  const targetValue = s.targetValue ?? s.target.times(ctx.Vp);
+  const targetValue = s.targetValue ?? s.target.times(ctx.netValue);
   if (row.breached) breach = s.isModel && s.value.lt(targetValue) ? 'UNDER' : 'OVER';
   const st: SleeveState = {
     sleeve: s,
@@ -66,7 +66,7 @@ export function scanMembers(ctx: PlanContext): void {
 function addMembers(ctx: PlanContext, st: SleeveState): void {
   for (const h of st.sleeve.members) {
     const t = ctx.book.of(h.symbol);
-    const hasBuys = ctx.hh.replacementBuysOf(h.symbol).length > 0;
+    const hasBuys = ctx.household.replacementBuysOf(h.symbol).length > 0;
     st.members.push({
       holding: h,
       canSell: t.canSell && !st.frozen,
@@ -91,7 +91,7 @@ function harvest(ctx: PlanContext, st: SleeveState, m: MemberPlan): void {
     minLossPct: cfg.tlhMinLossPct,
     minLossUsd: cfg.tlhMinLossUsd,
     windowDays: cfg.washWindowDays,
-    householdBuys: ctx.hh.replacementBuysOf(m.holding.symbol).length > 0,
+    householdBuys: ctx.household.replacementBuysOf(m.holding.symbol).length > 0,
   });
   if (scan.lots.length === 0 || scan.value.lt(ctx.minTrade)) return;
   const k = ctx.key(m.holding.symbol);

@@ -34,9 +34,9 @@ function run(ctx: PlanContext): EnginePlan {
   const triggers = detectTriggers(ctx, driftRows);
   const cashRow = {
     target: w(ctx.cfg.cashTarget),
-    actual: w(ctx.ratios.of(ctx.cash.minus(ctx.W))),
+    actual: w(ctx.ratios.of(ctx.cash.minus(ctx.withdrawal))),
   };
-  const drift = { totalValue: cashStr(ctx.Vp), cash: cashRow, rows: driftRows };
+  const drift = { totalValue: cashStr(ctx.netValue), cash: cashRow, rows: driftRows };
   if (triggers === 0) {
     ctx.reasons.push(
       reason(
@@ -71,7 +71,7 @@ function valueSleeves(ctx: PlanContext): DriftRow[] {
     snap.esgScreen?.substitutes ?? {},
   );
   const sleeves = buildSleeves(routed.targets, ctx.holdings, snap.securities, ctx.cfg);
-  const driftRows = computeDriftRows(sleeves, ctx.Vp, ctx.cfg, ctx.ratios);
+  const driftRows = computeDriftRows(sleeves, ctx.netValue, ctx.cfg, ctx.ratios);
   ctx.sleeves = sleeves.map((s, i) => initSleeve(ctx, s, driftRows[i]!));
   for (const t of routed.targets) {
     if (t.routedFrom !== undefined) {

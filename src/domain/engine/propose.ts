@@ -33,7 +33,7 @@ const HUNDRED_ONE = fx('1.01');
 export function sizeValues(ctx: PlanContext): void {
   const inset = insetOf(ctx.cfg);
   const bump = ctx.minTrade.times(HUNDRED_ONE);
-  const limitV = ctx.cfg.concentrationLimit.times(ctx.Vp);
+  const limitV = ctx.cfg.concentrationLimit.times(ctx.netValue);
   for (const st of ctx.sleeves) {
     if (st.frozen) continue;
     st.maxValue = buyCeiling(ctx, st, limitV);
@@ -73,7 +73,7 @@ function desiredValue(ctx: PlanContext, st: SleeveState, inset: Fx, bump: Fx): v
     st.purposes.add('FULL');
   } else if (st.breach !== null) {
     const tV = st.targetValue;
-    const edge = (s.info !== undefined ? s.info.insetHalf : s.half.times(inset)).times(ctx.Vp);
+    const edge = (s.info !== undefined ? s.info.insetHalf : s.half.times(inset)).times(ctx.netValue);
     const dev = st.value.minus(tV);
     desired = dev.isPos() ? tV.plus(edge) : tV.minus(edge);
     const move = st.value.minus(desired).abs();

@@ -18,7 +18,7 @@ const ZERO = ZERO_;
  * NON_MODEL for each non-model holding that cannot be fully sold today.
  */
 export function residualReasons(ctx: PlanContext, after: PostTrade): void {
-  const vpPositive = !ctx.Vp.lte(ZERO);
+  const vpPositive = !ctx.netValue.lte(ZERO);
   for (const st of ctx.sleeves) {
     if (!st.sleeve.isModel || !vpPositive) continue;
     const va = after.sleeveValue.get(st)!;

@@ -18,8 +18,8 @@ const ZERO = ZERO_;
 export function detectTriggers(ctx: PlanContext, rows: DriftRow[]): number {
   let n = driftTrigger(ctx, rows);
   reportBlocked(ctx);
-  const cTarget = ctx.cfg.cashTarget.times(ctx.Vp);
-  const excess = ctx.cash.minus(ctx.W).minus(cTarget);
+  const cTarget = ctx.cfg.cashTarget.times(ctx.netValue);
+  const excess = ctx.cash.minus(ctx.withdrawal).minus(cTarget);
   n += cashTriggers(ctx, cTarget, excess);
   n += modelChangeTrigger(ctx);
   n += forcedSellTriggers(ctx);
@@ -56,8 +56,8 @@ function reportBlocked(ctx: PlanContext): void {
 /** CASH_IN (cash above target by more than the threshold) and CASH_OUT (withdrawal not covered with the buffer). */
 function cashTriggers(ctx: PlanContext, cTarget: Fx, excess: Fx): number {
   let n = 0;
-  const tol = ctx.cfg.investExcessThreshold.times(ctx.Vp);
-  if (ctx.Vp.isPos() && excess.gt(tol)) {
+  const tol = ctx.cfg.investExcessThreshold.times(ctx.netValue);
+  if (ctx.netValue.isPos() && excess.gt(tol)) {
     n++;
     ctx.cashIn = true;
     ctx.reasons.push(
@@ -73,23 +73,23 @@ function cashTriggers(ctx: PlanContext, cTarget: Fx, excess: Fx): number {
       ),
     );
   }
-  if (ctx.W.isPos()) {
-    ctx.hardRaise = ctx.cash.lt(ctx.W);
+  if (ctx.withdrawal.isPos()) {
+    ctx.hardRaise = ctx.cash.lt(ctx.withdrawal);
     if (ctx.hardRaise || excess.neg().gt(tol)) {
       n++;
       ctx.cashOut = true;
-      const need = ctx.W.plus(cTarget).minus(ctx.cash);
+      const need = ctx.withdrawal.plus(cTarget).minus(ctx.cash);
       ctx.reasons.push(
-        reason('CASH_OUT', `Raise ${usd(need)} for a ${usd(ctx.W)} withdrawal and the cash buffer`, {
-          withdrawal: usd(ctx.W),
+        reason('CASH_OUT', `Raise ${usd(need)} for a ${usd(ctx.withdrawal)} withdrawal and the cash buffer`, {
+          withdrawal: usd(ctx.withdrawal),
           cash: usd(ctx.cash),
           raise: usd(need),
         }),
       );
     } else {
       ctx.reasons.push(
-        reason('CASH_OUT', `Withdrawal of ${usd(ctx.W)} covered by cash`, {
-          withdrawal: usd(ctx.W),
+        reason('CASH_OUT', `Withdrawal of ${usd(ctx.withdrawal)} covered by cash`, {
+          withdrawal: usd(ctx.withdrawal),
           raise: '0.00',
         }),
       );
@@ -199,7 +199,9 @@ function reportRestrictions(ctx: PlanContext, triggers: number): void {
 function chooseMode(ctx: PlanContext, excess: Fx, triggers: number): void {
   const cfg = ctx.cfg;
   const fullFrac = cfg.fullRebalanceCashFlowFraction;
-  const bigFlow = ctx.V.isPos() && (excess.gt(fullFrac.times(ctx.V)) || ctx.W.gt(fullFrac.times(ctx.V)));
+  const bigFlow =
+    ctx.totalValue.isPos() &&
+    (excess.gt(fullFrac.times(ctx.totalValue)) || ctx.withdrawal.gt(fullFrac.times(ctx.totalValue)));
   ctx.full = cfg.rebalanceMode === 'FULL' || ctx.modelChange || bigFlow;
   if (triggers === 0) return;
   ctx.reasons.push(

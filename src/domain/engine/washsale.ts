@@ -5,8 +5,9 @@
  * Substantially identical = the same symbol, or symbols of one configured group (e.g. VOO/IVV).
  */
 import { type Dec, ZERO as ZERO_, dec } from '../money';
+import type { ResolvedConfig } from './config';
 import { dayNumber } from './dates';
-import type { HouseholdTrade } from './types';
+import type { AccountSnapshot, HouseholdTrade } from './types';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ZERO = ZERO_;
@@ -194,4 +195,19 @@ function push<T>(m: Map<string, T[]>, k: string, v: T): void {
   const arr = m.get(k);
   if (arr) arr.push(v);
   else m.set(k, [v]);
+}
+
+/** The household index of an account's snapshot under its configuration (wash-sale window, identical groups). */
+export function householdIndexOf(
+  snap: Pick<AccountSnapshot, 'asOf' | 'accountId' | 'household'>,
+  cfg: Pick<ResolvedConfig, 'washWindowDays' | 'identical'>,
+): HouseholdIndex {
+  return new HouseholdIndex(
+    snap.asOf,
+    snap.accountId,
+    cfg.washWindowDays,
+    cfg.identical,
+    snap.household.recentTrades,
+    snap.household.proposedBuys,
+  );
 }
