@@ -3,9 +3,8 @@
  * Weights are printed as fractions (6 dp) and as percentages in messages; money as cents.
  */
 import { type Fx, fxInt } from './fx';
-import { cashStrFast } from './parse';
+import { cashStrFast, weightStr } from './parse';
 import type { Reason, ReasonCode, ReasonDetails } from './types';
-import { weightStr } from './valuation';
 
 export function reason(code: ReasonCode, message: string, details: ReasonDetails = {}): Reason {
   return { code, message, details };

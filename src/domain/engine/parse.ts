@@ -1,7 +1,7 @@
 /**
  * Shared parsing of decimal strings that repeat across accounts (prices, model weights): one `Fx`
  * per distinct string. Safe because `Fx` values are immutable, and parsing is a pure function of the
- * string. Bounded: cleared when it grows large. Also the engine's money/quantity/price formatting.
+ * string. Bounded: cleared when it grows large. Also the engine's money/quantity/price/weight formatting.
  */
 import { type Fx, ROUND_DOWN as ROUND_DOWN_, ROUND_HALF_EVEN as ROUND_HALF_EVEN_, fx } from './fx';
 
@@ -46,4 +46,12 @@ export function qtyStrFast(d: Fx): string {
 export function priceStrFast(d: Fx): string {
   const s = d.toFixed(4, ROUND_HALF_EVEN);
   return s === '-0.0000' ? '0.0000' : s;
+}
+
+/** Decimal places of weights (fractions of value) in plans. */
+export const WEIGHT_DP = 6;
+
+/** A weight as printed in plans (6 dp, banker's rounding). */
+export function weightStr(d: Fx): string {
+  return d.toFixed(WEIGHT_DP, ROUND_HALF_EVEN);
 }

@@ -4,21 +4,14 @@
  */
 import type { Dec } from '../money';
 import { type ResolvedConfig, resolveConfig } from './config';
-import {
-  Fx,
-  ONE as ONE_,
-  ROUND_HALF_EVEN as ROUND_HALF_EVEN_,
-  ZERO as ZERO_,
-  fx,
-  plusUnlessZero as plusUnlessZero_,
-} from './fx';
+import { Fx, ONE as ONE_, ZERO as ZERO_, fx, plusUnlessZero as plusUnlessZero_ } from './fx';
 import type { FxLot } from './lots';
+import { weightStr } from './parse';
 import type { RoutedTarget } from './restrictions';
 import type { DriftRow, EngineConfig, SecurityInfo, SnapshotHolding, SnapshotLot } from './types';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ONE = ONE_;
-const ROUND_HALF_EVEN = ROUND_HALF_EVEN_;
 const ZERO = ZERO_;
 const plusUnlessZero = plusUnlessZero_;
 
@@ -78,12 +71,6 @@ export class Holding {
 function byOpenDateThenId(a: FxLot, b: FxLot): number {
   if (a.openDate !== b.openDate) return a.openDate < b.openDate ? -1 : 1;
   return a.lotId < b.lotId ? -1 : a.lotId > b.lotId ? 1 : 0;
-}
-
-export const WEIGHT_DP = 6;
-
-export function weightStr(d: Fx): string {
-  return d.toFixed(WEIGHT_DP, ROUND_HALF_EVEN);
 }
 
 /**
