@@ -1,3 +1,4 @@
+import { insetOf } from './bands';
 import { balanceCash } from './cash';
 /**
  * The proposal in value space: each sleeve's desired value within what it can reach (TO_BAND: the
@@ -16,7 +17,6 @@ import {
 import { legRoom } from './legs';
 import { selectLotsFx } from './lots';
 import type { MemberPlan, SleeveState } from './plan-state';
-import { insetOf } from './valuation';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ZERO = ZERO_;

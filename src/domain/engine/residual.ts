@@ -4,11 +4,11 @@
  * on the sleeve while sizing); non-model holdings that cannot be fully sold today.
  */
 import type { PostTrade } from './after';
+import { isBreachedValue } from './bands';
 import type { PlanContext } from './context';
 import { pct, reason, w } from './explain';
 import { type Fx, ZERO as ZERO_ } from './fx';
 import type { SleeveState } from './plan-state';
-import { isBreachedValue } from './valuation';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ZERO = ZERO_;
