@@ -1,5 +1,6 @@
 /**
- * planAccount: scan → triggers → propose (value space, then shares) → lots → compliance → explain.
+ * planAccount: valuation → members and forced sells → triggers → proposal (value space, then shares
+ * with their lots) → the plan (explanations, compliance). One file per step, named in README.md.
  * Pure and deterministic: the same snapshot gives the same plan, whatever the order of its holdings.
  */
 import { resolveConfig } from './config';
