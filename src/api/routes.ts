@@ -16,8 +16,8 @@ import {
   statusQuery,
   zoeReviewUpdate,
 } from '../workflows/messages';
-import { CONFIG_ROUTES } from './config';
 import { CASH_ROUTES } from './cash-routes';
+import { CONFIG_ROUTES } from './config';
 import { PROBLEM_TYPES, Problem, notFound } from './problems';
 import { oneProposal, pendingProposals, proposalHistory, visibleAccount } from './proposals';
 import {

@@ -38,18 +38,39 @@ export async function loadModelLayer(
     >,
   ]);
   if (!row) return undefined;
+  // A version names the securities as they were when it was published: a renamed or merged one is
+  // read as what it became (the version itself never changes).
+  const now = successorOf(await loadSuccessions(db));
   return {
     id: modelId,
     version: v,
     targets: targets.map((t) => ({
-      symbol: t.symbol,
+      symbol: now(t.symbol),
       weight: new Dec(t.weight).toString(),
       ...(t.asset_class ? { assetClass: t.asset_class } : {}),
     })),
     settings: row.settings ?? {},
     alternates: Object.fromEntries(
-      targets.filter((t) => t.alternates.length).map((t) => [t.symbol, t.alternates]),
+      targets.filter((t) => t.alternates.length).map((t) => [now(t.symbol), t.alternates.map(now)]),
     ),
+  };
+}
+
+/** What each renamed or merged ticker became (security_successions, written by the morning sync). */
+async function loadSuccessions(db: Knex): Promise<Map<string, string>> {
+  const rows: { old_symbol: string; new_symbol: string }[] = await db('security_successions').select(
+    'old_symbol',
+    'new_symbol',
+  );
+  return new Map(rows.map((r) => [r.old_symbol, r.new_symbol]));
+}
+
+/** The ticker a symbol goes by today, following a chain of successions (A → B → C). */
+export function successorOf(successions: ReadonlyMap<string, string>): (symbol: string) => string {
+  return (symbol) => {
+    let s = symbol;
+    for (let hops = 0; hops < 32 && successions.has(s); hops++) s = successions.get(s)!;
+    return s;
   };
 }
 

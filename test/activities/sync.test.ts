@@ -22,6 +22,7 @@ import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { type ActivityDeps, createActivities } from '../../src/activities';
 import { loadSnapshot } from '../../src/activities/snapshot';
+import { loadModelLayer } from '../../src/book/engine-inputs';
 import type { ReconcileResult } from '../../src/contracts';
 import type { Ext869Input } from '../../src/custodian/files';
 import type { CustodianPort } from '../../src/custodian/port';
@@ -380,7 +381,7 @@ describe('the morning sync posts what the custodian reports', () => {
     assert.ok(!pos || dec(pos.qty).isZero());
   });
 
-  it('a symbol change renames the security: positions, lots, prices and model targets follow', async () => {
+  it('a symbol change renames the security: positions, lots, prices follow; models read it as the new one', async () => {
     assert.equal(await t.db('securities').where({ symbol: 'BND' }).first(), undefined);
     const bndx = await t.db('securities').where({ symbol: 'BNDX' }).first();
     assert.deepEqual([bndx.symbol_old, bndx.cusip], ['BND', '921937835']);
@@ -389,8 +390,15 @@ describe('the morning sync posts what the custodian reports', () => {
       (await t.db('positions').where({ symbol: 'BNDX' })).length,
       [...before1.keys()].filter((k) => k.endsWith('|BND')).length,
     );
-    assert.ok((await t.db('model_targets').where({ symbol: 'BNDX' })).length > 0);
-    assert.equal((await t.db('model_targets').where({ symbol: 'BND' })).length, 0);
+    // A published model version is immutable: it still names BND, and is read as BNDX.
+    const withBnd: { model_id: string; version: number }[] = await t
+      .db('model_targets')
+      .where({ symbol: 'BND' })
+      .select('model_id', 'version');
+    assert.ok(withBnd.length > 0, 'the published versions are unchanged');
+    const layer = await loadModelLayer(t.db, withBnd[0]!.model_id, withBnd[0]!.version);
+    const symbols = layer!.targets.map((x) => x.symbol);
+    assert.ok(symbols.includes('BNDX') && !symbols.includes('BND'), symbols.join(','));
     const alt = await t.db('securities').where({ symbol: 'AGG' }).first();
     assert.ok(alt.tlh_alternates.includes('BNDX') && !alt.tlh_alternates.includes('BND'));
   });

@@ -56,12 +56,13 @@ async function applyIdentityChange(trx: Knex.Transaction, a: ActionRow): Promise
 
 /**
  * The ticker changes everywhere the book points at the security: the securities row (positions,
- * lots, prices by cascade), model targets, restrictions, TLH alternates and ESG exclusions. Past
- * orders and proposals keep the ticker they traded under; `symbol_old` remembers it.
+ * lots, prices by cascade), restrictions, TLH alternates and ESG exclusions. A published model
+ * version is immutable: its targets are read through security_successions
+ * (src/book/engine-inputs.ts). Past orders and proposals keep the ticker they traded under;
+ * `symbol_old` remembers it.
  */
 async function renameSecurity(trx: Knex.Transaction, from: string, to: string): Promise<void> {
   await trx('securities').where({ symbol: from }).update({ symbol: to, symbol_old: from });
-  await trx('model_targets').where({ symbol: from }).update({ symbol: to });
   await trx('restrictions').where({ symbol: from }).update({ symbol: to });
   await trx.raw(
     `UPDATE securities SET tlh_alternates = (
@@ -110,8 +111,7 @@ async function addMergerSecurity(
     fractionable: row.fractionable,
     tlh_alternates: JSON.stringify(row.tlh_alternates ?? []),
   });
-  // The model keeps its exposure: its targets of the old security point at the new one.
-  await trx('model_targets').where({ symbol: old.symbol }).update({ symbol: a.symbol });
+  // The model keeps its exposure: its published targets (immutable) are read through the succession.
   await recordSuccession(trx, old.symbol, a.symbol, a);
   return { from: old.symbol, to: a.symbol };
 }
