@@ -201,8 +201,9 @@ export async function resetDemoData(db: Knex): Promise<void> {
   await db.raw(`TRUNCATE advisors, households, models, model_versions, model_targets, securities, firm_settings,
     account_scans, prices, accounts, restrictions, positions, tax_lots, cash_balances, cash_flows, custodian_files,
     custodian_positions, custodian_trades, proposals, proposal_legs, approvals, orders, executions, allocations, blocks,
-    block_orders, block_executions, confirm_matches, breaks CASCADE`);
+    block_orders, block_executions, confirm_matches, breaks, corporate_action_postings, realized_lots,
+    security_successions CASCADE`);
   await db.raw(
-    'TRUNCATE sim.accounts, sim.securities, sim.prices, sim.positions, sim.lots, sim.cash_activity, sim.orders, sim.executions, sim.faults, sim.allocations, sim.halts, sim.ach_withdrawals, sim.file_sets, sim.settlement_faults',
+    'TRUNCATE sim.accounts, sim.securities, sim.prices, sim.positions, sim.lots, sim.cash_activity, sim.orders, sim.executions, sim.faults, sim.allocations, sim.halts, sim.corporate_actions, sim.ach_withdrawals, sim.file_sets, sim.settlement_faults',
   );
 }
