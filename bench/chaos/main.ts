@@ -27,30 +27,22 @@ import type { RunningSim } from '../../src/custodian/sim/server';
 import { seedDemoData } from '../../src/demo/seed';
 import { nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
 import { tradingDayWorkflowId } from '../../src/workflows/ids';
-import type { TradingDayInput, TradingDayResult } from '../../src/workflows/types';
+import type { TradingDayResult } from '../../src/workflows/types';
 import { startApprover } from '../day/approver';
+import { keepStdoutForJson, onInterrupt, parseFlags, runMain } from '../day/cli';
+import { benchClock, benchDayInput } from '../day/clock';
 import { type BenchDb, openBenchDb } from '../day/db';
 import type { ChildConfig } from '../day/protocol';
 import { startBenchSim } from '../day/sim';
 import { type BenchTemporal, startBenchTemporal } from '../day/temporal';
 import { type RunningWorker, spawnWorker } from '../day/worker-process';
-import { prng } from '../engine/generate';
+import { seededRandom } from '../engine/generate';
 import { ArgError, type ChaosArgs, SCENARIOS, type ScenarioName, USAGE, parseArgs } from './args';
 import { type InvariantReport, checkInvariants, positionDiffs } from './invariants';
 
 const log = (m: string) => process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
-
-/** Seeded uniform [0, 1): the engine bench's mulberry32, seeded by a hash of the string. */
-function seededRandom(seed: string): () => number {
-  let h = 1779033703 ^ seed.length;
-  for (let i = 0; i < seed.length; i++) {
-    h = Math.imul(h ^ seed.charCodeAt(i), 3432918353);
-    h = (h << 13) | (h >>> 19);
-  }
-  return prng(h);
-}
 
 let interrupted = false;
 
@@ -331,11 +323,7 @@ function clockFor(args: ChaosArgs, s: Scenario): DayClock & { reviewS: number; w
   const extra = s.stretch(args);
   const reviewS = args.reviewSeconds + extra.reviewS;
   const windowS = args.windowSeconds + extra.windowS;
-  const reviewMs = reviewS * 1000;
-  const openMs = reviewMs + 1000;
-  const closeMs = openMs + windowS * 1000;
-  const confirmMs = closeMs + args.confirmDelaySeconds * 1000;
-  return { reviewMs, openMs, closeMs, confirmMs, reviewS, windowS };
+  return { ...benchClock(reviewS, windowS, args.confirmDelaySeconds), reviewS, windowS };
 }
 
 interface ScenarioResult {
@@ -378,17 +366,7 @@ async function runScenario(name: ScenarioName, args: ChaosArgs): Promise<Scenari
     const clock = clockFor(args, scenario);
     const dayStart = Date.now();
     const at = (ms: number) => new Date(dayStart + ms).toISOString();
-    const input: TradingDayInput = {
-      tradeDate,
-      clockOverride: {
-        approvalCutoff: at(clock.reviewMs),
-        windowOpen: at(clock.openMs),
-        windowClose: at(clock.closeMs),
-        confirmAt: at(clock.confirmMs),
-      },
-      fillPollSeconds: args.fillPollSeconds,
-      batchSize: args.batchSize,
-    };
+    const input = benchDayInput(tradeDate, dayStart, clock, args);
     log(
       `day started: cut-off +${secs(clock.reviewMs)} s, window +${secs(clock.openMs)}–${secs(clock.closeMs)} s, confirms +${secs(clock.confirmMs)} s`,
     );
@@ -513,27 +491,12 @@ async function runScenario(name: ScenarioName, args: ChaosArgs): Promise<Scenari
 }
 
 async function main(): Promise<number> {
-  // stdout carries the JSON lines only: libraries that log with console.log (knex's "Acquire
-  // connection error" while PostgreSQL is down) go to stderr.
-  console.log = (...a: unknown[]) => console.error(...a);
-  console.info = console.log;
-  console.warn = (...a: unknown[]) => console.error(...a);
-  let args: ChaosArgs;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    if (e instanceof ArgError) {
-      if (e.message) console.error(`chaos: ${e.message}`);
-      console.error(USAGE);
-      return 2;
-    }
-    throw e;
-  }
-  const onSignal = () => {
+  keepStdoutForJson();
+  const args = parseFlags('chaos', parseArgs, ArgError, USAGE);
+  if (!args) return 2;
+  onInterrupt(() => {
     interrupted = true;
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  });
   const results: ScenarioResult[] = [];
   const start = Date.now();
   for (const name of args.scenarios) {
@@ -563,10 +526,4 @@ async function main(): Promise<number> {
   return summary.ok ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error('[chaos]', e);
-    process.exit(1);
-  },
-);
+runMain('chaos', main);

@@ -6,14 +6,22 @@
  * - an AUTO account's proposal still pending after 3 s (flagged for a trader): the `zoeReview` Update;
  * - an open break: the `resolveBreak` signal.
  * A message the workflow refuses (not at that stage yet) is tried again on a later round.
+ * bench/soak passes `decide` (its advisors reject some proposals, the `reject` Update) and
+ * `resolvesBreaksOf` (only the demo's deliberate break accounts are resolved; any other break holds).
  */
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { accountDayWorkflowId } from '../../src/workflows/ids';
-import { approveUpdate, resolveBreakSignal, zoeReviewUpdate } from '../../src/workflows/messages';
+import {
+  approveUpdate,
+  rejectUpdate,
+  resolveBreakSignal,
+  zoeReviewUpdate,
+} from '../../src/workflows/messages';
 
 export interface ApproverStats {
   approved: number;
+  rejected: number;
   zoeReviewed: number;
   breakSignals: number;
   refusedAndRetried: number;
@@ -27,10 +35,15 @@ export function startApprover(opts: {
   client: Client;
   tradeDate: string;
   concurrency: number;
+  /** A MANUAL account's advisor's decision on its proposal (default: approve). */
+  decide?: (p: { proposalId: string; accountId: string }) => Promise<'APPROVE' | 'REJECT'>;
+  /** Whose open breaks are resolved (default: everyone's). */
+  resolvesBreaksOf?: (accountId: string) => boolean;
 }): { stop(): Promise<ApproverStats>; stats: ApproverStats } {
   const { db, client, tradeDate } = opts;
   const stats: ApproverStats = {
     approved: 0,
+    rejected: 0,
     zoeReviewed: 0,
     breakSignals: 0,
     refusedAndRetried: 0,
@@ -68,7 +81,16 @@ export function startApprover(opts: {
       jobs.push(async () => {
         const h = client.workflow.getHandle(accountDayWorkflowId(tradeDate, r.account_id));
         try {
-          if (r.mode === 'MANUAL') {
+          const decision =
+            r.mode === 'MANUAL' && opts.decide
+              ? await opts.decide({ proposalId: r.id, accountId: r.account_id })
+              : 'APPROVE';
+          if (r.mode === 'MANUAL' && decision === 'REJECT') {
+            await h.executeUpdate(rejectUpdate, {
+              args: [{ proposalId: r.id, advisorId: r.advisor_id, reason: 'bench: rejected by the advisor' }],
+            });
+            stats.rejected++;
+          } else if (r.mode === 'MANUAL') {
             await h.executeUpdate(approveUpdate, {
               args: [{ proposalId: r.id, advisorId: r.advisor_id, note: 'bench: approved in bulk' }],
             });
@@ -97,6 +119,7 @@ export function startApprover(opts: {
       .where({ trade_date: tradeDate, status: 'OPEN' })
       .distinct('account_id');
     for (const b of breaks) {
+      if (opts.resolvesBreaksOf && !opts.resolvesBreaksOf(b.account_id)) continue;
       if (now - (signalled.get(b.account_id) ?? 0) < 2000) continue;
       signalled.set(b.account_id, now);
       jobs.push(async () => {

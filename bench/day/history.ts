@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { Knex } from 'knex';
 
 export const LIMITS = { events: 51_200, bytes: 50 * 1024 * 1024 };
 
@@ -72,4 +73,16 @@ export async function measureHistories(
     measured,
     bytesAre: 'protoBytes: protobuf-encoded History as fetched (payloads included); jsonBytes: JSON of it',
   };
+}
+
+/** The accounts with the most orders on the trade date (their AccountDay histories are the longest). */
+export async function busiestAccounts(db: Knex, tradeDate: string, n: number): Promise<string[]> {
+  const rows = await db('orders')
+    .where({ trade_date: tradeDate })
+    .groupBy('account_id')
+    .select('account_id')
+    .count('* as n')
+    .orderBy('n', 'desc')
+    .limit(n);
+  return rows.map((r) => r.account_id as string);
 }

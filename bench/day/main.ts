@@ -16,12 +16,13 @@ import type { Knex } from 'knex';
 import { seedDemoData } from '../../src/demo/seed';
 import { nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
 import { accountBatchWorkflowId, accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
-import type { TradingDayInput, TradingDayResult } from '../../src/workflows/types';
+import type { TradingDayResult } from '../../src/workflows/types';
 import { type ApproverStats, startApprover } from './approver';
 import { ArgError, type BenchArgs, USAGE, parseArgs } from './args';
+import { benchClock, benchDayInput } from './clock';
 import { CpuSampler } from './cpu';
 import { createProposedIndexes, openBenchDb } from './db';
-import { type HistoryReport, measureHistories } from './history';
+import { type HistoryReport, busiestAccounts, measureHistories } from './history';
 import { mergeReports } from './merge';
 import type { ActivityStats } from './protocol';
 import { startBenchSim } from './sim';
@@ -247,23 +248,13 @@ async function main(): Promise<void> {
       cpu.roles.set(worker.pid, 'worker');
     }
 
-    const reviewMs = args.reviewSeconds * 1000;
-    const openMs = reviewMs + 1000;
-    const closeMs = openMs + args.windowSeconds * 1000;
-    const confirmMs = closeMs + args.confirmDelaySeconds * 1000;
-    const at = (ms: number) => new Date(dayStart + ms).toISOString();
+    const { reviewMs, openMs, closeMs, confirmMs } = benchClock(
+      args.reviewSeconds,
+      args.windowSeconds,
+      args.confirmDelaySeconds,
+    );
     dayStart = Date.now();
-    const input: TradingDayInput = {
-      tradeDate,
-      clockOverride: {
-        approvalCutoff: at(reviewMs),
-        windowOpen: at(openMs),
-        windowClose: at(closeMs),
-        confirmAt: at(confirmMs),
-      },
-      fillPollSeconds: args.fillPollSeconds,
-      batchSize: args.batchSize,
-    };
+    const input = benchDayInput(tradeDate, dayStart, { reviewMs, openMs, closeMs, confirmMs }, args);
     log(
       `day started: cut-off +${args.reviewSeconds} s, window +${secs(openMs)}–${secs(closeMs)} s, confirms +${secs(confirmMs)} s`,
     );
@@ -296,16 +287,7 @@ async function main(): Promise<void> {
 
     // Histories: the day, every batch (up to 60, evenly), account days with the most orders and a spread.
     const batches = Math.ceil(args.accounts / args.batchSize);
-    const busiest: string[] = (
-      await bdb
-        .db('orders')
-        .where({ trade_date: tradeDate })
-        .groupBy('account_id')
-        .select('account_id')
-        .count('* as n')
-        .orderBy('n', 'desc')
-        .limit(5)
-    ).map((r) => r.account_id as string);
+    const busiest = await busiestAccounts(bdb.db, tradeDate, 5);
     const allAccounts: string[] = (await bdb.db('accounts').orderBy('id').select('id')).map(
       (r: { id: string }) => r.id,
     );

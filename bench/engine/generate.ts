@@ -16,6 +16,16 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** Seeded uniform [0, 1) from a string (bench/chaos, bench/soak): mulberry32 seeded by a hash of it. */
+export function seededRandom(seed: string): () => number {
+  let h = 1779033703 ^ seed.length;
+  for (let i = 0; i < seed.length; i++) {
+    h = Math.imul(h ^ seed.charCodeAt(i), 3432918353);
+    h = (h << 13) | (h >>> 19);
+  }
+  return prng(h);
+}
+
 export interface Universe {
   classes: { primary: string; alternates: string[] }[];
   securities: Record<string, SecurityInfo>;

@@ -1,0 +1,196 @@
+/**
+ * The soak's life events: what happens to the accounts before each morning, seeded (the same seed
+ * and accounts give the same events on the same days). Each day, before its morning files:
+ *
+ *   at the custodian (EXT869, src/custodian/sim/cash-activity.ts), reported that morning:
+ *     ACH       deposits of $500–$20,000            1.5% of the accounts a day
+ *     WIRE      deposits of $10,000–$100,000        0.5%
+ *     DIVIDEND  $0.05–$0.60 a share on a holding    3%
+ *     INTEREST  $0.50–$40.00                        2%
+ *     FEE       $10–$150 (at most 10% of the cash)  1%
+ *   in the book (src/book/withdrawals.ts, as ops would through the API):
+ *     WITHDRAWAL_REQUESTED  1–5% of the account's value, for an account with none open   1%
+ *   with --splits, at the custodian (EXT235): a 2-for-1 SPLIT of VXUS on day 2, a 1-for-2
+ *     REVERSE_SPLIT of VTI on day 4 (the simulator must apply them to its own positions and lots).
+ *
+ * Every kind happens to at least one account a day, so a short run has each of them. The deliberate
+ * break accounts (src/demo/seed.ts BREAK_ACCOUNT) get no withdrawal. Amounts are decimal strings;
+ * the random numbers only pick accounts and whole cents.
+ */
+import type { Knex } from 'knex';
+import { requestWithdrawal } from '../../src/book/withdrawals';
+import { type CashKind, addCashActivity } from '../../src/custodian/sim/cash-activity';
+import { addCorporateAction } from '../../src/custodian/sim/corporate-actions';
+import { Dec, cashStr, dec, decInt } from '../../src/domain/money';
+import { seededRandom } from '../engine/generate';
+
+export const EVENT_KINDS = [
+  'ACH',
+  'WIRE',
+  'DIVIDEND',
+  'INTEREST',
+  'FEE',
+  'WITHDRAWAL_REQUESTED',
+  'SPLIT',
+  'REVERSE_SPLIT',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** Share of the accounts each kind touches a day (at least one account). */
+export const RATES: Record<Exclude<EventKind, 'SPLIT' | 'REVERSE_SPLIT'>, number> = {
+  ACH: 0.015,
+  WIRE: 0.005,
+  DIVIDEND: 0.03,
+  INTEREST: 0.02,
+  FEE: 0.01,
+  WITHDRAWAL_REQUESTED: 0.01,
+};
+
+/** The corporate actions of --splits: day index (0-based) → action. */
+export const SPLITS = [
+  { day: 1, action: 'SPLIT' as const, symbol: 'VXUS', stockFactor: '2' },
+  { day: 3, action: 'REVERSE_SPLIT' as const, symbol: 'VTI', stockFactor: '0.5' },
+];
+
+export interface PlannedEvent {
+  kind: EventKind;
+  accountId?: string;
+  symbol?: string;
+  /** + = into the account. */
+  amount?: string;
+}
+
+export interface DayEvents {
+  byKind: Partial<Record<EventKind, number>>;
+  events: PlannedEvent[];
+}
+
+interface AccountRow {
+  id: string;
+  number: string;
+  cash: string;
+  value: string;
+  open_withdrawal: boolean;
+}
+
+/** A seeded amount from `lo` to `hi` cents (whole numbers), as a dollar string. */
+function cents(rnd: () => number, lo: number, hi: number): string {
+  return cashStr(decInt(lo + Math.floor(rnd() * (hi - lo))).div(100));
+}
+
+/** `n` distinct picks from `xs`, seeded (a partial Fisher-Yates shuffle of a copy). */
+function pick<T>(rnd: () => number, xs: readonly T[], n: number): T[] {
+  const a = [...xs];
+  const k = Math.min(n, a.length);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(rnd() * (a.length - i));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a.slice(0, k);
+}
+
+async function activeAccounts(db: Knex, tradeDate: string): Promise<AccountRow[]> {
+  return (
+    await db.raw(
+      `SELECT a.id, a.custodian_account_number AS number, s.cash::text AS cash,
+              (coalesce(c.amount, 0) + coalesce((
+                 SELECT sum(p.qty * (SELECT pr.close FROM prices pr WHERE pr.symbol = p.symbol AND pr.date < ?
+                                      ORDER BY pr.date DESC LIMIT 1))
+                   FROM positions p WHERE p.account_id = a.id), 0))::text AS value,
+              EXISTS (SELECT 1 FROM cash_flows f WHERE f.account_id = a.id AND f.type = 'WITHDRAWAL'
+                         AND f.status IN ('PENDING', 'SENT')) AS open_withdrawal
+         FROM accounts a
+         JOIN sim.accounts s ON s.account_number = a.custodian_account_number
+         LEFT JOIN cash_balances c ON c.account_id = a.id
+        WHERE a.status = 'ACTIVE'
+        ORDER BY a.id`,
+      [tradeDate],
+    )
+  ).rows as AccountRow[];
+}
+
+/** Plans and applies the life events of `tradeDate` (day `dayIndex` of the run, from 0). */
+export async function applyLifeEvents(
+  db: Knex,
+  opts: { seed: string; tradeDate: string; dayIndex: number; splits: boolean; breakAccounts: Set<string> },
+): Promise<DayEvents> {
+  const rnd = seededRandom(`${opts.seed}/events/${opts.tradeDate}`);
+  const accounts = await activeAccounts(db, opts.tradeDate);
+  const count = (rate: number) => Math.max(1, Math.round(rate * accounts.length));
+  const events: PlannedEvent[] = [];
+  const cash = (kind: CashKind, a: AccountRow, amount: string, symbol?: string) =>
+    events.push({ kind, accountId: a.id, amount, symbol });
+
+  for (const a of pick(rnd, accounts, count(RATES.ACH))) cash('ACH', a, cents(rnd, 50_000, 2_000_000));
+  for (const a of pick(rnd, accounts, count(RATES.WIRE))) cash('WIRE', a, cents(rnd, 1_000_000, 10_000_000));
+  for (const a of pick(rnd, accounts, count(RATES.DIVIDEND))) {
+    const held: { symbol: string; qty: string }[] = await db('positions')
+      .where({ account_id: a.id })
+      .where('qty', '>', 0)
+      .orderBy('symbol')
+      .select('symbol', db.raw('qty::text AS qty'));
+    if (held.length === 0) continue;
+    const h = held[Math.floor(rnd() * held.length)]!;
+    const amount = cashStr(dec(h.qty).times(cents(rnd, 5, 60)));
+    if (dec(amount).gt(0)) cash('DIVIDEND', a, amount, h.symbol);
+  }
+  for (const a of pick(rnd, accounts, count(RATES.INTEREST))) cash('INTEREST', a, cents(rnd, 50, 4000));
+  for (const a of pick(rnd, accounts, count(RATES.FEE))) {
+    const fee = Dec.min(dec(cents(rnd, 1000, 15_000)), dec(a.cash).times('0.1'));
+    if (dec(cashStr(fee)).gt(0)) cash('FEE', a, cashStr(fee.neg()));
+  }
+  const canWithdraw = accounts.filter((a) => !a.open_withdrawal && !opts.breakAccounts.has(a.id));
+  for (const a of pick(rnd, canWithdraw, count(RATES.WITHDRAWAL_REQUESTED))) {
+    const share = dec(cents(rnd, 100, 500)).div(100);
+    const amount = cashStr(dec(a.value).times(share).toDecimalPlaces(2, Dec.ROUND_DOWN));
+    if (dec(amount).gte(100)) events.push({ kind: 'WITHDRAWAL_REQUESTED', accountId: a.id, amount });
+  }
+  if (opts.splits)
+    for (const s of SPLITS.filter((x) => x.day === opts.dayIndex))
+      events.push({ kind: s.action, symbol: s.symbol, amount: s.stockFactor });
+
+  const byNumber = new Map(accounts.map((a) => [a.id, a.number]));
+  const byKind: DayEvents['byKind'] = {};
+  for (const e of events) {
+    await applyEvent(db, e, opts, byNumber);
+    byKind[e.kind] = (byKind[e.kind] ?? 0) + 1;
+  }
+  return { byKind, events };
+}
+
+async function applyEvent(
+  db: Knex,
+  e: PlannedEvent,
+  opts: { seed: string; tradeDate: string },
+  numbers: Map<string, string>,
+): Promise<void> {
+  switch (e.kind) {
+    case 'WITHDRAWAL_REQUESTED':
+      await requestWithdrawal(
+        db,
+        { accountId: e.accountId!, amount: e.amount!, requestId: `soak-${opts.seed}-${opts.tradeDate}` },
+        { by: 'ops:soak', via: 'soak', today: opts.tradeDate },
+      );
+      return;
+    case 'SPLIT':
+    case 'REVERSE_SPLIT': {
+      const sec = await db('securities').where({ symbol: e.symbol }).first('cusip');
+      await addCorporateAction(db, {
+        processDate: opts.tradeDate,
+        action: e.kind,
+        symbol: e.symbol!,
+        cusip: sec.cusip,
+        stockFactor: e.amount!,
+      });
+      return;
+    }
+    default:
+      await addCashActivity(db, {
+        accountNumber: numbers.get(e.accountId!)!,
+        processDate: opts.tradeDate,
+        amountIn: e.amount!,
+        kind: e.kind,
+        symbol: e.symbol,
+      });
+  }
+}
