@@ -12,15 +12,23 @@
  *     WITHDRAWAL_REQUESTED  1–5% of the account's value, for an account with none open   1%
  *   with --splits, at the custodian (EXT235): a 2-for-1 SPLIT of VXUS on day 2, a 1-for-2
  *     REVERSE_SPLIT of VTI on day 4 (the simulator must apply them to its own positions and lots).
+ *   in the book, just before day 2 (src/book/models.ts, as ops through the API):
+ *     MODEL_VERSION_PUBLISHED  version 2 of M6040 (VTI 38%, VXUS 22%, BND 40%): MODEL_CHANGE fires
+ *     for its accounts that day, and no more once an account holds it.
+ *
+ * A morning's custodian events are put in before the day before starts (its confirms build that
+ * morning's files); the book's, just before the day.
  *
  * Every kind happens to at least one account a day, so a short run has each of them. The deliberate
  * break accounts (src/demo/seed.ts BREAK_ACCOUNT) get no withdrawal. Amounts are decimal strings;
  * the random numbers only pick accounts and whole cents.
  */
 import type { Knex } from 'knex';
+import { publishVersion } from '../../src/book/models';
 import { requestWithdrawal } from '../../src/book/withdrawals';
 import { type CashKind, addCashActivity } from '../../src/custodian/sim/cash-activity';
 import { addCorporateAction } from '../../src/custodian/sim/corporate-actions';
+import { ModelVersionInput } from '../../src/domain/config/model';
 import { Dec, cashStr, dec, decInt } from '../../src/domain/money';
 import { seededRandom } from '../engine/generate';
 
@@ -33,11 +41,15 @@ export const EVENT_KINDS = [
   'WITHDRAWAL_REQUESTED',
   'SPLIT',
   'REVERSE_SPLIT',
+  'MODEL_VERSION_PUBLISHED',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** Share of the accounts each kind touches a day (at least one account). */
-export const RATES: Record<Exclude<EventKind, 'SPLIT' | 'REVERSE_SPLIT'>, number> = {
+export const RATES: Record<
+  Exclude<EventKind, 'SPLIT' | 'REVERSE_SPLIT' | 'MODEL_VERSION_PUBLISHED'>,
+  number
+> = {
   ACH: 0.015,
   WIRE: 0.005,
   DIVIDEND: 0.03,
@@ -184,6 +196,8 @@ async function applyEvent(
       });
       return;
     }
+    case 'MODEL_VERSION_PUBLISHED':
+      return; // the book's: applyBookChanges, just before its day
     default:
       await addCashActivity(db, {
         accountNumber: numbers.get(e.accountId!)!,
@@ -193,4 +207,39 @@ async function applyEvent(
         symbol: e.symbol,
       });
   }
+}
+
+/** The model version the soak publishes, and the day (0-based) it applies from. */
+export const MODEL_CHANGE = {
+  day: 1,
+  modelId: 'M6040',
+  version: {
+    targets: [
+      { symbol: 'VTI', weight: '0.38' },
+      { symbol: 'VXUS', weight: '0.22' },
+      { symbol: 'BND', weight: '0.40' },
+    ],
+    note: 'soak: a new version',
+  },
+};
+
+/** The book's changes that apply from `tradeDate` on, made just before its day starts. */
+export async function applyBookChanges(
+  db: Knex,
+  opts: { tradeDate: string; dayIndex: number },
+): Promise<DayEvents> {
+  if (opts.dayIndex !== MODEL_CHANGE.day) return { byKind: {}, events: [] };
+  const model = await db('models').where({ id: MODEL_CHANGE.modelId }).first('id');
+  if (!model) return { byKind: {}, events: [] };
+  const r = await publishVersion(
+    { db, actor: { id: 'ops:soak', via: 'api' }, today: opts.tradeDate },
+    MODEL_CHANGE.modelId,
+    ModelVersionInput.parse(MODEL_CHANGE.version),
+  );
+  return {
+    byKind: r.changed ? { MODEL_VERSION_PUBLISHED: 1 } : {},
+    events: [
+      { kind: 'MODEL_VERSION_PUBLISHED', symbol: `${MODEL_CHANGE.modelId} v${r.model.currentVersion}` },
+    ],
+  };
 }

@@ -17,7 +17,7 @@ import { keepStdoutForJson, onInterrupt, parseFlags, runMain } from '../day/cli'
 import { CpuSampler } from '../day/cpu';
 import { ArgError, type SoakArgs, USAGE, parseArgs } from './args';
 import { type DayRun, runDay } from './day';
-import { type DayEvents, EVENT_KINDS, applyLifeEvents } from './events';
+import { type DayEvents, EVENT_KINDS, applyBookChanges, applyLifeEvents } from './events';
 import { checkSoakDay, postedToday } from './invariants';
 import { type SoakStack, startSoakStack } from './stack';
 
@@ -66,6 +66,8 @@ async function soakDay(
     });
   const events = ctx.planned.get(tradeDate) ?? (await plan(tradeDate, day - 1));
   if (day < args.days) ctx.planned.set(nextTradingDay(tradeDate), await plan(nextTradingDay(tradeDate), day));
+  const book = await applyBookChanges(db, { tradeDate, dayIndex: day - 1 });
+  Object.assign(events.byKind, book.byKind);
   const run = await runDay({
     stack,
     args,

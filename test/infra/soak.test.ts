@@ -87,6 +87,12 @@ describe('soak benchmark', () => {
       const cash = inv.cashLinesPostedOnce as Check & { today: number };
       assert.ok(cash.today >= 5, `${d.date}: the morning's cash lines were reported and posted`);
     }
+    // Day 2's new model version fired MODEL_CHANGE that day (and modelChangeOnce held every day).
+    const fired = (d: Record<string, unknown>) =>
+      ((d.invariants as Record<string, Check & { modelChangeProposals: number }>).modelChangeOnce!
+        .modelChangeProposals as number) ?? 0;
+    assert.equal((days[1]!.events as Record<string, number>).MODEL_VERSION_PUBLISHED, 1);
+    assert.ok(fired(days[1]!) >= 1, 'MODEL_CHANGE fired on the day of the new version');
     // By the third morning some of the book's withdrawals were sent to the custodian (or paid).
     const last = (days[2]!.invariants as Record<string, Check & { byStatus: Record<string, number> }>)
       .withdrawalsPaidInTime!;
