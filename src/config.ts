@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { webhookNotifier } from './activities/notifier';
+import { type MailSettings, smtpTransport } from './notifications/mailer';
+import { NOTIFICATION_KINDS, type NotificationKind, type NotifySettings } from './notifications/kinds';
 import { type AscendCredentials, custodianClient, simServiceAccount } from './custodian/client';
 import type { CustodianPort } from './custodian/port';
 
@@ -14,6 +16,14 @@ export const ROOT_DIR = path.resolve(__dirname, '..');
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24h, America/New_York)');
 const port = z.coerce.number().int().min(1).max(65535);
+/** A comma-separated list of e-mail addresses (empty: nobody). */
+const emails = z.string().transform((v, ctx) => {
+  const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+  for (const a of list)
+    if (!z.string().email().safeParse(a).success)
+      ctx.addIssue({ code: 'custom', message: `${a} is not an e-mail address` });
+  return list;
+});
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
   .transform((v) => v === 'true' || v === '1')
@@ -98,6 +108,31 @@ const EnvSchema = z.object({
   SIM_OVERFILL_RATE: z.coerce.number().min(0).max(1).default(0),
   SIM_SEED: z.string().default('zoe'),
   NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: port.default(587),
+  SMTP_TLS: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  SMTP_FROM: z.string().min(3).default('Zoe trading <zoe-trading@localhost>'),
+  NOTIFY_OPS_EMAIL: emails.default(''),
+  NOTIFY_TRADING_EMAIL: emails.default(''),
+  NOTIFY_DISABLED: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const kinds = v.split(',').map((k) => k.trim()).filter(Boolean);
+      for (const k of kinds)
+        if (!(NOTIFICATION_KINDS as readonly string[]).includes(k))
+          ctx.addIssue({ code: 'custom', message: `${k} is not a notification kind (${NOTIFICATION_KINDS.join(', ')})` });
+      return kinds as NotificationKind[];
+    }),
+  NOTIFY_REMINDER_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  NOTIFY_DIGEST_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(120),
+  NOTIFY_DISPATCH_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  PUBLIC_API_URL: z.string().url().optional(),
+  PUBLIC_TEMPORAL_UI_URL: z.string().url().optional(),
+  MAIL_SINK_PORT: port.default(2525),
+  MAIL_SINK_WEB_PORT: port.default(8025),
   AUTO_REVIEW_MAX_LEG_USD: z
     .string()
     .regex(/^\d+(\.\d{1,2})?$/, 'must be a dollar amount, e.g. 100000')
@@ -159,10 +194,39 @@ export function workerTuning(cfg: AppConfig) {
   };
 }
 
-/** Activity dependencies that come from configuration (notifier, review policy). */
+/** Where the SMTP server is (docs/notifications.md); undefined when SMTP_HOST is not set. */
+export function mailSettings(cfg: AppConfig): MailSettings | undefined {
+  if (!cfg.SMTP_HOST) return undefined;
+  return {
+    host: cfg.SMTP_HOST,
+    port: cfg.SMTP_PORT,
+    tls: cfg.SMTP_TLS,
+    ...(cfg.SMTP_USER && cfg.SMTP_PASSWORD ? { auth: { user: cfg.SMTP_USER, pass: cfg.SMTP_PASSWORD } } : {}),
+    from: cfg.SMTP_FROM,
+  };
+}
+
+/** Who hears what and the links in the messages (docs/notifications.md). */
+export function notifySettings(cfg: AppConfig): NotifySettings {
+  return {
+    opsEmails: cfg.NOTIFY_OPS_EMAIL,
+    tradingEmails: cfg.NOTIFY_TRADING_EMAIL,
+    disabled: cfg.NOTIFY_DISABLED,
+    reminderMinutes: cfg.NOTIFY_REMINDER_MINUTES,
+    digestSeconds: cfg.NOTIFY_DIGEST_SECONDS,
+    apiUrl: (cfg.PUBLIC_API_URL ?? `http://localhost:${cfg.API_PORT}`).replace(/\/$/, ''),
+    temporalUiUrl: (cfg.PUBLIC_TEMPORAL_UI_URL ?? `http://localhost:${cfg.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+    namespace: cfg.TEMPORAL_NAMESPACE,
+  };
+}
+
+/** Activity dependencies that come from configuration (notifier, mail, who hears what, review policy). */
 export function activityPolicy(cfg: AppConfig) {
+  const mail = mailSettings(cfg);
   return {
     notifier: cfg.NOTIFY_WEBHOOK_URL ? webhookNotifier(cfg.NOTIFY_WEBHOOK_URL) : undefined,
+    mail: mail ? { transport: smtpTransport(mail), from: mail.from } : undefined,
+    notify: notifySettings(cfg),
     policy: { autoReviewMaxLegUsd: cfg.AUTO_REVIEW_MAX_LEG_USD },
   };
 }
@@ -175,6 +239,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       c.ASCEND_ORGANIZATION,
       c.ASCEND_PRIVATE_KEY_PATH,
     ];
+    if (Boolean(c.SMTP_USER) !== Boolean(c.SMTP_PASSWORD))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_USER'],
+        message: 'set both SMTP_USER and SMTP_PASSWORD, or neither (no SMTP authentication)',
+      });
     if (set.some(Boolean) && !set.every(Boolean))
       ctx.addIssue({
         code: 'custom',

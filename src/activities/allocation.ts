@@ -19,10 +19,12 @@ import { allocateProRata } from '../domain/allocation';
 import { blockFill } from '../domain/block-pricing';
 import type { LegLot } from '../domain/engine/types';
 import { type Dec, ZERO, dec, qtyStr } from '../domain/money';
+import { blockShort } from '../notifications/notify';
 import { writeAudit } from './audit';
 import { type AllocationRow, type BlockOrderRow, type BlockRow, blockRow, securitySteps } from './block-rows';
 import type { ActivityDeps } from './deps';
 import { allocationOrderIdFor } from './ids';
+import { notifyContextOf } from './notifications';
 
 /**
  * The engine's lots for a sell leg, in its order, cut to what was allocated: whole lots while they
@@ -127,7 +129,10 @@ export function allocationActivities(deps: ActivityDeps) {
         else if (qty.gt(0)) counts.allocated++;
         if (++done % 100 === 0) heartbeat({ blockId: b.id, done });
       }
-      return finishBlock(db, b, fill, counts, residue);
+      const result = await finishBlock(db, b, fill, counts, residue);
+      // A block short at the close: the trading desk hears it (outbox; sent by the dispatcher).
+      await blockShort(db, notifyContextOf(deps), b.id);
+      return result;
     },
   };
 }

@@ -9,13 +9,19 @@ import type { OrderStatusView } from '../contracts';
 import { nextSettlementDay } from '../domain/calendar';
 import { holdingTerm } from '../domain/engine';
 import { type Dec, ZERO, cashStr, dec, qtyStr, sum } from '../domain/money';
+import { carriedLegs } from '../notifications/notify';
 import { writeAudit } from './audit';
 import type { ActivityDeps } from './deps';
+import { notifyContextOf } from './notifications';
 
 export function bookingActivities(deps: ActivityDeps) {
   const { db } = deps;
+  const notifyCtx = notifyContextOf(deps);
   return {
-    /** Applies terminal orders' fills to positions, lots and cash, once per order. */
+    /**
+     * Applies terminal orders' fills to positions, lots and cash, once per order. A proposal not
+     * executed in full tells its advisor what is carried to tomorrow and why (outbox, same transaction).
+     */
     async bookFills(input: { proposalId: string }): Promise<{ booked: number }> {
       return db.transaction(async (trx) => {
         const proposal = await trx('proposals').where({ id: input.proposalId }).forUpdate().first();
@@ -80,6 +86,7 @@ export function bookingActivities(deps: ActivityDeps) {
           details: { booked },
           idempotencyKey: `booked:${input.proposalId}`,
         });
+        if (status !== 'EXECUTED') await carriedLegs(trx, notifyCtx, input.proposalId);
         return { booked };
       });
     },

@@ -7,12 +7,15 @@ import type { Knex } from 'knex';
 import type { ConfirmSummary } from '../contracts';
 import { nextSettlementDay, nextTradingDay } from '../domain/calendar';
 import { type MatchConfirmsInput, matchConfirms } from '../domain/confirms';
+import { confirmBreaks } from '../notifications/notify';
 import { accountRow } from './accounts';
 import type { ActivityDeps } from './deps';
+import { notifyContextOf } from './notifications';
 import type { Ingest } from './ingestion';
 
 export function confirmActivities(deps: ActivityDeps, ingest: Ingest) {
   const { db } = deps;
+  const notifyCtx = notifyContextOf(deps);
   return {
     /**
      * Next morning: ingests the next trading day's files and matches the custodian's trade
@@ -42,6 +45,8 @@ export function confirmActivities(deps: ActivityDeps, ingest: Ingest) {
             .onConflict(['trade_date', 'account_id', 'client_order_id', 'custodian_order_id'])
             .merge(['result', 'diffs', 'matched_at']);
         }
+        // Breaks go to the advisor and to ops (written once: a retried call adds nothing).
+        await confirmBreaks(trx, notifyCtx, input);
       });
       return {
         matched: s.matched,

@@ -3,13 +3,20 @@
  * took it and through what, and ops withdrawing an approved proposal before the window.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import { cancelReminder, proposalExpired } from '../notifications/notify';
 import { writeAudit } from './audit';
 import type { ActivityDeps } from './deps';
+import { notifyContextOf } from './notifications';
 
 export function decisionActivities(deps: ActivityDeps) {
   const { db } = deps;
+  const notifyCtx = notifyContextOf(deps);
   return {
-    /** Records the one decision on a proposal; a repeated call is a no-op. */
+    /**
+     * Records the one decision on a proposal; a repeated call is a no-op. The advisor's reminder is
+     * cancelled; a manual account's proposal that expired at the cut-off is reported to its advisor
+     * (written to the outbox in the same transaction).
+     */
     async recordDecision(input: {
       proposalId: string;
       decision: 'APPROVE' | 'REJECT' | 'EXPIRE';
@@ -45,6 +52,11 @@ export function decisionActivities(deps: ActivityDeps) {
           details: { via: input.via, note: input.note ?? null, at: input.at },
           idempotencyKey: `decision:${input.proposalId}`,
         });
+        await cancelReminder(trx, input.proposalId);
+        if (input.decision === 'EXPIRE' && input.via === 'timer') {
+          const acct = await trx('accounts').where({ id: proposal.account_id }).first('mode');
+          if (acct?.mode === 'MANUAL') await proposalExpired(trx, notifyCtx, input.proposalId);
+        }
       });
     },
 

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import type { CustodianPort } from '../custodian/port';
+import type { NotifySettings } from '../notifications/kinds';
+import type { MailTransport } from '../notifications/mailer';
 import type { Notifier } from './notifier';
 
 /** What every activity is bound to: the database, the custodian port, files, policy. */
@@ -12,6 +14,10 @@ export interface ActivityDeps {
   averagePriceAccount?: string;
   /** Where notifications go (a log line by default; see notifier.ts). */
   notifier?: Notifier;
+  /** E-mail through SMTP (unset: no e-mail rows are written); see docs/notifications.md. */
+  mail?: { transport: MailTransport; from: string };
+  /** Who hears what, reminders, digests and the links in messages (defaults: DEFAULT_NOTIFY_SETTINGS). */
+  notify?: NotifySettings;
   /** Review policy for auto accounts. */
   policy?: { autoReviewMaxLegUsd?: string };
 }

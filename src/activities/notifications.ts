@@ -1,72 +1,79 @@
 /**
- * Notifications through the `notifications` outbox: each message is written once (idempotency key),
- * sent through the configured notifier (./notifier.ts), then marked SENT; a message already SENT is
- * never sent again.
+ * Notification activities: the messages the workflows ask for by name (a proposal for an advisor or
+ * a trader, an account that failed, the day's summary), written once to the `notifications` outbox
+ * (src/notifications/outbox.ts) and tried at once. Messages that follow from a step (expired, not
+ * filled, confirm breaks, blocks short at the close, the reconciliation digest) are written by that
+ * step's own activity; the dispatcher (src/notifications/dispatcher.ts) sends what is due and
+ * retries with back-off. docs/notifications.md has who hears what.
  */
-import { writeAudit } from './audit';
+import { Context } from '@temporalio/activity';
+import type { DaySummaryFacts } from '../notifications/messages';
+import * as notify from '../notifications/notify';
+import { type Channels, deliver } from '../notifications/outbox';
 import type { ActivityDeps } from './deps';
-import { type Notification, logNotifier } from './notifier';
+import { logNotifier } from './notifier';
+
+/**
+ * Attempts in which an activity waits for its message to be handed over (a failure throws, so
+ * Temporal retries it with back-off); after these, it leaves the row to the dispatcher and the day
+ * goes on, so a mail or webhook outage never fails an account's day.
+ */
+export const INLINE_ATTEMPTS = 5;
+
+export function channelsOf(deps: ActivityDeps): Channels {
+  return { notifier: deps.notifier ?? logNotifier, mail: deps.mail };
+}
+
+export function notifyContextOf(deps: ActivityDeps): notify.NotifyContext {
+  return { settings: deps.notify ?? notify.defaultNotifyContext.settings, mailFrom: deps.mail?.from };
+}
 
 export function notificationActivities(deps: ActivityDeps) {
   const { db } = deps;
-  const notifier = deps.notifier ?? logNotifier;
+  const ctx = notifyContextOf(deps);
+  const channels = channelsOf(deps);
 
-  /**
-   * Outbox delivery: the message is written once (idempotency key), sent, then marked SENT.
-   * A failed send records the error and throws, so Temporal retries with back-off; a message
-   * already SENT is never sent again.
-   */
-  async function deliver(n: Notification): Promise<void> {
-    await db('notifications')
-      .insert({
-        idempotency_key: n.idempotencyKey,
-        kind: n.kind,
-        recipient: n.recipient,
-        payload: JSON.stringify(n.payload),
-      })
-      .onConflict('idempotency_key')
-      .ignore();
-    const row = await db('notifications').where({ idempotency_key: n.idempotencyKey }).first();
-    if (row.status === 'SENT') return;
-    await db('notifications').where({ id: row.id }).increment('attempts', 1);
-    try {
-      await notifier(n);
-    } catch (e) {
-      await db('notifications')
-        .where({ id: row.id })
-        .update({ last_error: (e as Error).message });
-      throw e;
+  /** Hands the rows over now; throws while a row failed and the activity has attempts left. */
+  async function sendNow(ids: number[]): Promise<void> {
+    const errors: string[] = [];
+    for (const id of ids) {
+      const r = await deliver(db, channels, id);
+      if (r.outcome === 'RETRY') errors.push(r.error ?? 'failed');
     }
-    await db('notifications')
-      .where({ id: row.id })
-      .update({ status: 'SENT', sent_at: db.fn.now(), last_error: null });
-    await writeAudit(db, {
-      actor: 'system',
-      action: n.kind,
-      entity: 'notification',
-      entityId: String(row.id),
-      details: { recipient: n.recipient, ...n.payload },
-      idempotencyKey: `sent:${n.idempotencyKey}`,
-    });
+    if (errors.length === 0) return;
+    let attempt = INLINE_ATTEMPTS;
+    try {
+      attempt = Context.current().info.attempt;
+    } catch {
+      // called outside an activity (a test): no Temporal retries to wait for
+    }
+    if (attempt < INLINE_ATTEMPTS) throw new Error(`notification not delivered yet: ${errors.join('; ')}`);
   }
 
   return {
     async notifyAdvisor(input: { proposalId: string; advisorId: string; deadline: string }): Promise<void> {
-      await deliver({
-        kind: 'ADVISOR_APPROVAL_NEEDED',
-        recipient: input.advisorId,
-        payload: { proposalId: input.proposalId, deadline: input.deadline },
-        idempotencyKey: `notify:${input.proposalId}`,
-      });
+      const { now } = await notify.proposalAwaitsAdvisor(db, ctx, input);
+      await sendNow(now);
     },
 
     async notifyTraders(input: { proposalId: string; flags: string[]; deadline: string }): Promise<void> {
-      await deliver({
-        kind: 'TRADER_REVIEW_NEEDED',
-        recipient: 'zoe-trading',
-        payload: { proposalId: input.proposalId, flags: input.flags, deadline: input.deadline },
-        idempotencyKey: `review:${input.proposalId}`,
-      });
+      await sendNow(await notify.proposalAwaitsTrader(db, ctx, input));
+    },
+
+    /** An account's step failed for good: ops hear which, why, and what to send. */
+    async notifyAccountFailed(input: {
+      tradeDate: string;
+      accountId: string;
+      step: string;
+      error: string;
+      failure: number;
+    }): Promise<void> {
+      await sendNow(await notify.accountFailed(db, ctx, input));
+    },
+
+    /** The day completed: its summary to ops. */
+    async notifyDaySummary(input: DaySummaryFacts): Promise<void> {
+      await sendNow(await notify.daySummary(db, ctx, input));
     },
   };
 }

@@ -1,5 +1,5 @@
 /** Where notifications go: always a log line; a webhook too when NOTIFY_WEBHOOK_URL is set. */
-import { log } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 
 export interface Notification {
   kind: string;
@@ -10,8 +10,18 @@ export interface Notification {
 
 export type Notifier = (n: Notification) => Promise<void>;
 
+/**
+ * The activity's log line; outside an activity (the outbox dispatcher) there is none to write to,
+ * and the outbox row and its audit entry are the record.
+ */
 export const logNotifier: Notifier = async (n) => {
-  log.info('notification', { kind: n.kind, recipient: n.recipient, ...n.payload });
+  let ctx: Context | undefined;
+  try {
+    ctx = Context.current();
+  } catch {
+    return;
+  }
+  ctx.log.info('notification', { kind: n.kind, recipient: n.recipient, ...n.payload });
 };
 
 /**

@@ -8,13 +8,16 @@ import type { ReconcileResult } from '../contracts';
 import { UNRESOLVED_STATUSES, reconcile } from '../domain/recon';
 import { accountRow } from './accounts';
 import { type ResolveBreaksInput, resolveAccountBreaks } from './break-resolution';
+import { reconDigest } from '../notifications/digest';
 import { type BreakRow, writeBreaks } from './breaks';
 import type { ActivityDeps } from './deps';
+import { notifyContextOf } from './notifications';
 import { loadReconInput } from './recon-input';
 import { sendWithdrawals, syncAccount, syncContext } from './sync';
 
 export function reconciliationActivities(deps: ActivityDeps) {
   const { db } = deps;
+  const notifyCtx = notifyContextOf(deps);
   return {
     /**
      * Reconciles the account's book with the custodian's start-of-day files for the trade date
@@ -73,6 +76,8 @@ export function reconciliationActivities(deps: ActivityDeps) {
               accountNumber: acct.custodian_account_number,
             })
           : [];
+      // Ops get one digest of the held accounts per morning, not a message per break.
+      if (accountHolds.length > 0) await reconDigest(db, notifyCtx, input.tradeDate);
       return {
         openBreaks: accountHolds.length,
         breaks: accountHolds.map((b) => ({ symbol: b.symbol ?? 'USD', ours: b.ours, theirs: b.theirs })),

@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { ensureSchedule } from '../../temporal-config/schedule';
+import { channelsOf } from '../activities/notifications';
 import { startApiServer } from '../api/server';
 import { createAdvisorToken, listTokens, revokeToken, rotateToken } from '../api/tokens';
 import { type AppConfig, activityPolicy, loadConfig, workerTuning } from '../config';
@@ -43,6 +44,7 @@ import { calendarCoverageWarning } from '../domain/calendar-coverage';
 import { connectNative } from '../infra/temporal';
 import { watchCalendarCoverage } from '../workers/calendar-watch';
 import { installWorkerRuntime } from '../workers/runtime';
+import { startDispatcher } from '../notifications/dispatcher';
 import { createTradingWorker } from '../workers/worker';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../workflows/ids';
 import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';
@@ -52,7 +54,7 @@ import { cmdCash } from './cash';
 import { runConfigCommand } from './config';
 import { findStuck, listBreaks, opsSignal, renderBreaks } from './ops';
 import { dayProgress, renderProgress } from './progress';
-import { openCustodian, openDatabase, openTemporal } from './runtime';
+import { openCustodian, openDatabase, openMail, openTemporal } from './runtime';
 
 const say = (m: string) => process.stdout.write(`${m}\n`);
 const zDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '--date must be YYYY-MM-DD');
@@ -159,20 +161,31 @@ async function cmdStart(args: string[]) {
 
   const custodian = await openCustodian(cfg, database.db);
   stops.push(custodian.stop);
+  const mail = await openMail(cfg, { demoClock: !realClock });
+  stops.push(mail.stop);
   const native = await connectNative(cfg, temporal.address);
+  const deps = {
+    db: database.db,
+    custodian: custodian.port,
+    dropDir: cfg.custodianDropDir,
+    correspondent: cfg.CUSTODIAN_CORRESPONDENT,
+    averagePriceAccount: cfg.CUSTODIAN_AVG_PRICE_ACCOUNT,
+    ...activityPolicy({ ...mail.cfg, ...(temporal.uiUrl ? { PUBLIC_TEMPORAL_UI_URL: temporal.uiUrl } : {}) }),
+  };
   const worker = await createTradingWorker({
     connection: native,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TASK_QUEUE,
     ...workerTuning(cfg),
-    deps: {
-      db: database.db,
-      custodian: custodian.port,
-      dropDir: cfg.custodianDropDir,
-      correspondent: cfg.CUSTODIAN_CORRESPONDENT,
-      averagePriceAccount: cfg.CUSTODIAN_AVG_PRICE_ACCOUNT,
-      ...activityPolicy(cfg),
-    },
+    deps,
+  });
+  const dispatcher = startDispatcher(database.db, channelsOf(deps), {
+    intervalMs: (realClock ? cfg.NOTIFY_DISPATCH_SECONDS : 2) * 1000,
+    onError: (e) => console.error('[notifications]', e),
+  });
+  stops.push(async () => {
+    await dispatcher.stop();
+    deps.mail?.transport.close();
   });
   const running = worker.run();
   // A long-running demo stack: the day's warning above, and once a day after.
@@ -220,6 +233,11 @@ async function cmdStart(args: string[]) {
     `Metrics:          ${api.url}/metrics (API, day gauges)  ${runtime.metricsUrl ?? '(worker metrics off)'} (worker)`,
   );
   say(`Logs (JSON):      ${runtime.logTarget}`);
+  say(
+    mail.sink
+      ? `Mail (sink):      ${mail.sink.webUrl}  (SMTP 127.0.0.1:${mail.sink.smtpPort}; mbox ${mail.sink.mboxPath})`
+      : `Mail:             ${cfg.SMTP_HOST}:${cfg.SMTP_PORT} (SMTP_HOST)`,
+  );
   say(`Schedule:         daily-trading-day ${schedule} (weekdays 06:30 America/New_York)`);
   say('Ctrl-C stops everything; `npm start` again resumes with the same data.\n');
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { type AppConfig, ascendCredentials, workerCustodian } from '../config';
+import { startMailSink, startMailSinkWeb } from '../infra/mail-sink';
 import { simAuthFor } from '../custodian/client';
 import type { CustodianPort } from '../custodian/port';
 import { type RunningSim, startSimServer } from '../custodian/sim/server';
@@ -133,4 +134,41 @@ export async function openCustodian(cfg: AppConfig, db: Knex): Promise<Custodian
     },
   });
   return { url: sim.url, port: workerCustodian(cfg, sim.url), sim, stop: () => sim.close() };
+}
+
+export interface MailRuntime {
+  /** The configuration `npm start` runs with: SMTP pointed at the sink unless SMTP_HOST is set. */
+  cfg: AppConfig;
+  /** The sink's web view and mbox file, when `npm start` runs the sink. */
+  sink?: { webUrl: string; mboxPath: string; smtpPort: number };
+  stop(): Promise<void>;
+}
+
+/**
+ * Without SMTP_HOST, `npm start` runs a local SMTP sink (MAIL_SINK_PORT, its mailbox on the web at
+ * MAIL_SINK_WEB_PORT and in DATA_DIR/mail/sink.mbox) and sends the demo day's mail there, to ops and
+ * trading addresses of its own when NOTIFY_OPS_EMAIL / NOTIFY_TRADING_EMAIL are not set; the demo
+ * clock's reminder comes a minute before its cut-off.
+ */
+export async function openMail(cfg: AppConfig, opts: { demoClock: boolean }): Promise<MailRuntime> {
+  if (cfg.SMTP_HOST) return { cfg, stop: async () => {} };
+  const mboxPath = path.join(cfg.DATA_DIR, 'mail', 'sink.mbox');
+  const sink = await startMailSink({ port: cfg.MAIL_SINK_PORT, mboxPath });
+  const web = await startMailSinkWeb(sink, { port: cfg.MAIL_SINK_WEB_PORT });
+  return {
+    cfg: {
+      ...cfg,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: sink.port,
+      SMTP_TLS: 'none',
+      NOTIFY_OPS_EMAIL: cfg.NOTIFY_OPS_EMAIL.length ? cfg.NOTIFY_OPS_EMAIL : ['ops@zoe.example'],
+      NOTIFY_TRADING_EMAIL: cfg.NOTIFY_TRADING_EMAIL.length ? cfg.NOTIFY_TRADING_EMAIL : ['trading@zoe.example'],
+      ...(opts.demoClock ? { NOTIFY_REMINDER_MINUTES: 1, NOTIFY_DIGEST_SECONDS: 20 } : {}),
+    },
+    sink: { webUrl: web.url, mboxPath, smtpPort: sink.port },
+    async stop() {
+      await web.close();
+      await sink.close();
+    },
+  };
 }
