@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { webhookNotifier } from './activities/notifier';
-import { type MailSettings, smtpTransport } from './notifications/mailer';
-import { NOTIFICATION_KINDS, type NotificationKind, type NotifySettings } from './notifications/kinds';
 import { type AscendCredentials, custodianClient, simServiceAccount } from './custodian/client';
 import type { CustodianPort } from './custodian/port';
+import { NOTIFICATION_KINDS, type NotificationKind, type NotifySettings } from './notifications/kinds';
+import { type MailSettings, smtpTransport } from './notifications/mailer';
 
 export const ROOT_DIR = path.resolve(__dirname, '..');
 
@@ -18,7 +18,10 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24h, 
 const port = z.coerce.number().int().min(1).max(65535);
 /** A comma-separated list of e-mail addresses (empty: nobody). */
 const emails = z.string().transform((v, ctx) => {
-  const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   for (const a of list)
     if (!z.string().email().safeParse(a).success)
       ctx.addIssue({ code: 'custom', message: `${a} is not an e-mail address` });
@@ -120,14 +123,30 @@ const EnvSchema = z.object({
     .string()
     .default('')
     .transform((v, ctx) => {
-      const kinds = v.split(',').map((k) => k.trim()).filter(Boolean);
+      const kinds = v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
       for (const k of kinds)
         if (!(NOTIFICATION_KINDS as readonly string[]).includes(k))
-          ctx.addIssue({ code: 'custom', message: `${k} is not a notification kind (${NOTIFICATION_KINDS.join(', ')})` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `${k} is not a notification kind (${NOTIFICATION_KINDS.join(', ')})`,
+          });
       return kinds as NotificationKind[];
     }),
-  NOTIFY_REMINDER_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
-  NOTIFY_DIGEST_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(120),
+  NOTIFY_REMINDER_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  NOTIFY_DIGEST_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600)
+    .default(120),
   NOTIFY_DISPATCH_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   PUBLIC_API_URL: z.string().url().optional(),
   PUBLIC_TEMPORAL_UI_URL: z.string().url().optional(),
@@ -215,7 +234,10 @@ export function notifySettings(cfg: AppConfig): NotifySettings {
     reminderMinutes: cfg.NOTIFY_REMINDER_MINUTES,
     digestSeconds: cfg.NOTIFY_DIGEST_SECONDS,
     apiUrl: (cfg.PUBLIC_API_URL ?? `http://localhost:${cfg.API_PORT}`).replace(/\/$/, ''),
-    temporalUiUrl: (cfg.PUBLIC_TEMPORAL_UI_URL ?? `http://localhost:${cfg.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+    temporalUiUrl: (cfg.PUBLIC_TEMPORAL_UI_URL ?? `http://localhost:${cfg.TEMPORAL_UI_PORT}`).replace(
+      /\/$/,
+      '',
+    ),
     namespace: cfg.TEMPORAL_NAMESPACE,
   };
 }

@@ -10,8 +10,8 @@ import { type MatchConfirmsInput, matchConfirms } from '../domain/confirms';
 import { confirmBreaks } from '../notifications/notify';
 import { accountRow } from './accounts';
 import type { ActivityDeps } from './deps';
-import { notifyContextOf } from './notifications';
 import type { Ingest } from './ingestion';
+import { notifyContextOf } from './notifications';
 
 export function confirmActivities(deps: ActivityDeps, ingest: Ingest) {
   const { db } = deps;

@@ -6,9 +6,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ReconcileResult } from '../contracts';
 import { UNRESOLVED_STATUSES, reconcile } from '../domain/recon';
+import { reconDigest } from '../notifications/digest';
 import { accountRow } from './accounts';
 import { type ResolveBreaksInput, resolveAccountBreaks } from './break-resolution';
-import { reconDigest } from '../notifications/digest';
 import { type BreakRow, writeBreaks } from './breaks';
 import type { ActivityDeps } from './deps';
 import { notifyContextOf } from './notifications';

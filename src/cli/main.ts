@@ -42,9 +42,9 @@ import {
 } from '../domain/calendar';
 import { calendarCoverageWarning } from '../domain/calendar-coverage';
 import { connectNative } from '../infra/temporal';
+import { startDispatcher } from '../notifications/dispatcher';
 import { watchCalendarCoverage } from '../workers/calendar-watch';
 import { installWorkerRuntime } from '../workers/runtime';
-import { startDispatcher } from '../notifications/dispatcher';
 import { createTradingWorker } from '../workers/worker';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../workflows/ids';
 import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';

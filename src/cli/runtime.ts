@@ -7,12 +7,12 @@ import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { type AppConfig, ascendCredentials, workerCustodian } from '../config';
-import { startMailSink, startMailSinkWeb } from '../infra/mail-sink';
 import { simAuthFor } from '../custodian/client';
 import type { CustodianPort } from '../custodian/port';
 import { type RunningSim, startSimServer } from '../custodian/sim/server';
 import { createKnex, migrateLatest } from '../db/knex';
 import { type RunningCluster, clusterOptions, startCluster } from '../infra/cluster';
+import { startMailSink, startMailSinkWeb } from '../infra/mail-sink';
 import { databaseUrl, ensureDatabase, startEmbeddedPostgres } from '../infra/postgres';
 import {
   type DevServer,
@@ -162,7 +162,9 @@ export async function openMail(cfg: AppConfig, opts: { demoClock: boolean }): Pr
       SMTP_PORT: sink.port,
       SMTP_TLS: 'none',
       NOTIFY_OPS_EMAIL: cfg.NOTIFY_OPS_EMAIL.length ? cfg.NOTIFY_OPS_EMAIL : ['ops@zoe.example'],
-      NOTIFY_TRADING_EMAIL: cfg.NOTIFY_TRADING_EMAIL.length ? cfg.NOTIFY_TRADING_EMAIL : ['trading@zoe.example'],
+      NOTIFY_TRADING_EMAIL: cfg.NOTIFY_TRADING_EMAIL.length
+        ? cfg.NOTIFY_TRADING_EMAIL
+        : ['trading@zoe.example'],
       ...(opts.demoClock ? { NOTIFY_REMINDER_MINUTES: 1, NOTIFY_DIGEST_SECONDS: 20 } : {}),
     },
     sink: { webUrl: web.url, mboxPath, smtpPort: sink.port },

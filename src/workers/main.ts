@@ -1,13 +1,13 @@
+import { channelsOf } from '../activities/notifications';
 /**
  * A standalone worker process (`npm run worker`): for deployments where workers run apart
  * from the rest. Start as many as you like on the same task queue; they share the work.
  */
 import { activityPolicy, loadConfig, workerCustodian, workerTuning } from '../config';
-import { channelsOf } from '../activities/notifications';
 import { createKnex } from '../db/knex';
 import { connectNative, localTemporalAddress } from '../infra/temporal';
-import { watchCalendarCoverage } from './calendar-watch';
 import { startDispatcher } from '../notifications/dispatcher';
+import { watchCalendarCoverage } from './calendar-watch';
 import { installWorkerRuntime } from './runtime';
 import { createTradingWorker } from './worker';
 
