@@ -7,8 +7,10 @@ import type { Knex } from 'knex';
 // - channel: NOTIFIER | EMAIL; address: the e-mail address of an EMAIL row.
 // - message_id: the Message-ID of an EMAIL row, derived from its idempotency key (every attempt
 //   and any repeat after a crash carry the same one).
-// - status: PENDING | SENT | CANCELLED (no longer true when due, e.g. a reminder of a proposal
-//   already decided) | FAILED (refused for good, or out of attempts: audited for ops).
+// - status: PENDING | SENDING (claimed by one sender, claim_token, claimed_at) | SENT | CANCELLED
+//   (no longer true when due, e.g. a reminder of a proposal already decided) | FAILED (refused for
+//   good, or out of attempts: audited for ops) | UNCERTAIN (an e-mail the server may have taken
+//   without the row saying so: never sent again by itself; ops decide).
 // - not_before: not sent before then; next_attempt_at: back-off after a failed attempt.
 // - trade_date, account_id: what the message is about (digests and the day report read them).
 export async function up(knex: Knex): Promise<void> {
@@ -18,6 +20,8 @@ export async function up(knex: Knex): Promise<void> {
     t.text('message_id').unique();
     t.date('trade_date');
     t.text('account_id');
+    t.text('claim_token');
+    t.timestamp('claimed_at', { useTz: true });
     t.timestamp('not_before', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('next_attempt_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.index(['status', 'next_attempt_at']);
@@ -25,7 +29,7 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.raw(`
     ALTER TABLE notifications
-      ADD CONSTRAINT notifications_status_check CHECK (status IN ('PENDING', 'SENT', 'CANCELLED', 'FAILED')),
+      ADD CONSTRAINT notifications_status_check CHECK (status IN ('PENDING', 'SENDING', 'SENT', 'CANCELLED', 'FAILED', 'UNCERTAIN')),
       ADD CONSTRAINT notifications_channel_check CHECK (channel IN ('NOTIFIER', 'EMAIL')),
       ADD CONSTRAINT notifications_email_address CHECK (channel <> 'EMAIL' OR (address IS NOT NULL AND message_id IS NOT NULL))
   `);
@@ -58,6 +62,8 @@ export async function down(knex: Knex): Promise<void> {
       'account_id',
       'not_before',
       'next_attempt_at',
+      'claim_token',
+      'claimed_at',
     );
   });
 }

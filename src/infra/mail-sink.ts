@@ -31,9 +31,10 @@ export interface MailSinkOptions {
   mboxPath?: string;
   /**
    * Asked at the end of DATA for each message (1, 2, …): an error with `responseCode` refuses it
-   * (e.g. 451 to try again later, 550 for good); undefined accepts it.
+   * (e.g. 451 to try again later, 550 for good); `'stall'` keeps the message and never answers (a
+   * reply lost after the server took it); undefined accepts it.
    */
-  answer?: (n: number) => { responseCode: number; message: string } | undefined;
+  answer?: (n: number) => { responseCode: number; message: string } | 'stall' | undefined;
 }
 
 export interface RunningMailSink {
@@ -53,6 +54,7 @@ export async function startMailSink(opts: MailSinkOptions): Promise<RunningMailS
   const messages: SunkMail[] = [];
   const waiters: (() => void)[] = [];
   let tries = 0;
+  const stalled: (() => void)[] = [];
   if (opts.mboxPath) mkdirSync(path.dirname(opts.mboxPath), { recursive: true });
   const server = new SMTPServer({
     authOptional: true,
@@ -63,7 +65,7 @@ export async function startMailSink(opts: MailSinkOptions): Promise<RunningMailS
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const refusal = opts.answer?.(++tries);
-        if (refusal) {
+        if (refusal && refusal !== 'stall') {
           const e = new Error(refusal.message) as Error & { responseCode: number };
           e.responseCode = refusal.responseCode;
           return callback(e);
@@ -84,7 +86,8 @@ export async function startMailSink(opts: MailSinkOptions): Promise<RunningMailS
               subject: parsed.subject ?? '',
             });
             for (const w of waiters.splice(0)) w();
-            callback();
+            if (refusal === 'stall') stalled.push(() => callback(new Error('closing')));
+            else callback();
           })
           .catch((e: Error) => callback(e));
       });
@@ -113,7 +116,10 @@ export async function startMailSink(opts: MailSinkOptions): Promise<RunningMailS
         check();
       });
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      for (const release of stalled.splice(0)) release();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

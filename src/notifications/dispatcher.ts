@@ -1,11 +1,11 @@
 /**
  * The outbox dispatcher: every few seconds (NOTIFY_DISPATCH_SECONDS) it sends the rows that are due
  * (PENDING, past `not_before` and past their back-off), oldest first, one at a time through
- * `deliver` (./outbox.ts). It runs in every worker process; several at once share the rows (a
+ * `deliver` (./outbox.ts), after it has recovered the rows of senders that died while sending. It runs in every worker process; several at once share the rows (a
  * row being sent is locked and skipped by the others).
  */
 import type { Knex } from 'knex';
-import { type Channels, type DeliveryOutcome, deliver } from './outbox';
+import { type Channels, type DeliveryOutcome, deliver, recoverStale } from './outbox';
 
 export type DispatchCounts = Record<DeliveryOutcome, number>;
 
@@ -15,6 +15,7 @@ export async function dispatchDue(
   channels: Channels,
   opts: { limit?: number; asOf?: Date } = {},
 ): Promise<DispatchCounts> {
+  await recoverStale(db, opts.asOf);
   const at = opts.asOf ? opts.asOf.toISOString() : db.fn.now();
   const due: { id: string }[] = await db('notifications')
     .where({ status: 'PENDING' })
@@ -23,7 +24,14 @@ export async function dispatchDue(
     .orderBy('id')
     .limit(opts.limit ?? 100)
     .select('id');
-  const counts: DispatchCounts = { SENT: 0, RETRY: 0, FAILED: 0, CANCELLED: 0, NOT_PENDING: 0 };
+  const counts: DispatchCounts = {
+    SENT: 0,
+    RETRY: 0,
+    FAILED: 0,
+    CANCELLED: 0,
+    UNCERTAIN: 0,
+    NOT_PENDING: 0,
+  };
   for (const r of due) counts[(await deliver(db, channels, Number(r.id))).outcome]++;
   return counts;
 }

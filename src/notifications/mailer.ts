@@ -1,9 +1,14 @@
 /**
- * The e-mail transport: SMTP through nodemailer, configured from src/config.ts (SMTP_HOST, SMTP_PORT,
- * SMTP_TLS, SMTP_USER / SMTP_PASSWORD, SMTP_FROM). The outbox (./outbox.ts) calls `send` once per
- * row and counts a message as accepted only when the server answered the end of DATA with 250.
+ * The e-mail transport: SMTP through nodemailer's connection and composer, configured from
+ * src/config.ts (SMTP_HOST, SMTP_PORT, SMTP_TLS, SMTP_USER / SMTP_PASSWORD, SMTP_FROM). One
+ * connection per message: connect, authenticate, then `beforeHandOver` (the outbox claims its row
+ * there, ./outbox.ts), then MAIL FROM / RCPT TO / DATA. A message counts as accepted only when the
+ * server answered the end of DATA with 250. A failure says whether the server may have it anyway
+ * (`inDoubt`: the connection broke or timed out after the message was handed over and before a
+ * reply came; RFC 1047's window).
  */
-import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 export interface MailSettings {
   host: string;
@@ -13,6 +18,8 @@ export interface MailSettings {
   auth?: { user: string; pass: string };
   /** The From header, e.g. `Zoe trading <zoe-trading@example.com>`. */
   from: string;
+  /** How long the server may stay silent (default 30 s). */
+  socketTimeoutMs?: number;
 }
 
 export interface MailMessage {
@@ -28,27 +35,53 @@ export interface MailMessage {
   headers?: Record<string, string>;
 }
 
+export interface SendHooks {
+  /** Called once connected and authenticated, right before the message is handed over; a throw aborts. */
+  beforeHandOver?: () => Promise<void>;
+}
+
 export interface MailTransport {
-  /** Resolves once the server accepted the message (250 after DATA); throws otherwise. */
-  send(m: MailMessage): Promise<{ response: string }>;
+  /** Resolves once the server accepted the message (250 after DATA); throws a `MailError` otherwise. */
+  send(m: MailMessage, hooks?: SendHooks): Promise<{ response: string }>;
   close(): void;
 }
 
-export function smtpTransport(s: MailSettings): MailTransport {
-  const t = nodemailer.createTransport({
-    host: s.host,
-    port: s.port,
-    secure: s.tls === 'tls',
-    requireTLS: s.tls === 'starttls',
-    ignoreTLS: s.tls === 'none',
-    ...(s.auth ? { auth: s.auth } : {}),
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
+/** A failed send: `inDoubt` when the server may have taken it (no reply after the hand-over). */
+export class MailError extends Error {
+  constructor(
+    message: string,
+    readonly inDoubt: boolean,
+    readonly responseCode?: number,
+  ) {
+    super(message);
+    this.name = 'MailError';
+  }
+}
+
+/**
+ * One step of the conversation as a promise: its callback, or the connection's `error` / `end`
+ * (nodemailer reports a failed connect or a dropped socket only as an event).
+ */
+function settle<T>(conn: SMTPConnection, run: (cb: (err?: Error | null, v?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onError = (e: Error) => done(e);
+    const onEnd = () => done(new Error('the SMTP server closed the connection'));
+    const done = (err?: Error | null, v?: T) => {
+      conn.off('error', onError);
+      conn.off('end', onEnd);
+      if (err) reject(err);
+      else resolve(v as T);
+    };
+    conn.on('error', onError);
+    conn.on('end', onEnd);
+    run(done);
   });
+}
+
+export function smtpTransport(s: MailSettings): MailTransport {
   return {
-    async send(m) {
-      const info = await t.sendMail({
+    async send(m, hooks = {}) {
+      const node = new MailComposer({
         from: m.from,
         to: m.to,
         subject: m.subject,
@@ -57,10 +90,45 @@ export function smtpTransport(s: MailSettings): MailTransport {
         messageId: m.messageId,
         date: m.date,
         headers: m.headers,
+      }).compile();
+      const envelope = node.getEnvelope();
+      const raw = await node.build();
+      const conn = new SMTPConnection({
+        host: s.host,
+        port: s.port,
+        secure: s.tls === 'tls',
+        requireTLS: s.tls === 'starttls',
+        ignoreTLS: s.tls === 'none',
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+        socketTimeout: s.socketTimeoutMs ?? 30_000,
       });
-      return { response: String(info.response ?? '') };
+      let handedOver = false;
+      conn.on('error', () => {}); // reported by the step under way (settle)
+      try {
+        await settle<void>(conn, (cb) => conn.connect((e) => cb(e)));
+        if (s.auth) await settle<void>(conn, (cb) => conn.login(s.auth!, (e) => cb(e)));
+        await hooks.beforeHandOver?.();
+        handedOver = true;
+        const info = await settle<SMTPConnection.SentMessageInfo>(conn, (cb) =>
+          conn.send({ from: envelope.from || '', to: envelope.to }, raw, cb),
+        );
+        conn.quit();
+        return { response: String(info.response ?? '') };
+      } catch (e) {
+        conn.close();
+        const err = e as Error & { responseCode?: number };
+        // Before the hand-over nothing reached the server: the error as it is (a claim refused, no connection).
+        if (!handedOver) throw err;
+        // A reply from the server (4xx, 5xx) is a refusal; anything else after the hand-over is in doubt.
+        throw new MailError(
+          err.message || String(err),
+          typeof err.responseCode !== 'number',
+          err.responseCode,
+        );
+      }
     },
-    close: () => t.close(),
+    close: () => {},
   };
 }
 

@@ -4,25 +4,30 @@
  * activities that write a message try it at once; the dispatcher, ./dispatcher.ts, sends what is due
  * and retries with back-off).
  *
- * What `deliver` guarantees. The row is claimed with `SELECT … FOR UPDATE SKIP LOCKED` in a
- * transaction that stays open while the message is handed to the server, and SENT is written and
- * committed in that same transaction right after the server's 250. So:
- * - a row marked SENT is never sent again, and two senders (the activity and the dispatcher, two
- *   workers) never send one row at the same time: the second does not see it;
- * - a failed hand-over (no 250) rolls nothing forward: attempts, the error and the next attempt's
- *   time are written, the row stays PENDING;
- * - the one window left is between the server's 250 and the COMMIT (a crash, a lost connection to
- *   PostgreSQL): the row is still PENDING and is sent again, once per such crash, with the same
- *   Message-ID, Date, subject and body, so the receiving mail systems can recognise the copy (and
- *   many fold it into the first). That is at-least-once with a fixed identity, not exactly-once:
- *   SMTP has no way to ask a server whether it already took a message.
+ * What `deliver` guarantees (docs/notifications.md, "Sent once"). A row is claimed, PENDING →
+ * SENDING, in a committed update that only one sender can win, after the SMTP connection is up and
+ * right before the message is handed over; SENT is written after the server's 250. So:
+ * - a row SENT is never sent again, and two senders (the activity and the dispatcher, two workers)
+ *   never both send a row: the second's claim changes nothing and it stops;
+ * - a refusal (4xx: again after a back-off; 5xx: FAILED) or a connection that failed before the
+ *   hand-over leaves the row PENDING or FAILED: nothing was delivered;
+ * - the window between the hand-over and the mark (a crash, a kill -9, a reply that never came) is
+ *   where the server may have the message while the row does not say so. An e-mail there is never
+ *   sent again by itself: the row ends UNCERTAIN (at once when the reply is missing, after
+ *   SEND_LEASE_MS when its sender died), audited, and listed for ops, who resend it if the mailbox
+ *   does not have it (`resendNotification`). So an e-mail accepted by the server is delivered at
+ *   most once; the price is that a crash inside that window (milliseconds per message) needs a
+ *   person to decide. SMTP cannot be asked whether it already took a message, so exactly-once is
+ *   not on offer; every attempt carries the same Message-ID should a copy ever be sent by hand.
+ * - the notifier (log line, webhook) is at-least-once: a webhook that failed or a sender that died
+ *   is tried again, and the Idempotency-Key header lets the receiver drop a repeat.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { writeAudit } from '../activities/audit';
 import type { Notifier } from '../activities/notifier';
 import { AUDIENCE, type Audience, type NotificationKind, type NotifySettings, TEAM_RECIPIENT } from './kinds';
-import { type MailTransport, isPermanentSmtpError } from './mailer';
+import { MailError, type MailTransport, isPermanentSmtpError } from './mailer';
 
 /** How a message leaves: the notifier (a log line, and the webhook when configured) and e-mail. */
 export interface Channels {
@@ -142,7 +147,13 @@ export async function enqueue(
   return ids.map((r) => Number(r.id));
 }
 
-export type DeliveryOutcome = 'SENT' | 'RETRY' | 'FAILED' | 'CANCELLED' | 'NOT_PENDING';
+export type DeliveryOutcome = 'SENT' | 'RETRY' | 'FAILED' | 'CANCELLED' | 'UNCERTAIN' | 'NOT_PENDING';
+
+/**
+ * How long a row may stay SENDING before its sender is taken for dead (well above the transport's
+ * timeouts: connect 10 s, greeting 10 s, a silent server 30 s).
+ */
+export const SEND_LEASE_MS = 5 * 60_000;
 
 interface Row {
   id: string;
@@ -157,53 +168,146 @@ interface Row {
   created_at: Date;
 }
 
+/** Another sender claimed the row first. */
+class NotClaimed extends Error {
+  override name = 'NotClaimed';
+}
+
 /**
- * Sends one row if it is still PENDING and nobody else is sending it (see the guarantee above).
- * Never throws for a failed hand-over: the outcome says what happened and the row keeps the error.
+ * Sends one row if it is still PENDING (see the guarantee at the top). Never throws for a failed
+ * hand-over: the outcome says what happened and the row keeps the error.
  */
 export async function deliver(
   db: Knex,
   channels: Channels,
   id: number,
 ): Promise<{ outcome: DeliveryOutcome; error?: string }> {
-  return db.transaction(async (trx) => {
-    const row: Row | undefined = await trx('notifications')
-      .where({ id, status: 'PENDING' })
-      .forUpdate()
-      .skipLocked()
-      .first();
-    if (!row) return { outcome: 'NOT_PENDING' };
-    if (!(await stillDue(trx, row))) {
-      await trx('notifications').where({ id: row.id }).update({ status: 'CANCELLED' });
-      return { outcome: 'CANCELLED' };
+  const row: Row | undefined = await db('notifications').where({ id, status: 'PENDING' }).first();
+  if (!row) return { outcome: 'NOT_PENDING' };
+  if (!(await stillDue(db, row))) {
+    const n = await db('notifications')
+      .where({ id: row.id, status: 'PENDING' })
+      .update({ status: 'CANCELLED' });
+    return { outcome: n ? 'CANCELLED' : 'NOT_PENDING' };
+  }
+  const token = randomUUID();
+  let claimed = false;
+  /** PENDING → SENDING, committed before anything reaches the server; only one sender wins it. */
+  const claim = async () => {
+    const n = await db('notifications')
+      .where({ id: row.id, status: 'PENDING' })
+      .update({ status: 'SENDING', claim_token: token, claimed_at: db.fn.now(), attempts: row.attempts + 1 });
+    if (n === 0) throw new NotClaimed();
+    claimed = true;
+  };
+  const attempts = row.attempts + 1;
+  try {
+    await handOver(channels, row, claim);
+  } catch (e) {
+    if (e instanceof NotClaimed) return { outcome: 'NOT_PENDING' };
+    const error = (e as Error).message || String(e);
+    const mine = claimed ? { id: row.id, claim_token: token } : { id: row.id, status: 'PENDING' };
+    if (e instanceof MailError && e.inDoubt) {
+      await markUncertain(db, row, mine, error);
+      return { outcome: 'UNCERTAIN', error };
     }
-    const attempts = row.attempts + 1;
-    try {
-      await handOver(channels, row);
-    } catch (e) {
-      const error = (e as Error).message || String(e);
-      const final = attempts >= MAX_ATTEMPTS || (row.channel === 'EMAIL' && isPermanentSmtpError(e));
+    const final = attempts >= MAX_ATTEMPTS || (row.channel === 'EMAIL' && isPermanentSmtpError(e));
+    await db.transaction(async (trx) => {
       await trx('notifications')
-        .where({ id: row.id })
+        .where(mine)
         .update({
           attempts,
           last_error: error.slice(0, 2000),
           status: final ? 'FAILED' : 'PENDING',
+          claim_token: null,
           next_attempt_at: new Date(Date.now() + backoffMs(attempts)).toISOString(),
         });
       if (final) await auditRow(trx, row, 'NOTIFICATION_FAILED', `failed:${row.idempotency_key}`, { error });
-      return { outcome: final ? 'FAILED' : 'RETRY', error };
-    }
+    });
+    return { outcome: final ? 'FAILED' : 'RETRY', error };
+  }
+  await db.transaction(async (trx) => {
     await trx('notifications')
-      .where({ id: row.id })
-      .update({ attempts, status: 'SENT', sent_at: trx.fn.now(), last_error: null });
+      .where({ id: row.id, claim_token: token })
+      .update({ status: 'SENT', sent_at: trx.fn.now(), last_error: null });
     await auditRow(trx, row, row.kind, `sent:${row.idempotency_key}`, {});
-    return { outcome: 'SENT' };
+  });
+  return { outcome: 'SENT' };
+}
+
+/** An e-mail the server may have taken: never sent again by itself; ops decide (`resendNotification`). */
+async function markUncertain(
+  db: Knex,
+  row: Row,
+  where: Record<string, unknown>,
+  error: string,
+): Promise<void> {
+  await db.transaction(async (trx) => {
+    const n = await trx('notifications')
+      .where(where)
+      .update({ status: 'UNCERTAIN', last_error: error.slice(0, 2000) });
+    if (n > 0)
+      await auditRow(
+        trx,
+        row,
+        'NOTIFICATION_UNCERTAIN',
+        `uncertain:${row.idempotency_key}:${row.attempts + 1}`,
+        {
+          error,
+        },
+      );
   });
 }
 
-async function handOver(channels: Channels, row: Row): Promise<void> {
+/**
+ * Rows whose sender died while SENDING (older than the lease): an e-mail may have reached the server,
+ * so it becomes UNCERTAIN (not sent again); a notifier row goes back to PENDING (the webhook carries
+ * its Idempotency-Key, so a receiver can drop the repeat). Returns how many rows were recovered.
+ */
+export async function recoverStale(db: Knex, asOf: Date = new Date()): Promise<number> {
+  const cutoff = new Date(asOf.getTime() - SEND_LEASE_MS).toISOString();
+  const stale: Row[] = await db('notifications')
+    .where({ status: 'SENDING' })
+    .where('claimed_at', '<', cutoff);
+  for (const row of stale) {
+    const where = { id: row.id, status: 'SENDING' };
+    const error = `the sender stopped while sending (claimed more than ${SEND_LEASE_MS / 60_000} min ago)`;
+    if (row.channel === 'EMAIL')
+      await markUncertain(db, { ...row, attempts: row.attempts - 1 }, where, error);
+    else
+      await db('notifications')
+        .where(where)
+        .update({ status: 'PENDING', claim_token: null, last_error: error });
+  }
+  return stale.length;
+}
+
+/**
+ * Ops' decision on an UNCERTAIN (or FAILED) row after checking the recipient's mailbox: send it
+ * again (PENDING, due now), audited with who decided.
+ */
+export async function resendNotification(db: Knex, id: number, actor: string): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const n = await trx('notifications')
+      .where({ id })
+      .whereIn('status', ['UNCERTAIN', 'FAILED'])
+      .update({ status: 'PENDING', claim_token: null, next_attempt_at: trx.fn.now() });
+    if (n > 0)
+      await writeAudit(trx, {
+        actor,
+        action: 'NOTIFICATION_RESEND',
+        entity: 'notification',
+        entityId: String(id),
+        details: {},
+        idempotencyKey: `resend:${id}:${Date.now()}`,
+      });
+    return n > 0;
+  });
+}
+
+async function handOver(channels: Channels, row: Row, claim: () => Promise<void>): Promise<void> {
   if (row.channel === 'NOTIFIER') {
+    await claim();
     await channels.notifier({
       kind: row.kind,
       recipient: row.recipient,
@@ -214,20 +318,23 @@ async function handOver(channels: Channels, row: Row): Promise<void> {
   }
   if (!channels.mail) throw new Error('no SMTP server is configured (SMTP_HOST)');
   const p = row.payload as unknown as Email;
-  await channels.mail.transport.send({
-    from: channels.mail.from,
-    to: [row.address!],
-    subject: p.subject,
-    text: p.text,
-    html: p.html,
-    messageId: row.message_id!,
-    date: new Date(row.created_at),
-    headers: { 'X-Zoe-Notification': row.kind, 'X-Zoe-Outbox-Key': row.idempotency_key },
-  });
+  await channels.mail.transport.send(
+    {
+      from: channels.mail.from,
+      to: [row.address!],
+      subject: p.subject,
+      text: p.text,
+      html: p.html,
+      messageId: row.message_id!,
+      date: new Date(row.created_at),
+      headers: { 'X-Zoe-Notification': row.kind, 'X-Zoe-Outbox-Key': row.idempotency_key },
+    },
+    { beforeHandOver: claim },
+  );
 }
 
 /** A scheduled message that is no longer true is cancelled when due (a reminder of a decided proposal). */
-async function stillDue(trx: Knex.Transaction, row: Row): Promise<boolean> {
+async function stillDue(trx: Knex, row: Row): Promise<boolean> {
   if (row.kind !== 'ADVISOR_APPROVAL_REMINDER') return true;
   const facts = (row.channel === 'EMAIL' ? row.payload.facts : row.payload) as { proposalId?: string };
   const p = await trx('proposals')

@@ -6,8 +6,9 @@
  * - written once (the same key again adds no row), sent once (delivering a SENT row sends nothing);
  * - a server that answers 451 is retried with back-off and the message arrives once; a 550 is
  *   given up at once (FAILED, audited);
- * - a kill -9 between the server's 250 and the mark repeats the message once, with the same
- *   Message-ID and body; a kill before the send sends it once;
+ * - a kill -9 between the server's 250 and the mark never sends a second copy (the row ends
+ *   UNCERTAIN for ops, who may resend it: same Message-ID and body); a kill before the claim sends
+ *   it once; a reply that never comes is UNCERTAIN; a dead server is retried; two senders, one copy;
  * - the dispatcher sends what is due, not a reminder before its time, and cancels the reminder
  *   of a proposal decided meanwhile; an advisor's opt-out and NOTIFY_DISABLED write nothing.
  */
@@ -22,7 +23,13 @@ import { dispatchDue } from '../../src/notifications/dispatcher';
 import { DEFAULT_NOTIFY_SETTINGS, type NotifySettings } from '../../src/notifications/kinds';
 import { smtpTransport } from '../../src/notifications/mailer';
 import { proposalAwaitsAdvisor } from '../../src/notifications/notify';
-import { type Channels, backoffMs, deliver } from '../../src/notifications/outbox';
+import {
+  type Channels,
+  SEND_LEASE_MS,
+  backoffMs,
+  deliver,
+  resendNotification,
+} from '../../src/notifications/outbox';
 import { type TestDb, createTestDb } from '../support/db';
 
 const FROM = 'Zoe trading <zoe@example.com>';
@@ -36,7 +43,7 @@ const settings: NotifySettings = {
 describe('notifications outbox with e-mail', () => {
   let t: TestDb;
   let sink: RunningMailSink;
-  let answers: ({ responseCode: number; message: string } | undefined)[] = [];
+  let answers: ({ responseCode: number; message: string } | 'stall' | undefined)[] = [];
   let channels: Channels;
   let seq = 0;
 
@@ -192,7 +199,7 @@ describe('notifications outbox with e-mail', () => {
     assert.match(JSON.stringify(audit[0].details), /550/);
   });
 
-  async function crashSend(rowId: number, dieAt: 'after-accept' | 'before-send'): Promise<number | null> {
+  async function crashSend(rowId: number, dieAt: 'after-accept' | 'before-claim'): Promise<number | null> {
     const child = spawn(
       process.execPath,
       [
@@ -214,7 +221,7 @@ describe('notifications outbox with e-mail', () => {
     return code;
   }
 
-  it('killed between the server’s 250 and the mark: sent again once, with the same Message-ID and body; SENT after that', async () => {
+  async function awaitingRow(): Promise<{ id: number; message_id: string; key: string }> {
     const id = await proposal();
     await proposalAwaitsAdvisor(t.db, ctx, {
       proposalId: id,
@@ -222,39 +229,106 @@ describe('notifications outbox with e-mail', () => {
       deadline: new Date(Date.now() + 3 * 3600_000).toISOString(),
     });
     const [row] = await rowsOf(`notify:${id}:email`);
+    return { id: Number(row.id), message_id: row.message_id, key: `notify:${id}:email` };
+  }
+  const copiesOf = (messageId: string) => sink.messages.filter((m) => m.messageId === messageId);
+  const later = (ms: number) => new Date(Date.now() + ms);
+
+  it('killed between the server’s 250 and the mark: never sent a second time; UNCERTAIN for ops, who may resend it', async () => {
+    const row = await awaitingRow();
     const before = sink.messages.length;
-    assert.equal(await crashSend(Number(row.id), 'after-accept'), null, 'the sender was killed');
+    assert.equal(await crashSend(row.id, 'after-accept'), null, 'the sender was killed');
     await sink.waitFor(before + 1);
-    const afterCrash = (await rowsOf(`notify:${id}:email`))[0];
-    assert.equal(afterCrash.status, 'PENDING', 'the mark was never committed');
-    assert.equal(afterCrash.attempts, 0);
-    // The next delivery (the dispatcher after the restart) sends it again, then never more.
-    assert.equal((await deliver(t.db, channels, Number(row.id))).outcome, 'SENT');
-    assert.equal((await deliver(t.db, channels, Number(row.id))).outcome, 'NOT_PENDING');
-    await dispatchDue(t.db, channels, { asOf: new Date(Date.now() + 3600_000 * 2) });
+    let r = (await rowsOf(row.key))[0];
+    assert.equal(r.status, 'SENDING', 'claimed, and the mark was never written');
+    // Another sender (the dispatcher after the restart) does not send it.
+    assert.equal((await deliver(t.db, channels, row.id)).outcome, 'NOT_PENDING');
+    await dispatchDue(t.db, channels);
+    assert.equal((await rowsOf(row.key))[0].status, 'SENDING', 'within the lease: left alone');
+    // Past the lease: the sender is taken for dead, and the row for a mail the server may have.
+    await dispatchDue(t.db, channels, { asOf: later(SEND_LEASE_MS + 60_000) });
+    r = (await rowsOf(row.key))[0];
+    assert.equal(r.status, 'UNCERTAIN');
+    const audit = await t
+      .db('audit_log')
+      .where({ action: 'NOTIFICATION_UNCERTAIN', entity_id: String(row.id) });
+    assert.equal(audit.length, 1);
+    await dispatchDue(t.db, channels, { asOf: later(3 * 3600_000) });
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(copiesOf(row.message_id).length, 1, 'one copy, however often the dispatcher runs');
+    // Ops checked the mailbox and decided to send it again: the same Message-ID, body and date.
+    assert.equal(await resendNotification(t.db, row.id, 'ops:test'), true);
+    assert.equal((await deliver(t.db, channels, row.id)).outcome, 'SENT');
     await sink.waitFor(before + 2);
-    const copies = sink.messages.filter((m) => m.messageId === row.message_id);
-    assert.equal(copies.length, 2, 'exactly one repeat');
+    const copies = copiesOf(row.message_id);
+    assert.equal(copies.length, 2);
     assert.equal(copies[0]!.parsed.text, copies[1]!.parsed.text);
     assert.equal(copies[0]!.parsed.html, copies[1]!.parsed.html);
     assert.equal(copies[0]!.parsed.date?.toISOString(), copies[1]!.parsed.date?.toISOString());
-    assert.equal(copies[0]!.subject, copies[1]!.subject);
   });
 
-  it('killed after the claim and before the send: the message arrives once', async () => {
-    const id = await proposal();
-    await proposalAwaitsAdvisor(t.db, ctx, {
-      proposalId: id,
-      advisorId: 'ADV-BEN',
-      deadline: new Date(Date.now() + 3 * 3600_000).toISOString(),
-    });
-    const [row] = await rowsOf(`notify:${id}:email`);
-    assert.equal(await crashSend(Number(row.id), 'before-send'), null);
-    assert.equal((await rowsOf(`notify:${id}:email`))[0].status, 'PENDING');
+  it('killed once connected and before the claim: the row is still PENDING and the message arrives once', async () => {
+    const row = await awaitingRow();
     const before = sink.messages.length;
-    assert.equal((await deliver(t.db, channels, Number(row.id))).outcome, 'SENT');
+    assert.equal(await crashSend(row.id, 'before-claim'), null);
+    const r = (await rowsOf(row.key))[0];
+    assert.equal(r.status, 'PENDING');
+    assert.equal(r.attempts, 0);
+    assert.equal(sink.messages.length, before, 'nothing reached the server');
+    assert.equal((await deliver(t.db, channels, row.id)).outcome, 'SENT');
     await sink.waitFor(before + 1);
-    assert.equal(sink.messages.filter((m) => m.messageId === row.message_id).length, 1);
+    assert.equal(copiesOf(row.message_id).length, 1);
+  });
+
+  it('a reply that never comes after the hand-over: UNCERTAIN at once, not sent again', async () => {
+    const row = await awaitingRow();
+    const impatient: Channels = {
+      notifier: async () => {},
+      mail: {
+        from: FROM,
+        transport: smtpTransport({
+          host: '127.0.0.1',
+          port: sink.port,
+          tls: 'none',
+          from: FROM,
+          socketTimeoutMs: 800,
+        }),
+      },
+    };
+    answers = ['stall'];
+    const before = sink.messages.length;
+    const r = await deliver(t.db, impatient, row.id);
+    assert.equal(r.outcome, 'UNCERTAIN', r.error);
+    assert.equal((await rowsOf(row.key))[0].status, 'UNCERTAIN');
+    await dispatchDue(t.db, channels, { asOf: later(3 * 3600_000) });
+    await new Promise((res) => setTimeout(res, 300));
+    assert.ok(sink.messages.length > before);
+    assert.equal(copiesOf(row.message_id).length, 1, 'the server has it once');
+  });
+
+  it('no server listening: nothing was handed over, so PENDING with back-off; two senders at once send it once', async () => {
+    const row = await awaitingRow();
+    const closed = await startMailSink({ port: 0 });
+    const deadPort = closed.port;
+    await closed.close();
+    const nowhere: Channels = {
+      notifier: async () => {},
+      mail: {
+        from: FROM,
+        transport: smtpTransport({ host: '127.0.0.1', port: deadPort, tls: 'none', from: FROM }),
+      },
+    };
+    const r = await deliver(t.db, nowhere, row.id);
+    assert.equal(r.outcome, 'RETRY', r.error);
+    const pending = (await rowsOf(row.key))[0];
+    assert.equal(pending.status, 'PENDING');
+    assert.equal(pending.attempts, 1);
+    const before = sink.messages.length;
+    const both = await Promise.all([deliver(t.db, channels, row.id), deliver(t.db, channels, row.id)]);
+    assert.deepEqual(both.map((b) => b.outcome).sort(), ['NOT_PENDING', 'SENT']);
+    await sink.waitFor(before + 1);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(copiesOf(row.message_id).length, 1);
   });
 
   it('the reminder waits for its time, and a decided proposal’s reminder is cancelled', async () => {

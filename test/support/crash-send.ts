@@ -2,8 +2,8 @@
  * A process that delivers one outbox row and dies at a chosen point, for the outbox's crash tests:
  * `node --import tsx test/support/crash-send.ts '<json>'` with { databaseUrl, smtpPort, rowId, dieAt }.
  * `dieAt: "after-accept"` kills the process (SIGKILL, no clean-up) right after the SMTP server
- * answered 250 and before SENT is written; `"before-send"` kills it after the row is claimed and
- * before anything reaches the server.
+ * answered 250 and before SENT is written; `"before-claim"` kills it once connected, before the row
+ * is claimed and before anything reaches the server.
  */
 import { createKnex } from '../../src/db/knex';
 import { smtpTransport } from '../../src/notifications/mailer';
@@ -14,7 +14,7 @@ async function main() {
     databaseUrl: string;
     smtpPort: number;
     rowId: number;
-    dieAt: 'after-accept' | 'before-send';
+    dieAt: 'after-accept' | 'before-claim';
   };
   const db = createKnex(o.databaseUrl, { max: 2 });
   const real = smtpTransport({
@@ -31,9 +31,13 @@ async function main() {
       mail: {
         from: 'Zoe <zoe@example.com>',
         transport: {
-          async send(m) {
-            if (o.dieAt === 'before-send') die();
-            const r = await real.send(m);
+          async send(m, hooks) {
+            const r = await real.send(m, {
+              beforeHandOver: async () => {
+                if (o.dieAt === 'before-claim') die();
+                await hooks?.beforeHandOver?.();
+              },
+            });
             die();
             return r;
           },
