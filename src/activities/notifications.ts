@@ -1,13 +1,13 @@
 /**
  * Notification activities: the messages the workflows ask for by name (a proposal for an advisor or
- * a trader, an account that failed, the day's summary), written once to the `notifications` outbox
+ * a trader), written once to the `notifications` outbox
  * (src/notifications/outbox.ts) and tried at once. Messages that follow from a step (expired, not
  * filled, confirm breaks, blocks short at the close, the reconciliation digest) are written by that
- * step's own activity; the dispatcher (src/notifications/dispatcher.ts) sends what is due and
+ * step's own activity, a failed account and the day's summary by the `audit` activity
+ * (src/notifications/from-audit.ts); the dispatcher (src/notifications/dispatcher.ts) sends what is due and
  * retries with back-off. docs/notifications.md has who hears what.
  */
 import { Context } from '@temporalio/activity';
-import type { DaySummaryFacts } from '../notifications/messages';
 import * as notify from '../notifications/notify';
 import { type Channels, deliver } from '../notifications/outbox';
 import type { ActivityDeps } from './deps';
@@ -58,22 +58,6 @@ export function notificationActivities(deps: ActivityDeps) {
 
     async notifyTraders(input: { proposalId: string; flags: string[]; deadline: string }): Promise<void> {
       await sendNow(await notify.proposalAwaitsTrader(db, ctx, input));
-    },
-
-    /** An account's step failed for good: ops hear which, why, and what to send. */
-    async notifyAccountFailed(input: {
-      tradeDate: string;
-      accountId: string;
-      step: string;
-      error: string;
-      failure: number;
-    }): Promise<void> {
-      await sendNow(await notify.accountFailed(db, ctx, input));
-    },
-
-    /** The day completed: its summary to ops. */
-    async notifyDaySummary(input: DaySummaryFacts): Promise<void> {
-      await sendNow(await notify.daySummary(db, ctx, input));
     },
   };
 }

@@ -290,7 +290,7 @@ export async function blockShort(db: Knex, ctx: NotifyContext, blockId: string):
 export async function accountFailed(
   db: Knex,
   ctx: NotifyContext,
-  input: { tradeDate: string; accountId: string; step: string; error: string; failure: number },
+  input: { tradeDate: string; accountId: string; step: string; error: string; failure: string },
 ): Promise<number[]> {
   return put(db, ctx, {
     kind: 'OPS_ACCOUNT_FAILED',
