@@ -24,7 +24,9 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], opts: { versio
     const responses: Record<string, ReturnType<typeof problem> | { description: string; content: object }> = {
       200: {
         description: r.response.description,
-        content: { 'application/json': { schema: r.response.schema } },
+        content: r.produces
+          ? Object.fromEntries(r.produces.map((t) => [t, { schema: z.string() }]))
+          : { 'application/json': { schema: r.response.schema } },
       },
       400: problem('Invalid request: the problem names where (path.x, query.x, body.x)'),
       401: problem('No token, or a token that is malformed, unknown or revoked'),
@@ -83,6 +85,16 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], opts: { versio
     summary: 'The advisor page',
     description:
       'A small page: sign in with a token, see pending proposals (legs, reasons, deadline), approve or reject (with a reason). No token needed to load it.',
+    tags: ['page'],
+    responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/report',
+    operationId: 'dayReportPage',
+    summary: 'The day report page',
+    description:
+      'Accounts per stage over the day, the blotter, exceptions, drift before and after, notional by symbol and side, with charts (`?date=YYYY-MM-DD`). Sign in with a token; no token needed to load it.',
     tags: ['page'],
     responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } },
   });

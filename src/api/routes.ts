@@ -20,6 +20,7 @@ import { CASH_ROUTES } from './cash-routes';
 import { CONFIG_ROUTES } from './config';
 import { PROBLEM_TYPES, Problem, notFound } from './problems';
 import { oneProposal, pendingProposals, proposalHistory, visibleAccount } from './proposals';
+import { REPORT_ROUTES } from './report';
 import {
   AccountParams,
   AccountStatus,
@@ -82,6 +83,12 @@ export interface ApiRoute<
   /** Whether the body may be left out entirely (it is then validated as `{}`). */
   bodyOptional?: boolean;
   response: { description: string; schema: R };
+  /**
+   * The route answers a file, not JSON: the handler returns `{ type, name, body }` (FileOut) and
+   * the server sends `body` as `type`, as an attachment named `name`; the document lists these
+   * media types.
+   */
+  produces?: string[];
   /** The problem statuses this route answers besides 400/401/429. */
   problems: Record<number, string>;
   handler(ctx: HandlerContext<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<z.infer<R>>;
@@ -383,4 +390,5 @@ export const ROUTES: ApiRoute[] = [
   // The book's configuration: models, accounts, households, restrictions, securities, firm.
   ...CONFIG_ROUTES,
   ...CASH_ROUTES,
+  ...REPORT_ROUTES,
 ];

@@ -19,6 +19,9 @@ export const Decimal = z
 
 export const IsoDate = CalendarDate.openapi({ type: 'string', format: 'date', example: '2026-11-24' });
 
+/** A file a route answers instead of JSON (ApiRoute.produces): its media type, name and content. */
+export const FileOut = z.object({ type: z.string(), name: z.string(), body: z.string() });
+
 export const Instant = z.string().openapi({ format: 'date-time', example: '2026-11-24T16:45:00.000Z' });
 
 export const ProposalId = z

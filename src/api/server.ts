@@ -20,6 +20,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { utcToEtDate } from '../domain/calendar';
 import { installApiMetrics } from '../metrics/api-metrics';
+import { REPORT_CSP, REPORT_HTML, REPORT_JS } from '../report/page';
 import { buildOpenApiDocument } from './openapi';
 import { PAGE_CSP, PAGE_HTML, PAGE_JS } from './page';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, Problem, zodProblem } from './problems';
@@ -258,6 +259,14 @@ export function buildApiApp(opts: Omit<ApiOptions, 'port' | 'host'>) {
         const principal = req.principal;
         if (!principal) throw new Problem(401, 'Unauthenticated', 'no principal', 'header.authorization');
         const out = await r.handler({ params, query, body, principal, ip: req.ip, deps });
+        if (r.produces) {
+          const file = out as { type: string; name: string; body: string };
+          return reply
+            .header('cache-control', 'no-store')
+            .header('content-disposition', `attachment; filename="${file.name}"`)
+            .type(file.type)
+            .send(file.body);
+        }
         return reply
           .header('cache-control', 'no-store')
           .type('application/json; charset=utf-8')
@@ -270,17 +279,24 @@ export function buildApiApp(opts: Omit<ApiOptions, 'port' | 'host'>) {
   app.get('/openapi.json', async (_req, reply) =>
     reply.type('application/json; charset=utf-8').header('access-control-allow-origin', '*').send(openapi),
   );
-  app.get('/', async (_req, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', PAGE_CSP)
-      .header('x-frame-options', 'DENY')
-      .header('cache-control', 'no-cache')
-      .send(PAGE_HTML),
-  );
-  app.get('/app.js', async (_req, reply) =>
-    reply.type('application/javascript; charset=utf-8').header('cache-control', 'no-cache').send(PAGE_JS),
-  );
+  // The pages: plain HTML and their script, no build step (the advisor page, the day report).
+  const pages = [
+    { path: '/', html: PAGE_HTML, csp: PAGE_CSP, script: '/app.js', js: PAGE_JS },
+    { path: '/report', html: REPORT_HTML, csp: REPORT_CSP, script: '/report.js', js: REPORT_JS },
+  ];
+  for (const p of pages) {
+    app.get(p.path, async (_req, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', p.csp)
+        .header('x-frame-options', 'DENY')
+        .header('cache-control', 'no-cache')
+        .send(p.html),
+    );
+    app.get(p.script, async (_req, reply) =>
+      reply.type('application/javascript; charset=utf-8').header('cache-control', 'no-cache').send(p.js),
+    );
+  }
   app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
   return app;
