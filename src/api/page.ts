@@ -42,6 +42,7 @@ export const PAGE_HTML = `<!doctype html>
   .error { color: #b3261e; }
   .notice { color: #1b7f4b; }
   .proposal h2 { font-size: 17px; margin: 0 0 4px; }
+  .proposal.linked { border: 2px solid #1f5fa8; }
   .deadline { font-weight: 600; }
   table { border-collapse: collapse; width: 100%; margin: 10px 0; font-size: 14px; }
   th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e6e9ef; vertical-align: top; }
@@ -251,6 +252,19 @@ export const PAGE_JS = `'use strict';
       n + (n === 1 ? ' proposal is' : ' proposals are') + ' waiting for you.';
   }
 
+  // A mail's link (#proposal={id}): the page scrolls to that proposal and marks it.
+  function showLinked() {
+    var m = /^#proposal=(.+)$/.exec(location.hash);
+    if (!m) return;
+    var id = decodeURIComponent(m[1]);
+    var cards = document.querySelectorAll('article.proposal');
+    for (var i = 0; i < cards.length; i++) {
+      if (cards[i].getAttribute('data-proposal-id') !== id) continue;
+      cards[i].classList.add('linked');
+      cards[i].scrollIntoView({ block: 'start' });
+    }
+  }
+
   function load() {
     setMessage('error', '');
     return api('GET', '/api/v1/proposals').then(function (data) {
@@ -258,6 +272,7 @@ export const PAGE_JS = `'use strict';
       list.textContent = '';
       data.proposals.forEach(function (p) { list.appendChild(renderProposal(p)); });
       updateSummary();
+      showLinked();
     }).catch(handleError);
   }
 

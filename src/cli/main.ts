@@ -204,6 +204,12 @@ async function cmdStart(args: string[]) {
     { advisorId: 'ADV-BEN', label: 'demo (npm start)' },
     { by: 'npm start' },
   );
+  // The day report of the whole firm needs an ops token (the advisor's shows their accounts only).
+  const demoOps = await rotateToken(
+    database.db,
+    { role: 'ops', label: 'demo ops (npm start)' },
+    { by: 'npm start' },
+  );
   const schedule = await ensureSchedule(client, cfg.TASK_QUEUE);
 
   const input: TradingDayInput = realClock
@@ -227,7 +233,11 @@ async function cmdStart(args: string[]) {
   say(`Waiting accounts: ${ui}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows?query=${filter}`);
   say(`Advisor page:     ${api.url}/  (demo token for ADV-BEN below)`);
   say(`Advisor API:      ${api.url}/api/v1/proposals  (OpenAPI: ${api.url}/openapi.json)`);
+  say(
+    `Day report:       ${api.url}/report?date=${tradeDate}  (the ops token below: every account; CSV/JSON: /api/v1/reports/day/${tradeDate}/export)`,
+  );
   say(`Demo token:       ${demo.token}`);
+  say(`Ops token:        ${demoOps.token}  (the day report of every account)`);
   say(`Custodian (sim):  ${custodian.url}`);
   say(
     `Metrics:          ${api.url}/metrics (API, day gauges)  ${runtime.metricsUrl ?? '(worker metrics off)'} (worker)`,
