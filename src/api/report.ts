@@ -109,17 +109,10 @@ const ReportParams = z.object({ tradeDate: IsoDate });
 const ExportQuery = z
   .object({
     format: z.enum(['json', 'csv']).default('json'),
-    section: z.enum(CSV_SECTIONS).optional(),
+    /** The CSV's section (default: orders, the blotter); ignored for JSON, which is the whole report. */
+    section: z.enum(CSV_SECTIONS).default('orders'),
   })
-  .strict()
-  .superRefine((q, ctx) => {
-    if (q.format === 'csv' && !q.section)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['format'],
-        message: `format=csv exports one section: add section=${CSV_SECTIONS.join('|')}`,
-      });
-  });
+  .strict();
 
 function scopeOf(p: Principal): ReportScope {
   return p.kind === 'advisor' ? { advisorId: p.advisorId } : {};
@@ -147,7 +140,7 @@ export const REPORT_ROUTES: ApiRoute[] = [
     operationId: 'dayReportExport',
     summary: 'The day report as a file',
     description:
-      '`format=json`: the whole report; `format=csv&section=…`: one section (orders, blocks, exceptions, drift, stages, notional) as RFC 4180 CSV. Sent as an attachment named after the trade date.',
+      '`format=json`: the whole report; `format=csv&section=…`: one section (orders, the default; blocks, exceptions, drift, stages, notional) as RFC 4180 CSV. Sent as an attachment named after the trade date.',
     tags: ['reports'],
     params: ReportParams,
     query: ExportQuery,
@@ -157,7 +150,7 @@ export const REPORT_ROUTES: ApiRoute[] = [
     async handler({ params, query, principal, deps }) {
       const r = await dayReport(deps.db, params.tradeDate, scopeOf(principal));
       const q = query as z.infer<typeof ExportQuery>;
-      if (q.format === 'csv' && q.section)
+      if (q.format === 'csv')
         return {
           type: 'text/csv; charset=utf-8',
           name: `day-report-${params.tradeDate}-${q.section}.csv`,

@@ -308,9 +308,15 @@ describe('a day with its mail and its report', () => {
     assert.ok(
       lines.some((l) => l.includes(`,${o.client_order_id},`) && l.includes(`,${o.qty},${o.filled_qty},`)),
     );
-    const bad = await get(`/api/v1/reports/day/${tradeDate}/export?format=csv`);
+    const plain = await get(`/api/v1/reports/day/${tradeDate}/export?format=csv`);
+    assert.equal(
+      (await plain.text()).trimEnd().split('\r\n').length,
+      dbOrders.length + 1,
+      'orders by default',
+    );
+    const bad = await get(`/api/v1/reports/day/${tradeDate}/export?format=csv&section=everything`);
     assert.equal(bad.status, 400);
-    assert.match(((await bad.json()) as { detail: string }).detail, /format=csv exports one section/);
+    assert.equal(((await bad.json()) as { where: string }).where, 'query.section');
     const json = await get(`/api/v1/reports/day/${tradeDate}/export?format=json`);
     assert.equal(((await json.json()) as DayReport).tradeDate, tradeDate);
   });
