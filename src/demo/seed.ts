@@ -204,6 +204,6 @@ export async function resetDemoData(db: Knex): Promise<void> {
     block_orders, block_executions, confirm_matches, breaks, corporate_action_postings, realized_lots,
     security_successions CASCADE`);
   await db.raw(
-    'TRUNCATE sim.accounts, sim.securities, sim.prices, sim.positions, sim.lots, sim.cash_activity, sim.orders, sim.executions, sim.faults, sim.allocations, sim.halts, sim.corporate_actions, sim.ach_withdrawals, sim.file_sets, sim.settlement_faults',
+    'TRUNCATE sim.accounts, sim.securities, sim.prices, sim.positions, sim.lots, sim.cash_activity, sim.orders, sim.executions, sim.faults, sim.allocations, sim.halts, sim.corporate_actions, sim.corporate_action_effects, sim.ach_withdrawals, sim.file_sets, sim.settlement_faults',
   );
 }

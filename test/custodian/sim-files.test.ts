@@ -337,12 +337,20 @@ describe('the simulator writes the full morning file set', () => {
     // The sale of the 24th settles on the 25th: not in settled cash yet.
     assert.deepEqual([a2.cashTradeBalance, a2.cashSettleBalance], ['4377.00', '4125.00']);
 
-    // The sale of 1 VTI on the 24th closed part of A2's only lot.
+    // The sale of 1 VTI on the 24th closed part of A2's only lot (1.5 left), and the split of the
+    // 25th doubled it at half the cost and half the close (the simulator applies what it reports).
     const lots = rowsOf('EXT_TAXLOT', '2026-11-25') as ExtTaxlotRow[];
     const a2lot = lots.find((l) => l.accountNumber === A2) as ExtTaxlotRow;
     assert.deepEqual(
-      [a2lot.quantity, a2lot.totalCost, a2lot.closingPrice, a2lot.marketValue, a2lot.unrealizedGL],
-      ['1.50000', '375.00', '252.000000', '378.00', '3.00'],
+      [
+        a2lot.quantity,
+        a2lot.unitCost,
+        a2lot.totalCost,
+        a2lot.closingPrice,
+        a2lot.marketValue,
+        a2lot.unrealizedGL,
+      ],
+      ['3.00000', '125.000000', '375.00', '126.000000', '378.00', '3.00'],
     );
     assert.equal(lots.find((l) => l.symbol === 'BND')?.cusip, BND_NEW_CUSIP);
   });

@@ -1,17 +1,13 @@
 /**
  * The simulated custodian's business day. The simulator only moves forward: a process date's
- * morning files are built once (sim.file_sets records which), so anything that happens now is
+ * morning files are built once (sim.file_sets records which: ./corporate-action-apply.ts's
+ * openMorning, which applies that morning's corporate actions first), so anything that happens now is
  * reported in a morning not delivered yet. "Today" is the later of the simulator clock's New York
  * date and the latest process date whose files were built (a compressed or time-skipped day runs
  * ahead of the wall clock; the files it asked for say where it is).
  */
 import type { Knex } from 'knex';
 import { nextTradingDay, utcToEtDate } from '../../domain/calendar';
-
-/** Records that the morning files of `processDate` are being built (idempotent). */
-export async function recordFileSet(db: Knex, processDate: string): Promise<void> {
-  await db('sim.file_sets').insert({ process_date: processDate }).onConflict('process_date').ignore();
-}
 
 /** The latest process date whose morning files were built, if any. */
 export async function latestFileSet(db: Knex): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 /**
  * Cash activity at the simulated custodian (EXT869): deposits, withdrawals, dividends, interest and
- * fees recorded with `addCashActivity` (or by the simulator itself: ACH withdrawals, corporate
- * actions' cash), and the cash of trades that settled since the previous morning.
+ * fees recorded with `addCashActivity` (or by the simulator itself: ACH withdrawals, the cash a
+ * corporate action pays, kind CORPORATE_ACTION, batch CA), and the cash of trades that settled since the previous morning.
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
@@ -123,6 +123,8 @@ function batchOf(kind: string, amountIn: Dec): { batchCode: string; enteredBy: s
       return { batchCode: '$+', enteredBy: 'INT' };
     case 'FEE':
       return { batchCode: 'FE', enteredBy: 'FEE' };
+    case 'CORPORATE_ACTION': // cash in lieu, merger cash (./corporate-action-apply.ts)
+      return { batchCode: 'CA', enteredBy: 'REO' };
     default:
       return { batchCode: amountIn.gte(0) ? '9C' : '9D', enteredBy: 'ACH' };
   }

@@ -1,11 +1,13 @@
 /**
  * Mandatory corporate actions at the simulated custodian (EXT235): recorded with
- * `addCorporateAction` (or POST /sim/v1/corporate-actions), reported on their process date.
+ * `addCorporateAction` (or POST /sim/v1/corporate-actions), reported on their process date and
+ * applied at the start of it (./corporate-action-apply.ts).
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { Dec, zDecimal } from '../../domain/money';
 import { CORPORATE_ACTIONS, type CorporateAction, type Ext235Row, ext235RowSchema } from '../files';
+import { latestFileSet } from './business-day';
 import { SimError } from './state';
 
 const zDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
@@ -29,10 +31,12 @@ export const CorporateActionInputSchema = z
 export type CorporateActionInput = z.input<typeof CorporateActionInputSchema>;
 
 /**
- * Records a mandatory corporate action, reported in EXT235 on its process date. The row is checked
- * with the EXT235 row schema (factors each action needs, old CUSIP/symbol given and different).
- * A CUSIP change (or stock merger) also changes the CUSIP the other files give the security from
- * that process date on (see securitiesAsOf); positions, lots and symbols are not changed.
+ * Records a mandatory corporate action, reported in EXT235 on its process date and applied to
+ * positions, lots, cash and prices before that morning's files are built (./corporate-action-apply.ts).
+ * The row is checked with the EXT235 row schema (factors each action needs, old CUSIP/symbol given
+ * and different). A CUSIP change (or stock merger) also changes the CUSIP the other files give the
+ * security from that process date on (see securitiesAsOf). The simulator only moves forward: a
+ * process date whose files were built already is refused (409 FAILED_PRECONDITION).
  */
 export async function addCorporateAction(db: Knex, input: CorporateActionInput): Promise<{ id: number }> {
   const a = CorporateActionInputSchema.parse(input);
@@ -53,21 +57,32 @@ export async function addCorporateAction(db: Knex, input: CorporateActionInput):
     const msg = checked.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ');
     throw new SimError(400, 'INVALID_ARGUMENT', msg);
   }
-  const [inserted] = await db('sim.corporate_actions')
-    .insert({
-      process_date: row.processDate,
-      action: row.action,
-      symbol: row.symbol,
-      symbol_old: row.symbolOld,
-      cusip: row.cusip,
-      cusip_old: row.cusipOld,
-      stock_factor: row.stockFactor,
-      cash_factor: row.cashFactor,
-      record_date: row.recordDate,
-      payable_date: row.payableDate,
-    })
-    .returning('id');
-  return { id: Number((inserted as { id: number }).id) };
+  return db.transaction(async (trx) => {
+    // The lock openMorning takes: no action slips into a morning being built.
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['sim:corporate-actions']);
+    const latest = await latestFileSet(trx);
+    if (latest !== undefined && row.processDate <= latest)
+      throw new SimError(
+        409,
+        'FAILED_PRECONDITION',
+        `processDate ${row.processDate}: the morning files of ${latest} were built already; a corporate action is effective from a morning not delivered yet`,
+      );
+    const [inserted] = await trx('sim.corporate_actions')
+      .insert({
+        process_date: row.processDate,
+        action: row.action,
+        symbol: row.symbol,
+        symbol_old: row.symbolOld,
+        cusip: row.cusip,
+        cusip_old: row.cusipOld,
+        stock_factor: row.stockFactor,
+        cash_factor: row.cashFactor,
+        record_date: row.recordDate,
+        payable_date: row.payableDate,
+      })
+      .returning('id');
+    return { id: Number((inserted as { id: number }).id) };
+  });
 }
 
 /** A decimal from a NUMERIC column without trailing zeros ('2.0000000000' -> '2'). */
@@ -75,19 +90,26 @@ function plain(s: string | null): string | null {
   return s === null ? null : new Dec(s).toFixed();
 }
 
+/** A row of sim.corporate_actions (what it reports). */
+export interface SimActionRow {
+  id: number;
+  process_date: string;
+  action: CorporateAction;
+  symbol: string;
+  symbol_old: string | null;
+  cusip: string;
+  cusip_old: string | null;
+  stock_factor: string | null;
+  cash_factor: string | null;
+  record_date: string | null;
+  payable_date: string | null;
+}
+
 /** EXT235 rows for `processDate`, in the order they were added. */
 export async function corporateActionRows(db: Knex, processDate: string): Promise<Ext235Row[]> {
-  const rows: {
-    action: CorporateAction;
-    symbol: string;
-    symbol_old: string | null;
-    cusip: string;
-    cusip_old: string | null;
-    stock_factor: string | null;
-    cash_factor: string | null;
-    record_date: string | null;
-    payable_date: string | null;
-  }[] = await db('sim.corporate_actions').where({ process_date: processDate }).orderBy('id');
+  const rows: SimActionRow[] = await db('sim.corporate_actions')
+    .where({ process_date: processDate })
+    .orderBy('id');
   return rows.map((r) => ({
     cusip: r.cusip,
     cusipOld: r.cusip_old,

@@ -34,7 +34,7 @@ import {
   writeEXT981,
   writeEXT_TAXLOT,
 } from '../files';
-import { recordFileSet } from './business-day';
+import { openMorning } from './corporate-action-apply';
 import { settledPositions } from './settlement';
 import {
   type SecurityAsOf,
@@ -277,8 +277,9 @@ async function writeFileSet(
   const quirks = FileQuirksSchema.parse(opts.quirks ?? {});
   if (opts.lowerCaseSymbols) quirks.lowerCaseSymbols = true;
   await mkdir(opts.dropDir, { recursive: true });
-  // The simulator moves forward: what happens from now on is reported after this morning.
-  await recordFileSet(db, processDate);
+  // The simulator moves forward: the corporate actions effective this morning are applied (once),
+  // and what happens from now on is reported after this morning.
+  await openMorning(db, processDate);
   const state = stateOf(`${opts.dropDir}|${processDate}`);
   state.requests++;
   await flushDue(opts.dropDir, state, now());

@@ -2,12 +2,17 @@
  * The simulated custodian's tax lots (EXT_TAXLOT) as of the start of a process date: sim.lots holds
  * the lots opened outside the order flow (seeded holdings, transfers); lots of executions are
  * replayed on top, in trade order: a BUY opens a lot (its id is the execution id), a SELL closes the
- * lots its lot matching instructions name, then first in, first out.
+ * lots its lot matching instructions name, then first in, first out. The corporate actions applied
+ * (./action-history.ts) are replayed at their process date on the lots open then, with the rules of
+ * src/domain/corporate-actions.ts (a split's factor, a merger's new security, a cash merger closing
+ * them, a symbol change renaming them).
  */
 import type { Knex } from 'knex';
 import { CalendarCoverageError, nextSettlementDay } from '../../domain/calendar';
+import { type HeldLot, applyStockFactor } from '../../domain/corporate-actions';
 import { Dec, cashStr, dec, qtyStr } from '../../domain/money';
 import type { ExtTaxlotInput } from '../files';
+import { type AppliedAction, appliedActions, nameBefore } from './action-history';
 import { type ExecRow, averagePriceAccounts, execsQuery } from './executions';
 import type { SecurityAsOf } from './sod';
 import type { LotMatch } from './state';
@@ -36,7 +41,9 @@ function settleDateOf(tradeDate: string): string | null {
 /**
  * The open lots at the start of `processDate`: sim.lots opened before the date, then every
  * execution traded before it, in trade order (BUY opens a lot, SELL closes the lots its lot
- * matching instructions name, then first in, first out; a SELL beyond the known lots closes what there is). Sorted by account, symbol, open date, id.
+ * matching instructions name, then first in, first out; a SELL beyond the known lots closes what there is),
+ * each corporate action of a process date up to `processDate` applied before the executions of its
+ * date. Sorted by account, symbol, open date, id.
  * The average-price account (where block orders execute before they are allocated) has no lots.
  */
 export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]> {
@@ -51,6 +58,8 @@ export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]>
     acquisition_method: string;
     covered: boolean;
   }[] = await db('sim.lots').where('open_date', '<', processDate).orderBy(['open_date', 'lot_id']);
+  const applied = await appliedActions(db);
+  const actions = applied.filter((a) => a.processDate <= processDate);
   const open = new Map<string, SimLot[]>();
   const push = (l: SimLot) => {
     const k = `${l.accountNumber}|${l.symbol}`;
@@ -62,7 +71,8 @@ export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]>
     push({
       lotId: b.lot_id,
       accountNumber: b.account_number,
-      symbol: b.symbol,
+      // A lot renamed by a later symbol change is replayed under the name it had then.
+      symbol: nameBefore(applied, b.symbol, b.open_date),
       openTradeDate: b.open_date,
       openSettleDate: settleDateOf(b.open_date),
       qty: dec(b.qty),
@@ -74,7 +84,14 @@ export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]>
     });
   }
   const execs: ExecRow[] = await execsQuery(db).where('e.trade_date', '<', processDate);
+  let next = 0;
+  /** Applies the actions of process dates up to `date` (all of them: undefined) not applied yet. */
+  const actUntil = (date?: string) => {
+    for (; next < actions.length && (date === undefined || actions[next]!.processDate <= date); next++)
+      applyToLots(open, actions[next]!);
+  };
   for (const e of execs) {
+    actUntil(e.trade_date);
     if (house.has(e.account_number)) continue;
     const qty = dec(e.quantity);
     if (e.side === 'BUY') {
@@ -100,6 +117,7 @@ export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]>
       left = left.minus(take);
     }
   }
+  actUntil();
   return [...open.values()]
     .flat()
     .filter((l) => l.qty.gt(0))
@@ -110,6 +128,45 @@ export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]>
         cmpStr(a.openTradeDate, b.openTradeDate) ||
         cmpStr(a.lotId, b.lotId),
     );
+}
+
+/**
+ * One corporate action on the lots open at the start of its process date (opened before it), of
+ * every account holding its security: a stock factor (split, reverse split, stock merger) through
+ * applyStockFactor, ids and open dates kept, moved to the new security for a merger; a cash merger
+ * closes them; a symbol change renames them.
+ */
+function applyToLots(open: Map<string, SimLot[]>, a: AppliedAction): void {
+  for (const [key, list] of [...open]) {
+    if (list[0]?.symbol !== a.from) continue;
+    const held = list.filter((l) => l.qty.gt(0) && l.openTradeDate < a.processDate);
+    if (held.length === 0) continue;
+    if (a.to === null) {
+      for (const l of held) l.qty = new Dec(0);
+      continue;
+    }
+    if (a.stockFactor !== null) {
+      const r = applyStockFactor(held.map(heldLotOf), a.stockFactor, a.wholeShares);
+      r.lots.forEach((n, i) => {
+        held[i]!.qty = dec(n.qty);
+        held[i]!.unitCost = dec(n.unitCost);
+      });
+    }
+    if (a.to === a.from) continue;
+    const account = key.slice(0, key.indexOf('|'));
+    open.set(
+      key,
+      list.filter((l) => !held.includes(l)),
+    );
+    const target = open.get(`${account}|${a.to}`) ?? [];
+    for (const l of held) target.push({ ...l, symbol: a.to });
+    open.set(`${account}|${a.to}`, target);
+  }
+}
+
+/** A lot as the rules of src/domain/corporate-actions.ts take it. */
+export function heldLotOf(l: SimLot): HeldLot {
+  return { lotId: l.lotId, openDate: l.openTradeDate, qty: l.qty.toFixed(), unitCost: l.unitCost.toFixed() };
 }
 
 function cmpStr(a: string, b: string): number {

@@ -17,7 +17,8 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { addCalendarDays, nextSettlementDay, previousTradingDay } from '../../domain/calendar';
-import { type Dec, ZERO, dec } from '../../domain/money';
+import { type Dec, ZERO, dec, qtyStr } from '../../domain/money';
+import { appliedActions, carryHolding } from './action-history';
 import { businessDate } from './business-day';
 import { type ExecRow, averagePriceAccounts, executionsSettlingSince } from './executions';
 
@@ -206,7 +207,8 @@ export interface SettledPosition {
 /**
  * EXT871's quantities at the start of `processDate`: the trade-date positions with their settled
  * quantity (the trade-date quantity − shares bought and not received + shares sold and not
- * delivered). A position sold out but not delivered yet is kept (trade 0, settled > 0).
+ * delivered). A position sold out but not delivered yet is kept (trade 0, settled > 0). A trade
+ * that a corporate action reached before it settled counts in the shares and symbol of the date.
  */
 export async function settledPositions(
   db: Knex,
@@ -215,13 +217,16 @@ export async function settledPositions(
 ): Promise<SettledPosition[]> {
   const since = addCalendarDays(previousTradingDay(processDate), -14);
   const open = await unsettledTrades(db, processDate, since, await averagePriceAccounts(db));
+  const actions = await appliedActions(db);
   const map = new Map<string, SettledPosition>(
     positions.map((p) => [`${p.account_number}|${p.symbol}`, { ...p, settleQty: p.qty }]),
   );
   for (const u of open) {
-    const k = `${u.account}|${u.symbol}`;
-    const cur = map.get(k) ?? { account_number: u.account, symbol: u.symbol, qty: ZERO, settleQty: ZERO };
-    cur.settleQty = cur.settleQty.plus(u.delta);
+    const now = carryHolding(actions, u.symbol, u.tradeDate, processDate);
+    if (!now) continue; // paid out in cash by a merger
+    const k = `${u.account}|${now.symbol}`;
+    const cur = map.get(k) ?? { account_number: u.account, symbol: now.symbol, qty: ZERO, settleQty: ZERO };
+    cur.settleQty = cur.settleQty.plus(dec(qtyStr(u.delta.times(now.factor))));
     map.set(k, cur);
   }
   return [...map.values()]

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { Dec, ZERO, apexAvgPriceStr, dec, qtyStr } from '../../domain/money';
 import type { CustodianOrder } from '../port';
+import { type PositionAsOf, positionsAsOf } from './positions';
 
 export interface FillModel {
   seed: string;
@@ -679,31 +680,9 @@ export class SimCustodian {
     return out;
   }
 
-  /** Positions as of the start of `processDate`: current minus executions on or after it. */
-  async positionsAsOf(processDate: string): Promise<{ account_number: string; symbol: string; qty: Dec }[]> {
-    const current: { account_number: string; symbol: string; qty: string }[] =
-      await this.db('sim.positions').select();
-    const later: { account_number: string; symbol: string; side: string; quantity: string }[] = await this.db(
-      'sim.executions as e',
-    )
-      .join('sim.orders as o', 'o.order_id', 'e.order_id')
-      .where('e.trade_date', '>=', processDate)
-      .select('o.account_number', 'o.symbol', 'o.side', 'e.quantity');
-    const map = new Map<string, { account_number: string; symbol: string; qty: Dec }>();
-    for (const p of current) map.set(`${p.account_number}|${p.symbol}`, { ...p, qty: dec(p.qty) });
-    for (const e of later) {
-      const k = `${e.account_number}|${e.symbol}`;
-      const cur = map.get(k) ?? { account_number: e.account_number, symbol: e.symbol, qty: ZERO };
-      cur.qty = e.side === 'BUY' ? cur.qty.minus(dec(e.quantity)) : cur.qty.plus(dec(e.quantity));
-      map.set(k, cur);
-    }
-    return [...map.values()]
-      .filter((p) => !p.qty.isZero())
-      .sort((a, b) =>
-        a.account_number === b.account_number
-          ? a.symbol.localeCompare(b.symbol)
-          : a.account_number.localeCompare(b.account_number),
-      );
+  /** Positions as of the start of `processDate` (./positions.ts). */
+  async positionsAsOf(processDate: string): Promise<PositionAsOf[]> {
+    return positionsAsOf(this.db, processDate);
   }
 }
 
