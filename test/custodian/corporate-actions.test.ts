@@ -6,24 +6,15 @@
  * files of P−1 asked again are what they were, and a second build applies nothing twice.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type {
-  Ext235Row,
-  Ext747Row,
-  Ext869Row,
-  Ext871Row,
-  Ext981Row,
-  ExtTaxlotRow,
-  FileCode,
-} from '../../src/custodian/files';
-import { writeStartOfDayFiles } from '../../src/custodian/sim/files';
+import type { Ext235Row, Ext747Row, FileCode } from '../../src/custodian/files';
 import { type RunningSim, startSimServer } from '../../src/custodian/sim/server';
 import { addCorporateAction, lotsAsOf } from '../../src/custodian/sim/sod';
 import { type TestDb, createTestDb } from '../support/db';
-import { fileRows, simPost } from './sim-support';
+import { assertSameFilesAgain, fileRows, morningView, seedSim, simPost } from './sim-support';
 
 const A1 = '5ZO00001';
 const A2 = '5ZO00002';
@@ -51,33 +42,16 @@ describe('the simulator applies splits and reverse splits it reports', () => {
   let buyBefore = '';
   let buyOnP = '';
 
-  const rowsOf = <C extends FileCode>(code: C, date: string, dir = dropDir) => fileRows(dir, code, date);
+  const rowsOf = <C extends FileCode>(code: C, date: string) => fileRows(dropDir, code, date);
+  const view = () => morningView(dropDir);
+  const positions = (account: string, date: string) => view().positions(account, date);
+  const lots = (account: string, date: string) => view().lots(account, date);
+  const balance = (account: string, date: string) => view().balance(account, date);
+  const cashLines = (date: string) => view().cashLines(date);
   const morning = async (date: string) => {
     const r = await simPost(sim.url, `/sim/v1/sod-files/${date}`);
     assert.equal(r.status, 200, JSON.stringify(r.json));
-    return r.json as { files: string[] };
   };
-  const positions = (account: string, date: string) =>
-    (rowsOf('EXT871', date) as Ext871Row[])
-      .filter((r) => r.accountNumber === account)
-      .map((r) => [r.symbol, r.tradeQuantity, r.settleQuantity, r.closingPrice]);
-  const lots = (account: string, date: string) =>
-    (rowsOf('EXT_TAXLOT', date) as ExtTaxlotRow[])
-      .filter((r) => r.accountNumber === account)
-      .map((r) => [r.symbol, r.lotId, r.openTradeDate, r.quantity, r.unitCost, r.totalCost]);
-  const balance = (account: string, date: string) => {
-    const b = (rowsOf('EXT981', date) as Ext981Row[]).find((r) => r.accountNumber === account)!;
-    return [b.cashTradeBalance, b.cashSettleBalance, b.positionMarketValue, b.totalEquity];
-  };
-  const cashLines = (date: string) =>
-    (rowsOf('EXT869', date) as Ext869Row[]).map((r) => [
-      r.accountNumber,
-      r.description,
-      r.amountIn,
-      r.batchCode,
-      r.cusip,
-      r.tradeDate,
-    ]);
   const simCash = async (account: string) =>
     ((await t.db('sim.accounts').where({ account_number: account }).first()) as { cash: string }).cash;
   const order = async (key: string, account: string, symbol: string, quantity: string, orderDate: string) => {
@@ -95,46 +69,26 @@ describe('the simulator applies splits and reverse splits it reports', () => {
   before(async () => {
     t = await createTestDb();
     dropDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-sim-ca-'));
-    await t.db('sim.securities').insert([
-      { symbol: 'VTI', cusip: VTI_CUSIP, description: 'VANGUARD TOTAL STOCK MKT, ETF', fractionable: true },
-      { symbol: 'VNQ', cusip: VNQ_CUSIP, description: 'VANGUARD REAL ESTATE ETF', fractionable: false },
-    ]);
-    for (const [symbol, byDate] of Object.entries(CLOSES))
-      for (const [date, close] of Object.entries(byDate))
-        await t.db('sim.prices').insert({ symbol, date, close });
-    await t.db('sim.accounts').insert([
-      { account_number: A1, cash: '10000.00' },
-      { account_number: A2, cash: '5000.00' },
-    ]);
-    // A1: 10 VTI in one lot, 25 VNQ in two; A2: 17 VNQ, 2 of them outside its only lot.
-    await t.db('sim.positions').insert([
-      { account_number: A1, symbol: 'VTI', qty: '10.00000' },
-      { account_number: A1, symbol: 'VNQ', qty: '25.00000' },
-      { account_number: A2, symbol: 'VNQ', qty: '17.00000' },
-    ]);
-    const lot = (
-      lot_id: string,
-      account_number: string,
-      symbol: string,
-      open_date: string,
-      qty: string,
-      unit_cost: string,
-    ) => ({
-      lot_id,
-      account_number,
-      symbol,
-      open_date,
-      qty,
-      unit_cost,
+    await seedSim(t.db, {
+      securities: [
+        { symbol: 'VTI', cusip: VTI_CUSIP, description: 'VANGUARD TOTAL STOCK MKT, ETF', fractionable: true },
+        { symbol: 'VNQ', cusip: VNQ_CUSIP, description: 'VANGUARD REAL ESTATE ETF', fractionable: false },
+      ],
+      closes: CLOSES,
+      cash: { [A1]: '10000.00', [A2]: '5000.00' },
+      // A1: 10 VTI in one lot, 25 VNQ in two; A2: 17 VNQ, 2 of them outside its only lot.
+      positions: [
+        [A1, 'VTI', '10.00000'],
+        [A1, 'VNQ', '25.00000'],
+        [A2, 'VNQ', '17.00000'],
+      ],
+      lots: [
+        ['A1-VTI-1', A1, 'VTI', '2025-06-02', '10', '200.000000'],
+        ['A1-VNQ-A', A1, 'VNQ', '2025-02-03', '12', '80.000000'],
+        ['A1-VNQ-B', A1, 'VNQ', '2026-06-01', '13', '95.000000'],
+        ['A2-VNQ-A', A2, 'VNQ', '2025-03-03', '15', '85.000000'],
+      ],
     });
-    await t
-      .db('sim.lots')
-      .insert([
-        lot('A1-VTI-1', A1, 'VTI', '2025-06-02', '10', '200.000000'),
-        lot('A1-VNQ-A', A1, 'VNQ', '2025-02-03', '12', '80.000000'),
-        lot('A1-VNQ-B', A1, 'VNQ', '2026-06-01', '13', '95.000000'),
-        lot('A2-VNQ-A', A2, 'VNQ', '2025-03-03', '15', '85.000000'),
-      ]);
     sim = await startSimServer({
       db: t.db,
       port: 0,
@@ -177,11 +131,11 @@ describe('the simulator applies splits and reverse splits it reports', () => {
 
   it('P: positions ×factor at the adjusted previous close; an unsettled buy counts in new shares', () => {
     assert.deepEqual(positions(A1, P), [
-      ['VNQ', '2.00000', '2.00000', '900.000000'],
-      ['VTI', '28.00000', '20.00000', '125.000000'],
+      ['VNQ', VNQ_CUSIP, '2.00000', '2.00000', '900.000000'],
+      ['VTI', VTI_CUSIP, '28.00000', '20.00000', '125.000000'],
     ]);
     // 1.5 lotted → 1 whole share; the 2 outside the lot → 0.2.
-    assert.deepEqual(positions(A2, P), [['VNQ', '1.20000', '1.20000', '900.000000']]);
+    assert.deepEqual(positions(A2, P), [['VNQ', VNQ_CUSIP, '1.20000', '1.20000', '900.000000']]);
     const master = rowsOf('EXT747', P) as Ext747Row[];
     assert.deepEqual(
       master.map((s) => [s.marketSymbol, s.closingPrice, s.previousPrice]),
@@ -221,8 +175,8 @@ describe('the simulator applies splits and reverse splits it reports', () => {
 
   it('P+1: fills from P on are in new shares; the lot replay keeps the split lots', async () => {
     assert.deepEqual(positions(A1, AFTER), [
-      ['VNQ', '2.00000', '2.00000', '910.000000'],
-      ['VTI', '30.00000', '28.00000', '125.500000'],
+      ['VNQ', VNQ_CUSIP, '2.00000', '2.00000', '910.000000'],
+      ['VTI', VTI_CUSIP, '30.00000', '28.00000', '125.500000'],
     ]);
     assert.deepEqual(lots(A1, AFTER), [
       ['VNQ', 'A1-VNQ-A', '2025-02-03', '1.20000', '800.000000', '960.00'],
@@ -240,27 +194,10 @@ describe('the simulator applies splits and reverse splits it reports', () => {
   });
 
   it('P−1 asked again is what it was; P asked again applies nothing twice', async () => {
-    const other = mkdtempSync(path.join(os.tmpdir(), 'zoe-sim-ca-2-'));
-    try {
-      for (const date of [BEFORE, P]) {
-        const names = await writeStartOfDayFiles(t.db, sim.sim, date, {
-          dropDir: other,
-          correspondent: 'ZOE',
-        });
-        assert.equal(names.length, 7);
-        for (const n of names)
-          assert.equal(
-            readFileSync(path.join(other, n), 'utf8'),
-            readFileSync(path.join(dropDir, n), 'utf8'),
-            `${n} as it was delivered`,
-          );
-      }
-    } finally {
-      rmSync(other, { recursive: true, force: true });
-    }
+    await assertSameFilesAgain(t.db, sim.sim, dropDir, [BEFORE, P]);
     assert.deepEqual(positions(A1, BEFORE), [
-      ['VNQ', '25.00000', '25.00000', '89.000000'],
-      ['VTI', '10.00000', '10.00000', '249.000000'],
+      ['VNQ', VNQ_CUSIP, '25.00000', '25.00000', '89.000000'],
+      ['VTI', VTI_CUSIP, '10.00000', '10.00000', '249.000000'],
     ]);
     assert.equal((await t.db('sim.cash_activity').where({ kind: 'CORPORATE_ACTION' })).length, 2);
     assert.equal((await t.db('sim.corporate_action_effects')).length, 3);

@@ -11,34 +11,67 @@
  *   line of P, kind CORPORATE_ACTION, `CASH IN LIEU {SYMBOL}`, the security's CUSIP); the symbol's
  *   prices from the trading day before P on are divided by the factor (6 dp, half-even), so P's
  *   files report the adjusted close and fills from P on are in new shares.
+ * - SYMBOL_CHANGE: the security, its positions, base lots and prices are renamed; orders and
+ *   executions keep the symbol they were traded under (the replays map it from P on).
+ * - CASH_MERGER: every position goes to zero, its lots close (`closeLotsForCash`) and the proceeds
+ *   (shares outside any lot at the same price) are paid (`CASH MERGER {SYMBOL}`); it stops trading.
+ * - STOCK_MERGER: the new security is created if unknown (fractionable like the old one, prices
+ *   the old one's from the day before P on ÷ factor); positions and lots move to it through
+ *   `applyStockFactor` (a fraction as cash in lieu of the new security), a cash factor is paid as
+ *   well (`CASH MERGER {OLD}`); the old security stops trading.
  * - CUSIP_CHANGE: nothing to apply (securitiesAsOf gives the new CUSIP from P on).
  *
  * What each action did per account is recorded (sim.corporate_action_effects), so positions as of an
  * earlier date undo it exactly (./positions.ts); the lot replay applies the same rule at P
  * (./lots.ts). See docs/custodian-simulator.md.
  */
-import Decimal from 'decimal.js';
 import type { Knex } from 'knex';
-import { previousTradingDay } from '../../domain/calendar';
-import { applyStockFactor, cashInLieu, unlottedAfterFactor } from '../../domain/corporate-actions';
-import { type Dec, ZERO, dec, qtyStr, sum } from '../../domain/money';
+import {
+  applyStockFactor,
+  cashInLieu,
+  closeLotsForCash,
+  unlottedAfterFactor,
+} from '../../domain/corporate-actions';
+import { type Dec, ZERO, cashStr, dec, sum } from '../../domain/money';
 import type { CorporateAction } from '../files';
-import { postCash } from './cash-activity';
+import {
+  type ActionCash,
+  addToPosition,
+  adjustPrices,
+  adjustedPrice,
+  holdingsAsOf,
+  recordEffect,
+} from './corporate-action-effects';
 import type { SimActionRow } from './corporate-actions';
-import { type SimLot, heldLotOf, lotsAsOf } from './lots';
-import { positionsAsOf } from './positions';
+import { heldLotOf } from './lots';
 import { closesBefore, securitiesAsOf } from './sod';
 
 /** The actions the simulator applies (the others are reported only). */
-export const APPLIED_ACTIONS: readonly CorporateAction[] = ['SPLIT', 'REVERSE_SPLIT', 'CUSIP_CHANGE'];
+export const APPLIED_ACTIONS: readonly CorporateAction[] = [
+  'SPLIT',
+  'REVERSE_SPLIT',
+  'SYMBOL_CHANGE',
+  'CASH_MERGER',
+  'STOCK_MERGER',
+  'CUSIP_CHANGE',
+];
 
-/** Cash activity kind of the cash a corporate action pays (EXT869 batch CA). */
-export const CORPORATE_ACTION_KIND = 'CORPORATE_ACTION';
-
+/** What an action applied to (sim.corporate_actions.applied_*; ./action-history.ts). */
 interface Applied {
   from: string | null;
   to: string | null;
   wholeShares: boolean | null;
+  /** The action created the security `to` (a stock merger into a security the simulator did not know). */
+  created?: boolean;
+}
+
+const REPORTED_ONLY: Applied = { from: null, to: null, wholeShares: null };
+
+interface SimSecurity {
+  symbol: string;
+  cusip: string;
+  description: string;
+  fractionable: boolean;
 }
 
 /**
@@ -56,12 +89,15 @@ export async function openMorning(db: Knex, processDate: string): Promise<number
       .orderBy([{ column: 'process_date' }, { column: 'id' }]);
     for (const a of due) {
       const done = await applyAction(trx, a);
-      await trx('sim.corporate_actions').where({ id: a.id }).update({
-        applied_at: trx.fn.now(),
-        applied_from: done.from,
-        applied_to: done.to,
-        whole_shares: done.wholeShares,
-      });
+      await trx('sim.corporate_actions')
+        .where({ id: a.id })
+        .update({
+          applied_at: trx.fn.now(),
+          applied_from: done.from,
+          applied_to: done.to,
+          whole_shares: done.wholeShares,
+          created_security: done.created === true,
+        });
     }
     await trx('sim.file_sets').insert({ process_date: processDate }).onConflict('process_date').ignore();
     return due.length;
@@ -69,12 +105,24 @@ export async function openMorning(db: Knex, processDate: string): Promise<number
 }
 
 async function applyAction(trx: Knex.Transaction, a: SimActionRow): Promise<Applied> {
-  if (a.action === 'CUSIP_CHANGE') return { from: null, to: null, wholeShares: null };
-  const sec = await simSecurity(trx, a.process_date, a.symbol, a.cusip);
-  if (!sec) return { from: null, to: null, wholeShares: null }; // reported only: nobody here holds it
-  await applyStockFactorAction(trx, a, sec.symbol, !sec.fractionable, a.stock_factor!);
-  await adjustPrices(trx, sec.symbol, a.process_date, a.stock_factor!);
-  return { from: sec.symbol, to: sec.symbol, wholeShares: !sec.fractionable };
+  switch (a.action) {
+    case 'SPLIT':
+    case 'REVERSE_SPLIT': {
+      const sec = await simSecurity(trx, a.process_date, a.symbol, a.cusip);
+      if (!sec) return REPORTED_ONLY; // nobody here holds it
+      await applyFactor(trx, a, sec, sec, a.stock_factor!);
+      await adjustPrices(trx, sec.symbol, sec.symbol, a.process_date, a.stock_factor!);
+      return { from: sec.symbol, to: sec.symbol, wholeShares: !sec.fractionable };
+    }
+    case 'SYMBOL_CHANGE':
+      return renameSecurity(trx, a);
+    case 'CASH_MERGER':
+      return cashMerger(trx, a);
+    case 'STOCK_MERGER':
+      return stockMerger(trx, a);
+    case 'CUSIP_CHANGE':
+      return REPORTED_ONLY;
+  }
 }
 
 /** The simulator's security an action names: by symbol, else by its CUSIP as of the date. */
@@ -83,112 +131,165 @@ async function simSecurity(
   processDate: string,
   symbol: string | null,
   cusip: string | null,
-): Promise<{ symbol: string; fractionable: boolean } | undefined> {
+): Promise<SimSecurity | undefined> {
   const bySymbol = symbol ? await trx('sim.securities').where({ symbol }).first() : undefined;
   if (bySymbol) return bySymbol;
   if (!cusip) return undefined;
   for (const s of (await securitiesAsOf(trx, processDate)).values())
     if (s.cusip === cusip || s.oldCusip === cusip)
-      return trx('sim.securities').where({ symbol: s.symbol }).first();
+      return trx('sim.securities').where({ symbol: s.simSymbol }).first();
   return undefined;
 }
 
 /**
- * A stock factor on every account's holding of `symbol` as of the action's date: lots through
- * applyStockFactor, the position to Σ new lots + the unlotted shares × factor, the fraction of a
- * whole-share security paid as cash in lieu. Recorded per account in sim.corporate_action_effects.
+ * A stock factor on every account's holding of `from` as of the action's date, into `to` (the same
+ * security for a split): lots through applyStockFactor (whole shares if `to` is not fractionable),
+ * the position to Σ new lots + the unlotted shares × factor, a fraction taken off paid as cash in
+ * lieu of `to` at the close of the day before ÷ factor; `extraCash` (a merger's cash part) paid too.
  */
-async function applyStockFactorAction(
+async function applyFactor(
   trx: Knex.Transaction,
   a: SimActionRow,
-  symbol: string,
-  wholeShares: boolean,
+  from: SimSecurity,
+  to: SimSecurity,
   factor: string,
+  extraCash?: (before: Dec) => ActionCash | undefined,
 ): Promise<void> {
   const date = a.process_date;
-  const positions = new Map(
-    (await positionsAsOf(trx, date)).filter((p) => p.symbol === symbol).map((p) => [p.account_number, p.qty]),
+  const close = (await closesBefore(trx, [from.symbol], date)).get(from.symbol) ?? ZERO;
+  const price = adjustedPrice(close, factor).toFixed(6);
+  const targetBefore = new Map(
+    from.symbol === to.symbol
+      ? []
+      : (await holdingsAsOf(trx, to.symbol, date)).map((h) => [h.account, h.qty] as const),
   );
-  const lots = new Map<string, SimLot[]>();
-  for (const l of await lotsAsOf(trx, date)) {
-    if (l.symbol !== symbol) continue;
-    lots.set(l.accountNumber, [...(lots.get(l.accountNumber) ?? []), l]);
-  }
-  const close = (await closesBefore(trx, [symbol], date)).get(symbol) ?? ZERO;
-  const adjusted = adjustedPrice(close, factor);
-  const accounts = [...new Set([...positions.keys(), ...lots.keys()])].sort();
-  for (const account of accounts) {
-    const held = lots.get(account) ?? [];
-    const before = positions.get(account) ?? ZERO;
-    const r = applyStockFactor(held.map(heldLotOf), factor, wholeShares);
-    const lotted = qtyStr(sum(held.map((l) => l.qty)));
-    const after = dec(r.qty).plus(dec(unlottedAfterFactor(qtyStr(before), lotted, factor)));
-    const cash = dec(r.fraction).gt(0) ? dec(cashInLieu(r.fraction, adjusted.toFixed(6))) : ZERO;
-    const cashId = cash.gt(0) ? `CA-${a.id}-${account}` : null;
-    await trx('sim.corporate_action_effects').insert({
-      action_id: a.id,
-      account_number: account,
-      symbol,
-      qty_before: qtyStr(before),
-      qty_after: qtyStr(after),
-      cash_in: cash.toFixed(2),
-      cash_activity_id: cashId,
-    });
-    await addToPosition(trx, account, symbol, after.minus(before));
-    if (cashId)
-      await postCash(trx, {
-        id: cashId,
-        accountNumber: account,
-        processDate: date,
-        amountIn: cash,
-        kind: CORPORATE_ACTION_KIND,
-        description: `CASH IN LIEU ${symbol}`,
-        symbol,
+  for (const h of await holdingsAsOf(trx, from.symbol, date)) {
+    const r = applyStockFactor(h.lots.map(heldLotOf), factor, !to.fractionable);
+    const after = dec(r.qty).plus(dec(unlottedAfterFactor(h.qty.toFixed(), h.lotted, factor)));
+    const inLieu: ActionCash | undefined = dec(r.fraction).gt(0)
+      ? {
+          amount: dec(cashInLieu(r.fraction, price)),
+          description: `CASH IN LIEU ${to.symbol}`,
+          symbol: to.symbol,
+        }
+      : undefined;
+    if (from.symbol === to.symbol) {
+      await recordEffect(trx, a, {
+        account: h.account,
+        symbol: from.symbol,
+        before: h.qty,
+        after,
+        cash: inLieu,
       });
+      continue;
+    }
+    const held = targetBefore.get(h.account) ?? ZERO;
+    await recordEffect(trx, a, {
+      account: h.account,
+      symbol: from.symbol,
+      before: h.qty,
+      after: ZERO,
+      cash: extraCash?.(h.qty),
+    });
+    await recordEffect(trx, a, {
+      account: h.account,
+      symbol: to.symbol,
+      before: held,
+      after: held.plus(after),
+      cash: inLieu && { ...inLieu, idSuffix: '-LIEU' },
+    });
   }
-}
-
-/** A price after a stock factor: ÷ factor, 6 dp, half-even (NUMERIC(18,6) of sim.prices). */
-function adjustedPrice(close: Dec, factor: string): Dec {
-  return close.div(dec(factor)).toDecimalPlaces(6, Decimal.ROUND_HALF_EVEN) as Dec;
-}
-
-/** Adds `delta` to an account's current position (sim.positions), creating the row if needed. */
-async function addToPosition(
-  trx: Knex.Transaction,
-  account: string,
-  symbol: string,
-  delta: Dec,
-): Promise<void> {
-  if (delta.isZero()) return;
-  const row = await trx('sim.positions').where({ account_number: account, symbol }).forUpdate().first();
-  if (row)
-    await trx('sim.positions')
-      .where({ account_number: account, symbol })
-      .update({ qty: qtyStr(dec(row.qty).plus(delta)) });
-  else await trx('sim.positions').insert({ account_number: account, symbol, qty: qtyStr(delta) });
 }
 
 /**
- * Divides the symbol's prices dated on or after the trading day before `processDate` by the factor,
- * so that morning's files report the adjusted previous close and fills from then on are in new
- * shares; the history before stays as it was.
+ * SYMBOL_CHANGE: from the process date on the security is `symbol` (the same CUSIP): sim.securities,
+ * positions, base lots and prices renamed; each account's holding recorded as moved from the old
+ * symbol to the new one, so positions as of an earlier date are under the old one again.
  */
-async function adjustPrices(
-  trx: Knex.Transaction,
-  symbol: string,
-  processDate: string,
-  factor: string,
-): Promise<void> {
-  const rows: { date: string; close: string }[] = await trx('sim.prices')
-    .where({ symbol })
-    .where('date', '>=', previousTradingDay(processDate))
-    .select('date', 'close');
-  if (rows.length === 0) return;
-  await trx.raw(
-    `UPDATE sim.prices p SET close = v.close
-     FROM unnest(?::date[], ?::numeric[]) AS v(date, close)
-     WHERE p.symbol = ? AND p.date = v.date`,
-    [rows.map((r) => r.date), rows.map((r) => adjustedPrice(dec(r.close), factor).toFixed(6)), symbol],
+async function renameSecurity(trx: Knex.Transaction, a: SimActionRow): Promise<Applied> {
+  const sec = await simSecurity(trx, a.process_date, a.symbol_old, a.cusip);
+  if (!sec || sec.symbol === a.symbol) return REPORTED_ONLY;
+  if (await trx('sim.securities').where({ symbol: a.symbol }).first()) {
+    console.error(
+      `[custodian-sim] SYMBOL_CHANGE ${sec.symbol} -> ${a.symbol}: ${a.symbol} exists, not applied`,
+    );
+    return REPORTED_ONLY;
+  }
+  for (const h of await holdingsAsOf(trx, sec.symbol, a.process_date)) {
+    await recordEffect(trx, a, { account: h.account, symbol: sec.symbol, before: h.qty, after: ZERO });
+    await recordEffect(trx, a, { account: h.account, symbol: a.symbol, before: ZERO, after: h.qty });
+  }
+  // The positions moved above; what is left under the old name (executions already traded on or
+  // after the date, if any) follows the security.
+  for (const p of await trx('sim.positions').where({ symbol: sec.symbol }))
+    await addToPosition(trx, p.account_number, a.symbol, dec(p.qty));
+  await trx('sim.positions').where({ symbol: sec.symbol }).del();
+  for (const table of ['sim.securities', 'sim.lots', 'sim.prices'])
+    await trx(table).where({ symbol: sec.symbol }).update({ symbol: a.symbol });
+  return { from: sec.symbol, to: a.symbol, wholeShares: !sec.fractionable };
+}
+
+/**
+ * CASH_MERGER: every holding paid out at the cash factor per share, its lots closed with
+ * closeLotsForCash (shares outside any lot at the same price), one `CASH MERGER {SYMBOL}` line per
+ * account; the security stops trading.
+ */
+async function cashMerger(trx: Knex.Transaction, a: SimActionRow): Promise<Applied> {
+  const sec = await simSecurity(trx, a.process_date, a.symbol, a.cusip);
+  if (!sec) return REPORTED_ONLY;
+  const px = a.cash_factor!;
+  for (const h of await holdingsAsOf(trx, sec.symbol, a.process_date)) {
+    const proceeds = sum(closeLotsForCash(h.lots.map(heldLotOf), px).map((c) => dec(c.proceeds)));
+    const outside = dec(cashStr(h.qty.minus(dec(h.lotted)).times(dec(px))));
+    await recordEffect(trx, a, {
+      account: h.account,
+      symbol: sec.symbol,
+      before: h.qty,
+      after: ZERO,
+      cash: { amount: proceeds.plus(outside), description: `CASH MERGER ${sec.symbol}`, symbol: sec.symbol },
+    });
+  }
+  await trx('sim.securities').where({ symbol: sec.symbol }).update({ tradeable: false });
+  return { from: sec.symbol, to: null, wholeShares: !sec.fractionable };
+}
+
+/**
+ * STOCK_MERGER: the holdings of the old security (symbolOld / cusipOld) move to the new one
+ * (symbol / cusip) at the stock factor, created if the simulator does not know it; a cash factor
+ * is paid per old share as well (`CASH MERGER {OLD}`); the old security stops trading. The same
+ * symbol under a new CUSIP is a stock factor and a CUSIP change of one security.
+ */
+async function stockMerger(trx: Knex.Transaction, a: SimActionRow): Promise<Applied> {
+  const old = await simSecurity(trx, a.process_date, a.symbol_old, a.cusip_old);
+  if (!old) return REPORTED_ONLY;
+  const factor = a.stock_factor!;
+  if (old.symbol === a.symbol) {
+    await applyFactor(trx, a, old, old, factor);
+    await adjustPrices(trx, old.symbol, old.symbol, a.process_date, factor);
+    return { from: old.symbol, to: old.symbol, wholeShares: !old.fractionable };
+  }
+  let target: SimSecurity | undefined = await trx('sim.securities').where({ symbol: a.symbol }).first();
+  const created = !target;
+  if (!target) {
+    target = {
+      symbol: a.symbol,
+      cusip: a.cusip,
+      description: `${a.symbol} (merged from ${old.symbol})`,
+      fractionable: old.fractionable,
+    };
+    await trx('sim.securities').insert(target);
+    await adjustPrices(trx, old.symbol, a.symbol, a.process_date, factor);
+  }
+  const cashFactor = a.cash_factor;
+  await applyFactor(trx, a, old, target, factor, (before) =>
+    cashFactor && dec(cashFactor).gt(0)
+      ? {
+          amount: dec(cashStr(before.times(dec(cashFactor)))),
+          description: `CASH MERGER ${old.symbol}`,
+          symbol: old.symbol,
+        }
+      : undefined,
   );
+  await trx('sim.securities').where({ symbol: old.symbol }).update({ tradeable: false });
+  return { from: old.symbol, to: target.symbol, wholeShares: !target.fractionable, created };
 }

@@ -40,9 +40,10 @@ import {
   type SecurityAsOf,
   balanceRows,
   cashActivityRows,
-  closesBefore,
+  closesAsOf,
   corporateActionRows,
   lotsAsOf,
+  primarySecurities,
   securitiesAsOf,
   taxLotRows,
 } from './sod';
@@ -376,7 +377,7 @@ async function buildFiles(
 ): Promise<Map<FileCode, string>> {
   const tradeDate = previousTradingDay(processDate);
   const secs = once(() => securitiesAsOf(db, processDate));
-  const closes = once(async () => closesBefore(db, [...(await secs()).keys()], processDate));
+  const closes = once(async () => closesAsOf(await secs(), db, processDate));
   const positions = once(() => sim.positionsAsOf(processDate));
   const oldCusipFiles: readonly string[] =
     quirks.oldCusips === true ? ['EXT871'] : quirks.oldCusips === false ? [] : quirks.oldCusips;
@@ -419,12 +420,8 @@ async function buildFiles(
         break;
       }
       case 'EXT747': {
-        const all = [...(await secs()).values()];
-        const previous = await closesBefore(
-          db,
-          all.map((s) => s.symbol),
-          tradeDate,
-        );
+        const all = primarySecurities(await secs());
+        const previous = await closesAsOf(await secs(), db, tradeDate);
         const rows = [];
         for (const s of all) {
           rows.push({

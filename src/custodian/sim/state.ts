@@ -214,7 +214,14 @@ export class SimCustodian {
         return (await trx('sim.orders').where({ order_id: orderId }).first()) as OrderRow;
       };
       const sec = await trx('sim.securities').where({ symbol: req.identifier }).first();
-      if (!sec) return reject('UNKNOWN_SECURITY');
+      if (!sec) {
+        // A ticker a symbol change retired no longer trades (the security goes by its new symbol).
+        const renamed = await trx('sim.corporate_actions')
+          .where({ action: 'SYMBOL_CHANGE', applied_from: req.identifier })
+          .whereNotNull('applied_at')
+          .first('id');
+        return reject(renamed ? 'SYMBOL_NOT_TRADEABLE' : 'UNKNOWN_SECURITY');
+      }
       if (sec.tradeable === false) return reject('SYMBOL_NOT_TRADEABLE');
       const qty = dec(req.quantity);
       if (!sec.fractionable && !qty.isInteger())
