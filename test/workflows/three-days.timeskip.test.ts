@@ -6,6 +6,7 @@
  *   D1  ACC007 (auto)    ops request a $5,000.00 withdrawal          raised, sent to the custodian, PAID
  *   D1  ACC008 (manual)  the seeded $15,000.00 pending withdrawal    raised, sent, PAID
  *   D2  ACC009 (auto)    a $500.00 dividend on its first holding     posted DIVIDEND
+ *   D2  every holder     a 2-for-1 split of that security (EXT235)   positions and lots ×2 at book and custodian
  *
  * Every morning the book equals the custodian (no break of any kind for any account, none held or
  * skipped), and after each day's trading the book's positions, cash and lots equal the
@@ -16,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { requestWithdrawal } from '../../src/book/withdrawals';
 import { addCashActivity } from '../../src/custodian/sim/cash-activity';
+import { addCorporateAction } from '../../src/custodian/sim/corporate-actions';
 import { lotsAsOf } from '../../src/custodian/sim/lots';
 import { nextTradingDay } from '../../src/domain/calendar';
 import { type Dec, ZERO, cashStr, dec, qtyStr } from '../../src/domain/money';
@@ -123,7 +125,7 @@ describe('three days in a row: the book stays the custodian’s mirror', () => {
   });
   after(async () => day?.close());
 
-  it('posts deposits, dividends and withdrawals; no account is ever held', async () => {
+  it('posts deposits, dividends, withdrawals and a split; no account is ever held', async () => {
     const db = stack.t.db;
     const D2 = nextTradingDay(D1);
     const D3 = nextTradingDay(D2);
@@ -148,7 +150,7 @@ describe('three days in a row: the book stays the custodian’s mirror', () => {
      * D2's events, recorded before D1 like every event (a morning's file set is built once, the
      * first time it is asked for, and D1's confirm matching asks for D2's).
      */
-    const eventsOfD2 = async (): Promise<void> => {
+    const eventsOfD2 = async (): Promise<string> => {
       const held: { symbol: string }[] = await db('positions')
         .where({ account_id: 'ACC009' })
         .where('qty', '>', 0)
@@ -162,9 +164,18 @@ describe('three days in a row: the book stays the custodian’s mirror', () => {
         description: `DIVIDEND ${divSymbol}`,
         symbol: divSymbol,
       });
+      const sec = await db('securities').where({ symbol: divSymbol }).first();
+      await addCorporateAction(db, {
+        processDate: D2,
+        action: 'SPLIT',
+        symbol: divSymbol,
+        cusip: sec.cusip,
+        stockFactor: '2',
+      });
+      return divSymbol;
     };
 
-    await eventsOfD2();
+    const splitSymbol = await eventsOfD2();
 
     /**
      * A later day on a time-skipping server of its own: once a day has completed, the server's
@@ -240,6 +251,10 @@ describe('three days in a row: the book stays the custodian’s mirror', () => {
       const atSim = await db('sim.ach_withdrawals').where({ account_number: number(a) });
       assert.equal(atSim.length, 1, `${a}: sent once`);
     }
+
+    // The split reached every holder in the book, once each.
+    const holders = await db('corporate_action_postings').where({ symbol: splitSymbol, action: 'SPLIT' });
+    assert.ok(holders.length >= 2, `the ${splitSymbol} split posted to its holders: ${holders.length}`);
 
     // The dividend was posted once.
     const div = await db('cash_flows').where({ account_id: 'ACC009', type: 'DIVIDEND' });
