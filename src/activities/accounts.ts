@@ -1,4 +1,8 @@
-/** Activities on the day's accounts: which accounts trade today, in batches of id ranges. */
+/**
+ * Activities on the day's accounts: which accounts have a day today, in batches of id ranges. ACTIVE
+ * accounts trade; PENDING_SETUP accounts get a day that only shows them waiting for ops
+ * (Stage="PendingSetup"); CLOSED accounts get none.
+ */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import type { AccountBatchRange, AccountRef } from '../contracts';
@@ -10,6 +14,9 @@ export async function accountRow(db: Knex, accountId: string) {
   if (!a) throw ApplicationFailure.nonRetryable(`account ${accountId} does not exist`, 'NotFound');
   return a;
 }
+
+/** The accounts that have a day: ACTIVE ones trade, PENDING_SETUP ones show they wait for ops. */
+const DAY_STATUSES = ['ACTIVE', 'PENDING_SETUP'];
 
 export function accountActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -26,7 +33,7 @@ export function accountActivities(deps: ActivityDeps) {
       const q = db
         .from(
           db('accounts')
-            .where({ status: 'ACTIVE' })
+            .whereIn('status', DAY_STATUSES)
             .modify((b) => (input.accountIds?.length ? b.whereIn('id', input.accountIds) : b))
             .select('id', db.raw('(row_number() OVER (ORDER BY id) - 1) / ? AS batch', [input.batchSize]))
             .as('a'),
@@ -51,13 +58,22 @@ export function accountActivities(deps: ActivityDeps) {
       accountIds?: string[];
     }): Promise<AccountRef[]> {
       const q = db('accounts')
-        .where({ status: 'ACTIVE' })
+        .whereIn('status', DAY_STATUSES)
         .whereBetween('id', [input.fromId, input.toId])
         .orderBy('id')
-        .select('id', 'advisor_id', 'mode');
+        .select('id', 'advisor_id', 'mode', 'status');
       if (input.accountIds?.length) q.whereIn('id', input.accountIds);
-      const rows: { id: string; advisor_id: string; mode: 'AUTO' | 'MANUAL' }[] = await q;
-      return rows.map((r) => ({ accountId: r.id, advisorId: r.advisor_id, mode: r.mode }));
+      const rows: {
+        id: string;
+        advisor_id: string | null;
+        mode: 'AUTO' | 'MANUAL' | null;
+        status: 'ACTIVE' | 'PENDING_SETUP';
+      }[] = await q;
+      return rows.map((r) =>
+        r.status === 'ACTIVE'
+          ? { accountId: r.id, advisorId: r.advisor_id ?? '', mode: r.mode ?? 'MANUAL' }
+          : { accountId: r.id, advisorId: r.advisor_id ?? '', mode: 'MANUAL', pendingSetup: true },
+      );
     },
   };
 }

@@ -20,13 +20,13 @@ import type {
 /** How each kind of file is applied (inside the file's own transaction). */
 export const APPLY: Record<
   FileCode,
-  (trx: Knex.Transaction, processDate: string, rows: unknown[]) => Promise<void>
+  (trx: Knex.Transaction, processDate: string, rows: unknown[], lines: readonly number[]) => Promise<void>
 > = {
-  EXT871: (t, d, rows) => applyPositions(t, d, rows as Ext871Row[]),
+  EXT871: (t, d, rows, lines) => applyPositions(t, d, rows as Ext871Row[], lines),
   EXT872: (t, d, rows) => applyTrades(t, d, rows as Ext872Row[]),
   EXT869: (t, d, rows) => applyCashActivity(t, d, rows as Ext869Row[]),
-  EXT981: (t, d, rows) => applyBalances(t, d, rows as Ext981Row[]),
-  EXT_TAXLOT: (t, d, rows) => applyLots(t, d, rows as ExtTaxlotRow[]),
+  EXT981: (t, d, rows, lines) => applyBalances(t, d, rows as Ext981Row[], lines),
+  EXT_TAXLOT: (t, d, rows, lines) => applyLots(t, d, rows as ExtTaxlotRow[], lines),
   EXT235: (t, d, rows) => applyCorporateActions(t, d, rows as Ext235Row[]),
   EXT747: (t, d, rows) => applySecurityMaster(t, d, rows as Ext747Row[]),
 };
@@ -74,13 +74,19 @@ async function applyCashActivity(
 }
 
 /** End-of-day balances (EXT981), one row per account; a second row for an account rejects the file. */
-async function applyBalances(trx: Knex.Transaction, processDate: string, rows: Ext981Row[]): Promise<void> {
+async function applyBalances(
+  trx: Knex.Transaction,
+  processDate: string,
+  rows: Ext981Row[],
+  lines: readonly number[],
+): Promise<void> {
   await trx('custodian_balances').where({ process_date: processDate }).del();
   await insertAll(
     trx,
     'custodian_balances',
-    rows.map((r) => ({
+    rows.map((r, i) => ({
       process_date: processDate,
+      line_no: lines[i] ?? null,
       account_number: r.accountNumber,
       total_equity: r.totalEquity,
       cash_equity: r.cashEquity,
@@ -94,13 +100,19 @@ async function applyBalances(trx: Knex.Transaction, processDate: string, rows: E
 }
 
 /** Tax lots (EXT_TAXLOT); a lot id twice in an account rejects the file. */
-async function applyLots(trx: Knex.Transaction, processDate: string, rows: ExtTaxlotRow[]): Promise<void> {
+async function applyLots(
+  trx: Knex.Transaction,
+  processDate: string,
+  rows: ExtTaxlotRow[],
+  lines: readonly number[],
+): Promise<void> {
   await trx('custodian_lots').where({ process_date: processDate }).del();
   await insertAll(
     trx,
     'custodian_lots',
-    rows.map((r) => ({
+    rows.map((r, i) => ({
       process_date: processDate,
+      line_no: lines[i] ?? null,
       account_number: r.accountNumber,
       lot_id: r.lotId,
       cusip: r.cusip,
@@ -169,12 +181,19 @@ async function applySecurityMaster(
   );
 }
 
-async function applyPositions(trx: Knex.Transaction, processDate: string, rows: Ext871Row[]): Promise<void> {
+async function applyPositions(
+  trx: Knex.Transaction,
+  processDate: string,
+  rows: Ext871Row[],
+  lines: readonly number[],
+): Promise<void> {
   await trx('custodian_positions').where({ process_date: processDate }).del();
   for (let i = 0; i < rows.length; i += 500) {
     await trx('custodian_positions').insert(
-      rows.slice(i, i + 500).map((r) => ({
+      rows.slice(i, i + 500).map((r, j) => ({
         process_date: processDate,
+        line_no: lines[i + j] ?? null,
+        rep_code: r.registeredRepCode || null,
         account_number: r.accountNumber,
         symbol: r.symbol,
         cusip: r.cusip,

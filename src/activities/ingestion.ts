@@ -13,9 +13,11 @@ import type { Knex } from 'knex';
 import type { IngestResult } from '../contracts';
 import { checksum, parseCustodianFile } from '../custodian/files';
 import { type FileCode, parseFileName } from '../custodian/files/names';
+import { DEFAULT_AVERAGE_PRICE_ACCOUNT } from '../custodian/port';
 import type { ActivityDeps } from './deps';
 import { APPLY } from './file-apply';
 import { applyReferenceData } from './sync';
+import { adoptNewAccounts } from './sync/new-accounts';
 
 /** Ingests the files of one process date; shared by the morning's ingestion and confirm matching. */
 export type Ingest = (processDate: string) => Promise<IngestResult>;
@@ -23,6 +25,7 @@ export type Ingest = (processDate: string) => Promise<IngestResult>;
 export function createIngest(deps: ActivityDeps): Ingest {
   const { db } = deps;
   const fileChecksum = checksumCache();
+  const avgAccount = deps.averagePriceAccount ?? DEFAULT_AVERAGE_PRICE_ACCOUNT;
 
   return async function ingest(processDate: string): Promise<IngestResult> {
     await deps.custodian.requestStartOfDayFiles(processDate);
@@ -51,8 +54,16 @@ export function createIngest(deps: ActivityDeps): Ingest {
         else if (outcome.kind === 'ingested') result.ingested.push(name);
         else result.rejected.push({ file: name, errors: outcome.errors });
       }
-      // What the new files change for every account at once (prices, renamed securities).
-      if (result.ingested.length > 0) await applyReferenceData(trx, processDate);
+      // What the new files change for every account at once (prices, renamed securities), and the
+      // accounts they show that the book does not know yet (adopted as PENDING_SETUP).
+      if (result.ingested.length > 0) {
+        await applyReferenceData(trx, processDate);
+        const adopted = await adoptNewAccounts(trx, processDate, [avgAccount]);
+        if (adopted.length) {
+          result.onboarded = adopted.map((a) => a.accountId);
+          log.info('accounts adopted from the custodian', { processDate, accounts: adopted });
+        }
+      }
     });
     return result;
   };
@@ -83,7 +94,7 @@ async function ingestFile(
   }
   try {
     await trx.transaction(async (t) => {
-      await APPLY[code](t, processDate, parsed.rows);
+      await APPLY[code](t, processDate, parsed.rows, parsed.lines);
       await recordFile(t, { processDate, code, name, checksum: parsed.checksum, rows: parsed.rows.length });
     });
     return { kind: 'ingested' };

@@ -8,7 +8,7 @@
  *   accounts list [--status S] [--advisor A] [--model M] [--household H] [--limit N] [--offset N]
  *   accounts show ID | history ID | create --json|--file | close ID --reason R
  *   accounts set ID [--model M] [--mode AUTO|MANUAL] [--lot-method L] [--advisor A] [--household H]
- *                   [--name N] [--set key=value]… [--clear key]… [--json '{…}']
+ *                   [--registration TAXABLE|IRA|ROTH] [--name N] [--set key=value]… [--clear key]… [--json '{…}']
  *   accounts preview ID [--date D] [--model M] [--lot-method L] [--set key=value]… [--clear key]…
  *   households list | show ID | create --id H --name N [--member A]… | add-members ID --member A… [--name N]
  *   restrictions list [--scope S] [--account A] [--advisor X] [--active-on D]
@@ -62,6 +62,7 @@ const OPTIONS = {
   advisor: { type: 'string' },
   model: { type: 'string' },
   household: { type: 'string' },
+  registration: { type: 'string' },
   limit: { type: 'string' },
   offset: { type: 'string' },
   mode: { type: 'string' },
@@ -245,6 +246,7 @@ function requestFor(group: string, verb: string, args: string[], v: Values): Req
                 ['lot-method', 'lotMethod'],
                 ['advisor', 'advisorId'],
                 ['household', 'householdId'],
+                ['registration', 'registration'],
                 ['name', 'name'],
               ]
             : [

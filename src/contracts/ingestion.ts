@@ -4,4 +4,6 @@ export interface IngestResult {
   ingested: string[];
   skipped: string[];
   rejected: { file: string; errors: string[] }[];
+  /** Accounts the files showed that the book did not know: adopted as PENDING_SETUP. */
+  onboarded?: string[];
 }

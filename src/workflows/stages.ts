@@ -25,6 +25,7 @@ export const ACCOUNT_STAGES = [
   'Confirmed',
   'ConfirmBreak',
   'Failed',
+  'PendingSetup',
 ] as const;
 export type Stage = (typeof ACCOUNT_STAGES)[number];
 /** @deprecated the name before the day's and the blocks' stages were typed too: ACCOUNT_STAGES. */
@@ -39,6 +40,7 @@ export const FINAL_STAGES: ReadonlySet<Stage> = new Set<Stage>([
   'NotTraded',
   'Confirmed',
   'ConfirmBreak',
+  'PendingSetup',
 ]);
 
 /** The account stages in the order a progress view lists them: work in progress, then the ends. */

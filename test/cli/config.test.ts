@@ -217,6 +217,24 @@ describe('CLI: the configuration commands', () => {
       ),
       ['ACC950:modelId+mode'],
     );
+    // Setting it up from the CLI, registration included (onboarding assumes TAXABLE).
+    const setUp = await run(
+      'accounts',
+      'set',
+      'ACC950',
+      '--registration',
+      'ROTH',
+      '--model',
+      'M6040',
+      '--mode',
+      'MANUAL',
+      '--by',
+      'bob',
+    );
+    assert.equal(setUp.code, 0, setUp.err);
+    assert.equal(setUp.json.account.registration, 'ROTH');
+    assert.equal(setUp.json.account.status, 'ACTIVE');
+    assert.deepEqual((await run('ops', 'onboarding')).json.accounts, []);
     const preview = await run('accounts', 'preview', 'ACC001', '--set', 'rebalanceMode=FULL');
     assert.equal(preview.code, 0, preview.err);
     assert.equal(preview.json.plan.mode, 'FULL');

@@ -14,6 +14,8 @@ import { type RunningSim, startSimServer } from '../../src/custodian/sim/server'
 import { seedDemoData } from '../../src/demo/seed';
 import { etToUtc, nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
 import { createTradingWorker } from '../../src/workers/worker';
+import { tradingDayWorkflowId } from '../../src/workflows/ids';
+import type { TradingDayResult } from '../../src/workflows/types';
 import { type TestDb, createTestDb } from './db';
 import { timeSkippingEnv } from './temporal';
 
@@ -157,4 +159,43 @@ export async function timeSkippingDay(
       await env.teardown();
     },
   };
+}
+
+/** One DailyTradingDay of `accountIds` from 06:30 ET on `date`, to its result. */
+export async function runDayFor(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  date: string,
+  accountIds: string[],
+): Promise<TradingDayResult> {
+  await skipToEt(env, date, '06:30');
+  const handle = await env.client.workflow.start('DailyTradingDay', {
+    taskQueue,
+    workflowId: tradingDayWorkflowId(date),
+    args: [{ tradeDate: date, accountIds, fillPollSeconds: 300, batchSize: 3 }],
+  });
+  return (await handle.result()) as TradingDayResult;
+}
+
+/**
+ * A later day on a time-skipping server of its own: once a day has completed, the server's clock
+ * has run on past the next morning (it skips to the last timer), so the next day starts on a fresh
+ * server with a worker of its own (the book and the custodian carry over).
+ */
+export async function runDayOnFreshServer(
+  stack: Stack,
+  taskQueue: string,
+  date: string,
+  accountIds: string[],
+): Promise<TradingDayResult> {
+  const env = await timeSkippingEnv();
+  const worker = await workerFor(env, stack, taskQueue);
+  const running = worker.run();
+  try {
+    return await runDayFor(env, taskQueue, date, accountIds);
+  } finally {
+    worker.shutdown();
+    await running.catch(() => undefined);
+    await env.teardown();
+  }
 }

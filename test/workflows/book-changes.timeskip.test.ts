@@ -14,7 +14,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { buildApiApp } from '../../src/api/server';
 import { createAdvisorToken } from '../../src/api/tokens';
 import { runBookCommand } from '../../src/cli/book';
@@ -22,10 +21,7 @@ import { mirrorBookToSimulator } from '../../src/demo/simulator-book';
 import { nextTradingDay } from '../../src/domain/calendar';
 import type { EnginePlan } from '../../src/domain/engine/types';
 import { dec } from '../../src/domain/money';
-import { tradingDayWorkflowId } from '../../src/workflows/ids';
-import type { TradingDayResult } from '../../src/workflows/types';
-import { type DayFixture, skipToEt, timeSkippingDay, workerFor } from '../support/harness';
-import { timeSkippingEnv } from '../support/temporal';
+import { type DayFixture, runDayFor, runDayOnFreshServer, timeSkippingDay } from '../support/harness';
 
 /** Auto accounts of the demo book: M6040 (ACC001, ACC007), M3070 (ACC003, ACC009), M8020 (ACC005). */
 const ON_CHANGED_MODEL = ['ACC001', 'ACC007'];
@@ -46,20 +42,6 @@ describe('book changes reach the trading days', () => {
   });
   after(async () => day?.close());
 
-  /**
-   * One DailyTradingDay from 06:30 ET. Each day on a time-skipping server of its own: once a day
-   * has completed, the server's clock has run on past the next morning (it skips to the last
-   * timer), so day 2 starts on a fresh server (the book and the custodian carry over).
-   */
-  const runDay = async (env: TestWorkflowEnvironment, queue: string, date: string, accountIds: string[]) => {
-    await skipToEt(env, date, '06:30');
-    const handle = await env.client.workflow.start('DailyTradingDay', {
-      taskQueue: queue,
-      workflowId: tradingDayWorkflowId(date),
-      args: [{ tradeDate: date, accountIds, fillPollSeconds: 300, batchSize: 3 }],
-    });
-    return (await handle.result()) as TradingDayResult;
-  };
   const proposal = async (date: string, accountId: string) =>
     day.stack.t.db('proposals').where({ trade_date: date, account_id: accountId }).first();
   const codes = (p: { reasons: { code: string }[] } | undefined) => (p?.reasons ?? []).map((r) => r.code);
@@ -102,7 +84,7 @@ describe('book changes reach the trading days', () => {
     // The custodian holds the account already (the simulator is told; a real custodian has it).
     await mirrorBookToSimulator(db, { averagePriceAccount: 'ZOEAVG01', accountIds: [NEW_ACCOUNT] });
 
-    const day1 = await runDay(day.env, taskQueue, tradeDate, [
+    const day1 = await runDayFor(day.env, taskQueue, tradeDate, [
       ...ON_CHANGED_MODEL,
       ...ON_OTHER_MODELS,
       NEW_ACCOUNT,
@@ -157,17 +139,10 @@ describe('book changes reach the trading days', () => {
     assert.ok(audit, 'the change is in the audit log');
     assert.equal(audit.actor, 'ops:desk');
 
-    const env2 = await timeSkippingEnv();
-    const worker2 = await workerFor(env2, day.stack, `${taskQueue}-2`);
-    const running2 = worker2.run();
-    let day2: TradingDayResult;
-    try {
-      day2 = await runDay(env2, `${taskQueue}-2`, nextDay, [...ON_CHANGED_MODEL, ...ON_OTHER_MODELS]);
-    } finally {
-      worker2.shutdown();
-      await running2.catch(() => undefined);
-      await env2.teardown();
-    }
+    const day2 = await runDayOnFreshServer(day.stack, `${taskQueue}-2`, nextDay, [
+      ...ON_CHANGED_MODEL,
+      ...ON_OTHER_MODELS,
+    ]);
     assert.equal(day2.status, 'COMPLETED');
     assert.deepEqual(day2.failedAccounts, []);
     for (const id of ON_CHANGED_MODEL) {

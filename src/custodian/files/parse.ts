@@ -44,6 +44,8 @@ export interface ParseOk<R> {
   file: string;
   code: FileCode;
   rows: R[];
+  /** The 1-based file line each row was read from (rows[i] from line lines[i]). */
+  lines: number[];
   rowCount: number;
   checksum: string;
   quirks: FileQuirks;
@@ -338,7 +340,7 @@ function parseInner(
     warnings.push(
       makeError(file, 0, `the file is empty: zero rows (valid, as ${code} files have no header line)`),
     );
-    return { ok: true, file, code, rows: [], rowCount: 0, checksum: sum, quirks, warnings };
+    return { ok: true, file, code, rows: [], lines: [], rowCount: 0, checksum: sum, quirks, warnings };
   }
 
   const records = readRecords(text, kind.delimiter, errors);
@@ -374,6 +376,7 @@ function parseInner(
   const absentOptional = layout.columns.filter((c) => !present.has(c.key));
 
   const rows: unknown[] = [];
+  const lines: number[] = [];
   for (let r = dataStart; r < records.length; r++) {
     if (errors.full) break;
     const rec = records[r] as CsvRecord;
@@ -393,12 +396,13 @@ function parseInner(
       }
     }
     rows.push(row);
+    lines.push(rec.line);
   }
   if (records.length <= dataStart && errors.count === 0) {
     warnings.push(makeError(file, 0, 'the file has a header but no rows: zero rows'));
   }
   if (errors.count > 0) return fail();
-  return { ok: true, file, code, rows, rowCount: rows.length, checksum: sum, quirks, warnings };
+  return { ok: true, file, code, rows, lines, rowCount: rows.length, checksum: sum, quirks, warnings };
 }
 
 function headerLine(layout: Layout<Record<string, unknown>>, delimiter: string): string {

@@ -395,6 +395,15 @@ async function buildFiles(
     switch (code) {
       case 'EXT871': {
         const bySymbol = await secsFor(code);
+        // An account's own rep code (an account opened with one: ./open-account.ts), else R01.
+        const reps = new Map(
+          (
+            (await db('sim.accounts').whereNotNull('rep_code').select('account_number', 'rep_code')) as {
+              account_number: string;
+              rep_code: string;
+            }[]
+          ).map((r) => [r.account_number, r.rep_code]),
+        );
         const rows = [];
         for (const p of await settledPositions(db, processDate, await positions())) {
           rows.push({
@@ -403,7 +412,7 @@ async function buildFiles(
             firm: 'APEX',
             correspondentId: opts.correspondent,
             officeCode: 'ZO1',
-            registeredRepCode: 'R01',
+            registeredRepCode: reps.get(p.account_number) ?? 'R01',
             accType: '1',
             symbol: p.symbol,
             cusip: bySymbol.get(p.symbol)?.cusip ?? 'UNKNOWN00',

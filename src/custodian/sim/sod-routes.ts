@@ -4,7 +4,8 @@
  *   `{"quirks": {...}, "faults": [...]}`: writes the file set; answers `{files, pending, missing}`;
  * - `GET|POST /sim/v1/file-quirks`: the quirks every request gets (a request's own add to them);
  * - `GET|POST /sim/v1/corporate-actions`: list one date's (`?processDate=`) or add one (EXT235);
- * - `POST /sim/v1/cash-activity`: a deposit, withdrawal, dividend… (EXT869), applied to the cash.
+ * - `POST /sim/v1/cash-activity`: a deposit, withdrawal, dividend… (EXT869), applied to the cash;
+ * - `POST /sim/v1/accounts`: an account opened at the custodian only (./open-account.ts).
  * File faults are part of the fault switch: `POST /sim/v1/faults {"files": [...]}`.
  */
 import type { Knex } from 'knex';
@@ -17,6 +18,7 @@ import {
   FileQuirksSchema,
   writeStartOfDayFileSet,
 } from './files';
+import { OpenAccountInputSchema, openSimAccount } from './open-account';
 import {
   CashActivityInputSchema,
   CorporateActionInputSchema,
@@ -108,6 +110,11 @@ export function sodRoutes(ctx: {
         if (method !== 'POST') throw notRoute(method, url);
         const input = parseOrThrow(CorporateActionInputSchema, await readBody());
         return { status: 200, payload: await addCorporateAction(ctx.db, input) };
+      }
+      if (route === 'accounts' && parts.length === 3) {
+        if (method !== 'POST') throw notRoute(method, url);
+        const input = parseOrThrow(OpenAccountInputSchema, await readBody());
+        return { status: 201, payload: await openSimAccount(ctx.db, input) };
       }
       if (route === 'cash-activity' && parts.length === 3) {
         if (method !== 'POST') throw notRoute(method, url);

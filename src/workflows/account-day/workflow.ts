@@ -63,6 +63,7 @@ class AccountDayRun {
 
   async run(): Promise<AccountDayResult> {
     const { accountId, advisorId, mode, tradeDate } = this.input;
+    if (this.input.pendingSetup) return this.pendingSetup();
     upsertSearchAttributes([
       { key: SA.AccountId, value: accountId },
       { key: SA.AdvisorId, value: advisorId },
@@ -94,6 +95,28 @@ class AccountDayRun {
       if (e instanceof SkipToday) return this.skipped();
       throw e;
     }
+  }
+
+  /**
+   * A PENDING_SETUP account (adopted from the custodian's files, or without a model, a mode or an
+   * advisor): nothing to reconcile against a book it does not have yet, nothing to trade. Its day
+   * shows it to ops in the Temporal UI (Stage="PendingSetup") and ends; once ops set it up it is
+   * ACTIVE and its next day trades. Decided by the input only, so no recorded history changes.
+   */
+  private pendingSetup(): AccountDayResult {
+    const { accountId, advisorId, tradeDate } = this.input;
+    upsertSearchAttributes([
+      { key: SA.AccountId, value: accountId },
+      ...(advisorId ? [{ key: SA.AdvisorId, value: advisorId }] : []),
+      { key: SA.TradeDate, value: tradeDate },
+      { key: SA.BreakCount, value: 0 },
+      { key: SA.Stage, value: 'PendingSetup' },
+    ]);
+    this.state.enter('PendingSetup');
+    const missing = [advisorId ? '' : 'an advisor', 'a model and a mode'].filter(Boolean).join(', ');
+    upsertMemo({ summary: `${accountId} PENDING_SETUP: waiting for ops to give it ${missing}` });
+    log.info('stage', { accountId, stage: 'PendingSetup' });
+    return this.result('PendingSetup', { note: 'waiting for ops to set it up (model, mode, advisor)' });
   }
 
   private setStage(stage: Stage): void {
