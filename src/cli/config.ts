@@ -19,6 +19,7 @@
  *   advisors list | add --id X --name N --email E [--rep-code R]
  *   firm settings [--set advisorsMayChangeAccountSettings=true]
  *   ops onboarding
+ *   notify prefs ADVISOR [--off KIND[,KIND]]… [--on KIND[,KIND]]…   (no --off/--on: show them)
  * Changes need `--by NAME` (who, for the audit log).
  */
 import { readFileSync } from 'node:fs';
@@ -84,6 +85,8 @@ const OPTIONS = {
   note: { type: 'string' },
   email: { type: 'string' },
   'rep-code': { type: 'string' },
+  off: { type: 'string', multiple: true },
+  on: { type: 'string', multiple: true },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -376,6 +379,23 @@ function requestFor(group: string, verb: string, args: string[], v: Values): Req
     }
     case 'ops onboarding':
       return req('listPendingSetup');
+    case 'notify prefs': {
+      const params = { advisorId: positional(args, 'advisor id') };
+      const kinds = (xs: string[] | undefined) =>
+        xs
+          ?.flatMap((x) => x.split(','))
+          .map((k) => k.trim())
+          .filter(Boolean);
+      const off = kinds(v.off);
+      const on = kinds(v.on);
+      if (off === undefined && on === undefined) return req('getNotifyPrefs', { params });
+      flags.set('body.off', '--off');
+      flags.set('body.on', '--on');
+      return write('changeNotifyPrefs', {
+        params,
+        body: { ...(off ? { off } : {}), ...(on ? { on } : {}) },
+      });
+    }
     default:
       throw new CliError(`unknown command: ${key.trim()} (see src/cli/config.ts for the list)`);
   }

@@ -18,6 +18,7 @@
  *   advisor token create --advisor ID|--role ops|trader --label L | revoke --id ID | list
  *   models|accounts|households|restrictions|securities|advisors|firm …   the book's configuration
  *                                              (the API's twin, src/cli/config.ts); ops onboarding
+ *   notify prefs ADVISOR [--off KIND]… [--on KIND]… [--by NAME]   an advisor's notification opt-outs
  *   book import PATH… [--apply --by NAME] | book export DIR   the book as CSV files (src/cli/book.ts)
  *   schedule                                   create or update the Temporal Schedule
  *   migrate                                    run database migrations
@@ -143,7 +144,8 @@ async function cmdStart(args: string[]) {
   say(`[start] PostgreSQL: ${cfg.DATABASE_URL ? 'DATABASE_URL' : `embedded, data in ${cfg.DATA_DIR}/pg`}`);
   const database = await openDatabase(cfg, (m) => say(`[start] ${m}`));
   stops.push(database.stop);
-  const seeded = await seedDemoData(database.db, { asOf: tradeDate });
+  // The demo day's events (a large wire, a halted symbol) go to the embedded simulator only.
+  const seeded = await seedDemoData(database.db, { asOf: tradeDate, dayEvents: !cfg.CUSTODIAN_URL });
   say(
     `[start] demo data: ${seeded.seeded ? `seeded ${seeded.accounts} accounts` : `kept (${seeded.accounts} accounts)`}`,
   );
@@ -525,6 +527,7 @@ async function main() {
         const r = await seedDemoData(database.db, {
           asOf: values.date ? zDate.parse(values.date) : defaultTradeDate(false),
           reset: values.reset,
+          dayEvents: !cfg.CUSTODIAN_URL,
         });
         say(JSON.stringify(r));
       } finally {
@@ -553,6 +556,7 @@ async function main() {
     case 'securities':
     case 'advisors':
     case 'firm':
+    case 'notify':
       return cmdConfig([cmd, ...args]);
     case 'book':
       return cmdConfig([cmd, ...args], runBookCommand);

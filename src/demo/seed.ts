@@ -6,6 +6,8 @@
  * src/demo/book/). Then synthetic daily closes for the ETFs of docs/domain.md §10 (seeded geometric Brownian
  * motion over the NYSE calendar, 2025–2027), and the same state at the simulated custodian
  * (positions and tax lots, same lot ids) except one deliberate position break (ACC011, BND).
+ * With `dayEvents` (`npm start`, `npm run seed`), the first day's events at the custodian too
+ * (./day-events.ts): a $400,000 wire into ACC013 and SGOV halted through the window.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +20,7 @@ import { DEFAULT_AVERAGE_PRICE_ACCOUNT } from '../custodian/port';
 import { CALENDAR_YEARS, addCalendarDays, previousTradingDay, tradingDaysBetween } from '../domain/calendar';
 import { Dec } from '../domain/money';
 import { ADVISORS, CONFIG_KINDS, SECURITIES, demoBookFiles, prng } from './book-files';
+import { addDemoDayEvents } from './day-events';
 import { mirrorBookToSimulator } from './simulator-book';
 
 export { MODELS, SECURITIES, prng } from './book-files';
@@ -36,6 +39,12 @@ export interface SeedOptions {
   reset?: boolean;
   /** The custodian's average-price account for block orders (default ZOEAVG01). */
   averagePriceAccount?: string;
+  /**
+   * Also the demo day's events at the simulator (./day-events.ts: a large wire, a halted
+   * symbol), so the day sends a flagged-trade and a carried-trade mail. `npm start` and
+   * `npm run seed` ask for them; test stacks do not.
+   */
+  dayEvents?: boolean;
 }
 
 export interface SeedSummary {
@@ -187,6 +196,7 @@ export async function seedDemoData(db: Knex, opts: SeedOptions): Promise<SeedSum
     for (let i = 0; i < later.length; i += 1000) await trx('sim.prices').insert(later.slice(i, i + 1000));
     // The book and the custodian agree as of the evening before the first trade date.
     await trx('accounts').update({ synced_through: previousTradingDay(opts.asOf) });
+    if (opts.dayEvents) await addDemoDayEvents(trx, opts.asOf);
   });
   return {
     seeded: true,

@@ -23,6 +23,16 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export type Audience = 'advisor' | 'trading' | 'ops';
 
+/** The kinds an advisor hears, each of which an advisor may opt out of (`advisors.notify_opt_out`). */
+export const ADVISOR_KINDS = [
+  'ADVISOR_APPROVAL_NEEDED',
+  'ADVISOR_APPROVAL_REMINDER',
+  'ADVISOR_PROPOSAL_EXPIRED',
+  'ADVISOR_NOT_FILLED',
+  'ADVISOR_CONFIRM_BREAK',
+] as const satisfies readonly NotificationKind[];
+export type AdvisorKind = (typeof ADVISOR_KINDS)[number];
+
 export const AUDIENCE: Record<NotificationKind, Audience> = {
   ADVISOR_APPROVAL_NEEDED: 'advisor',
   ADVISOR_APPROVAL_REMINDER: 'advisor',

@@ -27,6 +27,7 @@ const SCOPED_READ = { ops: 200, trader: 200, own: 200, other: 404 };
 
 /** ben (ADV-BEN) owns ACC002 (household HH002); ACC001 (HH001) is ADV-ANA's. */
 const account = (who: Who) => (who === 'other' ? 'ACC001' : 'ACC002');
+const advisor = (who: Who) => (who === 'other' ? 'ADV-ANA' : 'ADV-BEN');
 const get = (url: string): Call => ({ method: 'GET', url });
 const post = (url: string, body?: unknown): Call => ({ method: 'POST', url, body });
 
@@ -138,6 +139,20 @@ const MATRIX: Record<string, Row> = {
   listPendingSetup: {
     call: () => get('/api/v1/onboarding'),
     expect: { ops: 200, trader: 200, own: 403, other: 403 },
+  },
+  getNotifyPrefs: {
+    call: (who) => get(`/api/v1/advisors/${advisor(who)}/notifications`),
+    expect: SCOPED_READ,
+  },
+  changeNotifyPrefs: {
+    // Alternating, so every call is a change (and an audit row) rather than a repeat.
+    call: (who, n) =>
+      post(
+        `/api/v1/advisors/${advisor(who)}/notifications`,
+        n % 2 ? { off: ['ADVISOR_APPROVAL_REMINDER'] } : { on: ['ADVISOR_APPROVAL_REMINDER'] },
+      ),
+    // An advisor's own inbox: they change it whatever the firm setting says.
+    expect: { ops: 200, trader: 403, own: 200, other: 404 },
   },
 };
 

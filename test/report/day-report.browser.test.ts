@@ -19,26 +19,21 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { BrowserContext } from 'playwright-core';
-import { channelsOf } from '../../src/activities/notifications';
 import { type RunningApi, startApiServer } from '../../src/api/server';
 import { createAdvisorToken } from '../../src/api/tokens';
 import { ROOT_DIR } from '../../src/config';
 import { nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
 import { cashStr, dec } from '../../src/domain/money';
-import { type RunningMailSink, type SunkMail, startMailSink } from '../../src/infra/mail-sink';
-import { type RunningDispatcher, startDispatcher } from '../../src/notifications/dispatcher';
-import { DEFAULT_NOTIFY_SETTINGS } from '../../src/notifications/kinds';
-import { smtpTransport } from '../../src/notifications/mailer';
 import type { DayReport } from '../../src/report/day-report';
 import { pp } from '../../src/report/drift';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
 import { approveUpdate, statusQuery, zoeReviewUpdate } from '../../src/workflows/messages';
 import type { TradingDayResult } from '../../src/workflows/types';
 import { type Stack, skipToEt, startStack, workerFor } from '../support/harness';
+import { type TestMail, mailFor } from '../support/mail';
 import { timeSkippingEnv } from '../support/temporal';
 
 const QUEUE = 'day-report-test';
-const FROM = 'Zoe trading <zoe@example.com>';
 const API_URL = 'http://advisor.test';
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT_DIR, 'test-results');
@@ -60,10 +55,9 @@ async function waitForStage(env: TestWorkflowEnvironment, workflowId: string, st
 describe('a day with its mail and its report', () => {
   let env: TestWorkflowEnvironment;
   let stack: Stack;
-  let sink: RunningMailSink;
+  let mail: TestMail;
   let worker: Worker;
   let run: Promise<void>;
-  let dispatcher: RunningDispatcher;
   let api: RunningApi;
   let tradeDate: string;
   let result: TradingDayResult;
@@ -73,32 +67,17 @@ describe('a day with its mail and its report', () => {
     env = await timeSkippingEnv();
     tradeDate = nextTradingDay(utcToEtDate(new Date(await env.currentTimeMs()).toISOString()));
     stack = await startStack({ asOf: tradeDate });
-    sink = await startMailSink({ port: 0 });
-    Object.assign(stack.deps, {
-      mail: {
-        from: FROM,
-        transport: smtpTransport({ host: '127.0.0.1', port: sink.port, tls: 'none', from: FROM }),
-      },
-      notify: {
-        ...DEFAULT_NOTIFY_SETTINGS,
-        opsEmails: ['ops@zoe.test'],
-        tradingEmails: ['trading@zoe.test'],
-        digestSeconds: 0,
-        apiUrl: API_URL,
-      },
-      // Every auto account's proposal goes to a trader (the flagged-trade mail).
-      policy: { autoReviewMaxLegUsd: '1' },
-    });
+    mail = await mailFor(stack, { apiUrl: API_URL });
+    // Every auto account's proposal goes to a trader (the flagged-trade mail).
+    stack.deps.policy = { autoReviewMaxLegUsd: '1' };
     worker = await workerFor(env, stack, QUEUE);
     run = worker.run();
-    dispatcher = startDispatcher(stack.t.db, channelsOf(stack.deps), { intervalMs: 300 });
   });
   after(async () => {
     await api?.close();
-    await dispatcher?.stop();
+    await mail?.close();
     worker?.shutdown();
     await run?.catch(() => undefined);
-    await sink?.close();
     await stack?.close();
     await env?.teardown();
   });
@@ -128,25 +107,10 @@ describe('a day with its mail and its report', () => {
     result = await handle.result();
     assert.equal(result.status, 'COMPLETED');
     // The dispatcher has sent everything due (the reminders are due at real-clock times: not yet).
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const due = await stack.t
-        .db('notifications')
-        .whereIn('status', ['PENDING', 'SENDING'])
-        .whereNot({ kind: 'ADVISOR_APPROVAL_REMINDER' });
-      if (due.length === 0) break;
-      assert.ok(
-        Date.now() < deadline,
-        `still pending: ${due.map((d) => `${d.kind}/${d.status}/${d.last_error}`).join(', ')}`,
-      );
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await mail.drained();
   });
 
-  const mailOf = (kind: string, to: string): SunkMail[] =>
-    sink.messages.filter(
-      (m) => m.parsed.headers.get('x-zoe-notification') === kind && m.envelopeTo.includes(to),
-    );
+  const mailOf = (kind: string, to: string) => mail.of(kind, to);
 
   it('mails the advisor the proposal with a working link, the trader the flagged trade, ops the digest and summary', async () => {
     const [proposal] = mailOf('ADVISOR_APPROVAL_NEEDED', 'ben.okafor@example.com');
@@ -205,7 +169,7 @@ describe('a day with its mail and its report', () => {
     assert.ok(short, 'the trading desk hears of the halted block');
     assert.match(short.subject, new RegExp(halted));
     // Nothing was sent twice.
-    const ids = sink.messages.map((m) => m.messageId);
+    const ids = mail.sink.messages.map((m) => m.messageId);
     assert.equal(new Set(ids).size, ids.length);
   });
 

@@ -45,9 +45,11 @@ export async function startStack(opts: {
    * only its authenticated routes; default `http`, the hand-written client.
    */
   client?: 'ascend' | 'http';
+  /** The demo day's events at the simulator too, as `npm start` seeds them (src/demo/day-events.ts). */
+  demoDayEvents?: boolean;
 }): Promise<Stack> {
   const t = await createTestDb();
-  await seedDemoData(t.db, { asOf: opts.asOf });
+  await seedDemoData(t.db, { asOf: opts.asOf, dayEvents: opts.demoDayEvents });
   const dropDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-drop-'));
   const creds =
     opts.client === 'ascend' ? simServiceAccount(mkdtempSync(path.join(os.tmpdir(), 'zoe-sa-'))) : undefined;

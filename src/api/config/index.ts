@@ -2,6 +2,7 @@
 import type { ApiRoute } from '../routes';
 import { ACCOUNT_ROUTES } from './accounts';
 import { MODEL_ROUTES } from './models';
+import { NOTIFY_PREF_ROUTES } from './notify-prefs';
 import { FIRM_ROUTES, HOUSEHOLD_ROUTES, RESTRICTION_ROUTES, SECURITY_ROUTES } from './reference';
 
 export const CONFIG_ROUTES: ApiRoute[] = [
@@ -11,4 +12,5 @@ export const CONFIG_ROUTES: ApiRoute[] = [
   ...RESTRICTION_ROUTES,
   ...SECURITY_ROUTES,
   ...FIRM_ROUTES,
+  ...NOTIFY_PREF_ROUTES,
 ];
