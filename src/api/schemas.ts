@@ -6,6 +6,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { IsoDate as CalendarDate } from '../domain/config/fields';
+import { storableText } from '../domain/text';
 import { STAGES } from '../workflows/types';
 
 extendZodWithOpenApi(z);
@@ -75,13 +76,21 @@ export const StatusQuery = z
 export const HistoryQuery = z
   .object({
     accountId: AccountId.optional(),
-    from: IsoDate.optional().openapi({ description: 'First trade date, inclusive' }),
-    to: IsoDate.optional().openapi({ description: 'Last trade date, inclusive' }),
+    from: IsoDate.optional().openapi({
+      description: 'First trade date, inclusive; must not be after `to` (else 400 at query.from)',
+    }),
+    to: IsoDate.optional().openapi({
+      description: 'Last trade date, inclusive; must not be before `from` (else 400 at query.from)',
+    }),
     limit: queryInt(1, 200, 50),
     offset: queryInt(0, 100_000, 0),
   })
   .strict()
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after `to`', path: ['from'] });
+
+/** What every free-text field refuses (src/domain/text.ts), said in the OpenAPI document. */
+export const STORABLE =
+  'Must not contain U+0000 (NUL) or an unpaired UTF-16 surrogate (PostgreSQL cannot store them): 400 naming the field.';
 
 const version = z
   .number()
@@ -93,9 +102,12 @@ const version = z
 export const ApproveBody = z
   .object({
     version,
-    note: z.string().max(2000).optional().openapi({
-      description: 'Kept with the decision in the audit log; required when a trader reviews an auto account',
-    }),
+    note: storableText({ max: 2000 })
+      .optional()
+      .openapi({
+        description: `Kept with the decision in the audit log; required when a trader reviews an auto account. ${STORABLE}`,
+        maxLength: 2000,
+      }),
   })
   .strict()
   .openapi('ApproveRequest');
@@ -103,12 +115,18 @@ export const ApproveBody = z
 export const RejectBody = z
   .object({
     version,
-    reason: z
-      .string({ required_error: 'a rejection needs a reason' })
-      .trim()
-      .min(1, 'a rejection needs a reason')
-      .max(2000)
-      .openapi({ example: 'client asked to wait until after the holidays' }),
+    reason: storableText({
+      max: 2000,
+      min: 1,
+      trim: true,
+      requiredMessage: 'a rejection needs a reason',
+      emptyMessage: 'a rejection needs a reason',
+    }).openapi({
+      description: `Trimmed of leading and trailing white space first; then 1 to 2000 characters. ${STORABLE}`,
+      example: 'client asked to wait until after the holidays',
+      minLength: 1,
+      maxLength: 2000,
+    }),
   })
   .strict()
   .openapi('RejectRequest');

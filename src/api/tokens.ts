@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { findUnstorable, unstorableMessage } from '../domain/text';
 
 export const TOKEN_PREFIX = 'zoe_';
 /** What a well-formed token looks like; anything else is refused without a database look-up. */
@@ -77,7 +78,17 @@ async function audit(db: Knex, actor: string, action: string, id: string, detail
 function checkLabel(label: string): string {
   const l = label.trim();
   if (l.length === 0 || l.length > 200) throw new Error('a token needs a label of 1 to 200 characters');
+  const u = findUnstorable(l);
+  if (u) throw new Error(`the label ${unstorableMessage(u)}`);
   return l;
+}
+
+/** Who acts (recorded in the token and the audit log): 1 to 200 characters PostgreSQL can store. */
+function checkBy(by: string): string {
+  const u = findUnstorable(by);
+  if (u || by.trim() === '' || by.length > 200)
+    throw new Error(`--by ${u ? unstorableMessage(u) : 'must be 1 to 200 characters'}`);
+  return by;
 }
 
 /**
@@ -90,7 +101,7 @@ export async function createAdvisorToken(
   opts: { by?: string } = {},
 ): Promise<{ id: string; token: string }> {
   const label = checkLabel(owner.label);
-  const by = opts.by ?? 'cli';
+  const by = checkBy(opts.by ?? 'cli');
   let role: TokenRole;
   let advisorId: string | null = null;
   if ('advisorId' in owner) {
@@ -127,7 +138,7 @@ export async function revokeToken(
   id: string,
   opts: { by?: string } = {},
 ): Promise<{ id: string; revokedAt: string; alreadyRevoked: boolean }> {
-  const by = opts.by ?? 'cli';
+  const by = checkBy(opts.by ?? 'cli');
   return db.transaction(async (trx) => {
     const row: TokenRow | undefined = await trx('api_tokens').where({ id }).forUpdate().first();
     if (!row) throw new Error(`no token ${id}`);

@@ -10,6 +10,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { assertIsoDate } from '../domain/calendar';
 import { cashStr, dec } from '../domain/money';
+import { storableText } from '../domain/text';
 
 /** At most this much in one request (a typo guard; a larger withdrawal is several requests). */
 export const MAX_WITHDRAWAL_USD = '10000000';
@@ -46,9 +47,7 @@ export const WithdrawalRequestSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits, . _ : or -')
       .optional(),
-    note: z
-      .string()
-      .max(500)
+    note: storableText({ max: 500 })
       .refine(
         (s) => ![...s].some((c) => c.charCodeAt(0) < 32 && c !== '\n' && c !== '\t'),
         'must not contain control characters',

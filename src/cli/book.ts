@@ -16,6 +16,7 @@ import type { Knex } from 'knex';
 import { exportBook } from '../book/csv/export';
 import { type ImportFile, type ImportReport, importBook } from '../book/csv/import';
 import { formatError } from '../book/csv/table';
+import { cliText } from './args';
 
 export interface BookCliDeps {
   db: Knex;
@@ -80,7 +81,7 @@ export async function runBookCommand(deps: BookCliDeps, argv: string[], io: Book
       return 0;
     }
     if (verb !== 'import' || paths.length === 0) throw new UsageError(USAGE);
-    const by = values.by?.trim();
+    const by = cliText('by', values.by, 200);
     if (values.apply && !by) throw new UsageError('--apply needs --by NAME (who, for the audit log)');
     const report = await importBook(deps.db, paths.flatMap(filesAt), {
       apply: values.apply ?? false,

@@ -12,6 +12,7 @@ import {
   listCashFlows,
   requestWithdrawal,
 } from '../book/withdrawals';
+import { cliText } from './args';
 
 export async function cmdCash(
   db: Knex,
@@ -37,7 +38,7 @@ export async function cmdCash(
       .trim()
       .min(1, '--by is required (your name)')
       .max(200)
-      .parse(values.by ?? '');
+      .parse(cliText('by', values.by, 200) ?? '');
     const req = WithdrawalRequestSchema.parse({
       accountId: values.account ?? '',
       amount: values.amount ?? '',

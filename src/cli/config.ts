@@ -30,6 +30,7 @@ import { Problem, zodProblem } from '../api/problems';
 import { type ApiRoute, ROUTES } from '../api/routes';
 import type { Principal } from '../api/tokens';
 import { BOOLEAN_SETTINGS, INTEGER_SETTINGS } from '../domain/config/engine-settings';
+import { cliText } from './args';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -437,7 +438,7 @@ export async function runConfigCommand(deps: CliDeps, argv: string[], io: CliIo)
     });
     const [group = '', verb = '', ...rest] = positionals;
     req = requestFor(group, verb, rest, values);
-    const by = values.by?.trim();
+    const by = cliText('by', values.by, 200);
     if (req.write && !by) throw new CliError('changes need --by NAME (who makes them, for the audit log)');
     const route = routeByOperation.get(req.operationId);
     if (!route) throw new CliError(`no route ${req.operationId}`);

@@ -50,6 +50,7 @@ import { createTradingWorker } from '../workers/worker';
 import { accountDayWorkflowId, tradingDayWorkflowId } from '../workflows/ids';
 import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';
 import type { TradingDayInput, TradingDayResult } from '../workflows/types';
+import { cliText } from './args';
 import { runBookCommand } from './book';
 import { cmdCash } from './cash';
 import { runConfigCommand } from './config';
@@ -358,7 +359,12 @@ async function cmdDecide(kind: 'approve' | 'reject', args: string[]) {
       reason: kind === 'reject' ? z.string().min(1, '--reason is required') : z.string().optional(),
       note: z.string().optional(),
     })
-    .parse(values);
+    .parse({
+      ...values,
+      advisor: cliText('advisor', values.advisor, 200),
+      reason: cliText('reason', values.reason),
+      note: cliText('note', values.note),
+    });
   const tradeDate = parsed.date ?? defaultTradeDate(false);
   await withClient(async (client) => {
     const handle = client.workflow.getHandle(accountDayWorkflowId(tradeDate, parsed.account));
@@ -445,7 +451,9 @@ async function cmdOps(args: string[]) {
         account: z.string().min(1, '--account is required'),
         by: z.string().min(1, '--by is required (your name)'),
       })
-      .parse(values);
+      .parse({ ...values, by: cliText('by', values.by, 200) });
+    const note = cliText('note', values.note);
+    const item = cliText('item', values.item, 200);
     await withClient(async (client) => {
       if (sub !== 'resolve' && (values.adopt || values.item))
         throw new Error('--adopt and --item go with ops resolve');
@@ -454,10 +462,10 @@ async function cmdOps(args: string[]) {
         sub === 'resolve'
           ? {
               resolution: values.adopt ? 'ADOPT' : 'EXPLAINED',
-              ...(values.item ? { item: values.item } : {}),
+              ...(item ? { item } : {}),
             }
           : {};
-      const s = await opsSignal(client, sub, tradeDate, p.account, p.by, values.note, resolution);
+      const s = await opsSignal(client, sub, tradeDate, p.account, p.by, note, resolution);
       say(
         `${p.account}: stage ${s.stage}${s.refusedMessages.length ? `; refused: ${s.refusedMessages.at(-1)?.reason}` : ''}`,
       );
@@ -485,7 +493,10 @@ async function cmdAdvisor(args: string[]) {
   const database = await openDatabase(loadConfig());
   try {
     if (action === 'create') {
-      const label = z.string().min(1, '--label is required').parse(values.label);
+      const label = z
+        .string()
+        .min(1, '--label is required')
+        .parse(cliText('label', values.label, 200));
       const owner = values.advisor
         ? { advisorId: values.advisor, label }
         : {

@@ -5,41 +5,46 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { storableText } from '../domain/text';
 import type { Stage } from './types';
 
-const actor = z.string().trim().min(1, 'must name who decides').max(200);
+// Every string a message carries is refused here when PostgreSQL could not store it (NUL, an
+// unpaired surrogate: src/domain/text.ts): a message the workflow takes must be one it can record.
+const actor = storableText({ max: 200, min: 1, trim: true, emptyMessage: 'must name who decides' });
+const proposalId = storableText({ max: 60, min: 1, emptyMessage: 'proposalId is required' });
+const note = storableText({ max: 2000 });
 
 export const ApproveSchema = z
   .object({
-    proposalId: z.string().min(1, 'proposalId is required'),
+    proposalId,
     version: z.number().int().positive().optional(),
     advisorId: actor,
-    note: z.string().max(2000).optional(),
+    note: note.optional(),
   })
   .strict();
 export type ApproveInput = z.infer<typeof ApproveSchema>;
 
 export const RejectSchema = z
   .object({
-    proposalId: z.string().min(1, 'proposalId is required'),
+    proposalId,
     version: z.number().int().positive().optional(),
     advisorId: actor,
-    reason: z.string().trim().min(1, 'a rejection needs a reason').max(2000),
+    reason: storableText({ max: 2000, min: 1, trim: true, emptyMessage: 'a rejection needs a reason' }),
   })
   .strict();
 export type RejectInput = z.infer<typeof RejectSchema>;
 
 export const ZoeReviewSchema = z
   .object({
-    proposalId: z.string().min(1, 'proposalId is required'),
+    proposalId,
     trader: actor,
     decision: z.enum(['APPROVE', 'REJECT']),
-    note: z.string().trim().min(1, 'a review needs a note').max(2000),
+    note: storableText({ max: 2000, min: 1, trim: true, emptyMessage: 'a review needs a note' }),
   })
   .strict();
 export type ZoeReviewInput = z.infer<typeof ZoeReviewSchema>;
 
-export const OpsSchema = z.object({ by: actor, note: z.string().max(2000).optional() }).strict();
+export const OpsSchema = z.object({ by: actor, note: note.optional() }).strict();
 export type OpsInput = z.infer<typeof OpsSchema>;
 
 /**
@@ -50,9 +55,9 @@ export type OpsInput = z.infer<typeof OpsSchema>;
 export const ResolveBreakSchema = z
   .object({
     by: actor,
-    note: z.string().max(2000).optional(),
+    note: note.optional(),
     resolution: z.enum(['ADOPT', 'EXPLAINED']).optional(),
-    item: z.string().trim().min(1).max(200).optional(),
+    item: storableText({ max: 200, min: 1, trim: true }).optional(),
   })
   .strict();
 export type ResolveBreakInput = z.infer<typeof ResolveBreakSchema>;

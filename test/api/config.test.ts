@@ -145,6 +145,8 @@ describe('configuration API', () => {
         ],
         [{ ...base, targets: [] }, 400, 'body.targets'],
         [{ ...base, name: 'x\u0000y' }, 400, 'body.name'],
+        [{ ...base, name: 'x\ud800y' }, 400, 'body.name'],
+        [{ ...base, note: 'lone \udfff' }, 400, 'body.note'],
         [{ ...base, id: 'a b' }, 400, 'body.id'],
       ];
       for (const [body, status, where] of cases) {

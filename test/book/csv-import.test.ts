@@ -234,6 +234,31 @@ describe('book import (CSV)', () => {
     assert.match(r.errors.find((e) => e.column === 'email')!.message, /required column/);
   });
 
+  it('a NUL or an unpaired surrogate in a cell: refused with file, line and column, nothing applied', async () => {
+    const before = await bookCounts(t.db);
+    const r = await importBook(
+      t.db,
+      [
+        { name: 'n/households.csv', content: Buffer.from('household_id,name\nHH-N,The N\u0000 family\n') },
+        file('n/advisors.csv', 'advisor_id,name,email,rep_code', 'ADV-N,"Nina \ud800",nina@example.com,'),
+        file('n/models.csv', 'model_id,name,note', 'MN,Model N,fine'),
+        file('n/model-targets.csv', 'model_id,symbol,weight', 'MN,AAA,1'),
+      ],
+      { apply: true, actor: { id: 'test', via: 'import' }, today: TODAY },
+    );
+    assert.equal(r.applied, false);
+    const got = r.errors.map((e) => `${e.file}:${e.line}:${e.column ?? ''}`);
+    assert.ok(got.includes('n/households.csv:2:name'), r.errors.map(formatError).join('\n'));
+    assert.ok(got.includes('n/advisors.csv:2:name'), r.errors.map(formatError).join('\n'));
+    const nul = r.errors.find((e) => e.file === 'n/households.csv')!;
+    assert.match(
+      formatError(nul),
+      /^n\/households\.csv line 2, column name: contains U\+0000 \(NUL\) at character 11/,
+    );
+    assert.match(r.errors.find((e) => e.file === 'n/advisors.csv')!.message, /unpaired UTF-16 surrogate/);
+    assert.deepEqual(await bookCounts(t.db), before, 'nothing written');
+  });
+
   it('a good book: the dry run writes nothing, --apply all of it, the same again changes nothing', async () => {
     const before = await bookCounts(t.db);
     const dry = await importBook(t.db, GOOD, { actor: { id: 'test', via: 'import' }, today: TODAY });

@@ -623,12 +623,36 @@ describe('errors say file, line, field and what', () => {
     assert.deepEqual(
       errors.map((e) => [e.line, e.message]),
       [
-        [2, 'contains the control character 0x00 (binary data?)'],
-        [3, 'contains the control character 0x07 (binary data?)'],
+        [2, 'contains U+0000 (NUL) at character 3 of the line, which PostgreSQL cannot store (binary data?)'],
+        [3, 'contains the control character 0x07 at character 1 of the line (binary data?)'],
       ],
     );
     const fffd = errorsOf(parseCustodianFile('EXT871', `${good.replace('APEX', 'AP\ufffdX')}\n`, N871));
     assert.match(fffd[0]?.message ?? '', /U\+FFFD/);
+  });
+
+  it('a NUL or an unpaired surrogate inside a field: an error naming the file, the line, the field and the character', () => {
+    const withNul = good.replace('VANGUARD TOTAL', 'VANGUARD\u0000TOTAL');
+    const res = parseCustodianFile('EXT871', `${good}\n${withNul}\n`, N871);
+    assert.equal(res.ok, false);
+    const errors = errorsOf(res);
+    assert.equal(errors.length, 1);
+    const at = withNul.indexOf('\u0000') + 1;
+    assert.deepEqual(errors[0], {
+      file: N871,
+      line: 2,
+      field: 'Description',
+      message: `contains U+0000 (NUL) at character ${at} of the line, which PostgreSQL cannot store (binary data?)`,
+    });
+    assert.equal(
+      formatFileError(errors[0]!),
+      `${N871} line 2, field Description: contains U+0000 (NUL) at character ${at} of the line, which PostgreSQL cannot store (binary data?)`,
+    );
+    // Content handed over as a string can hold a lone surrogate (bytes cannot: strict UTF-8).
+    const lone = errorsOf(parseCustodianFile('EXT871', `${good.replace('TOTAL', 'TO\ud800TAL')}\n`, N871));
+    assert.equal(lone.length, 1);
+    assert.equal(lone[0]?.field, 'Description');
+    assert.match(lone[0]?.message ?? '', /unpaired UTF-16 surrogate \(U\+D800\)/);
   });
 
   it('an empty file is zero rows for header-less kinds and an error for kinds with a header', () => {

@@ -4,7 +4,7 @@
  * with its file, line and column. Writing quotes a field only when it must.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
-import { decodeText } from '../../custodian/files/text';
+import { decodeText, issueField } from '../../custodian/files/text';
 import { COLUMNS, type Kind } from './formats';
 
 export interface ImportError {
@@ -35,7 +35,14 @@ export function readTable(
   const fail = (line: number, message: string, column?: string) =>
     errors.push(column ? { file, line, column, message } : { file, line, message });
   const decoded = decodeText(content);
-  for (const i of decoded.issues) fail(i.line, i.message);
+  // A NUL or control character is named by its line and column (the header line names the columns).
+  const columnOf = issueField(
+    decoded.text,
+    ',',
+    COLUMNS[kind].map((c) => c.name),
+    (f) => f.some((h) => COLUMNS[kind].some((c) => c.name === h.toLowerCase())),
+  );
+  for (const i of decoded.issues) fail(i.line, i.message, columnOf(i));
   if (decoded.issues.length) return { rows: [], errors };
   let records: { record: string[]; info: { lines: number } }[];
   try {

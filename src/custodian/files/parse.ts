@@ -9,7 +9,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { FILE_KINDS, type FileCode, isFileCode, parseFileName } from './names';
 import { type Column, LAYOUTS, type Layout, type RowOf, rowIssues } from './schemas';
-import { checksum, decodeText } from './text';
+import { checksum, decodeText, issueField } from './text';
 
 export interface FileError {
   /** The file name as given to the parser. */
@@ -316,7 +316,15 @@ function parseInner(
   const expectedDate = named && (opts.checkProcessDate ?? true) ? named.processDate : undefined;
 
   const decoded = decodeText(content, maxErrors);
-  for (const issue of decoded.issues) errors.add(issue.line, issue.message);
+  const fieldOf = decoded.issues.length
+    ? issueField(
+        decoded.text,
+        kind.delimiter,
+        layout.columns.map((c) => c.name),
+        (f) => isHeader(f, layout),
+      )
+    : () => undefined;
+  for (const issue of decoded.issues) errors.add(issue.line, issue.message, fieldOf(issue));
   if (errors.count > 0) return fail();
 
   const { text } = decoded;

@@ -13,6 +13,8 @@ export function checksum(content: string | Buffer): string {
 
 export interface TextIssue {
   line: number;
+  /** 1-based character position in the line of the character at fault, when it is one character. */
+  column?: number;
   message: string;
 }
 
@@ -58,14 +60,57 @@ export function firstInvalidUtf8(buf: Uint8Array): number {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: we are looking for control characters on purpose
-const BAD_CHAR_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
+// Control characters, U+FFFD, and an unpaired UTF-16 surrogate (only in content given as a string:
+// strict UTF-8 cannot decode to one); NUL and a lone surrogate are what PostgreSQL cannot store.
+const BAD_CHAR_RE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: we are looking for control characters on purpose
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-function describeChar(ch: string): string {
-  const cp = ch.codePointAt(0) ?? 0;
+function describeChar(ch: string, at: string): string {
+  const cp = ch.charCodeAt(0);
   if (cp === 0xfffd)
-    return 'the replacement character U+FFFD (the file was not valid UTF-8 when it was decoded)';
-  return `the control character 0x${cp.toString(16).padStart(2, '0').toUpperCase()} (binary data?)`;
+    return `the replacement character U+FFFD ${at} (the file was not valid UTF-8 when it was decoded)`;
+  if (cp === 0) return `U+0000 (NUL) ${at}, which PostgreSQL cannot store (binary data?)`;
+  if (cp >= 0xd800 && cp <= 0xdfff)
+    return `an unpaired UTF-16 surrogate (U+${cp.toString(16).toUpperCase()}) ${at}, which is not Unicode text`;
+  return `the control character 0x${cp.toString(16).padStart(2, '0').toUpperCase()} ${at} (binary data?)`;
+}
+
+/**
+ * The 0-based index of the field of a delimited line that holds the character at `index` (fields
+ * counted by delimiters outside double quotes, as RFC 4180 reads them).
+ */
+export function fieldIndexAt(line: string, index: number, delimiter: string): number {
+  let field = 0;
+  let quoted = false;
+  for (let i = 0; i < index && i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === delimiter) field++;
+  }
+  return field;
+}
+
+/**
+ * The column a character-level issue (a NUL, a control character) is in, found by its line's
+ * delimiters: the header's names when the first line is a header, else the layout's order.
+ */
+export function issueField(
+  text: string,
+  delimiter: string,
+  columns: readonly string[],
+  isHeader: (fields: string[]) => boolean,
+): (issue: TextIssue) => string | undefined {
+  const lines = text.split('\n');
+  const first = (lines[0] ?? '').split(delimiter).map((f) => f.trim().replace(/^"|"$/g, ''));
+  const header = isHeader(first) ? first : undefined;
+  return (issue) => {
+    if (issue.column === undefined || (header && issue.line === 1)) return undefined;
+    const i = fieldIndexAt(lines[issue.line - 1] ?? '', issue.column - 1, delimiter);
+    if (!header) return columns[i];
+    const name = header[i]?.toLowerCase();
+    return columns.find((c) => c.toLowerCase() === name);
+  };
 }
 
 /**
@@ -102,7 +147,12 @@ export function decodeText(content: string | Buffer, maxIssues = 100): DecodedTe
     const lines = text.split('\n');
     for (let i = 0; i < lines.length && issues.length < maxIssues; i++) {
       const m = BAD_CHAR_RE.exec(lines[i] ?? '');
-      if (m) issues.push({ line: i + 1, message: `contains ${describeChar(m[0])}` });
+      if (m)
+        issues.push({
+          line: i + 1,
+          column: m.index + 1,
+          message: `contains ${describeChar(m[0], `at character ${m.index + 1} of the line`)}`,
+        });
     }
   }
   if (text.includes('\ufeff')) {

@@ -6,18 +6,26 @@
 import { z } from 'zod';
 import { assertIsoDate } from '../calendar';
 import { Dec } from '../money';
+import { findUnstorable, refineStorable } from '../text';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
 const CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-/** Free text (names, reasons, notes): trimmed, no control characters (PostgreSQL refuses NUL). */
+/**
+ * Free text (names, reasons, notes): trimmed, no control characters, nothing PostgreSQL cannot
+ * store (NUL, unpaired surrogates: src/domain/text.ts).
+ */
 export const text = (max: number, what = 'text') =>
   z
     .string()
     .trim()
     .min(1, `${what} must not be empty`)
     .max(max, `${what} must be at most ${max} characters`)
-    .refine((s) => !CONTROL_RE.test(s), `${what} must not contain control characters`);
+    .superRefine(refineStorable)
+    .refine(
+      (s) => findUnstorable(s) !== undefined || !CONTROL_RE.test(s),
+      `${what} must not contain control characters`,
+    );
 
 /** An identifier: 1 to `max` letters, digits, '-' or '_'. */
 export const ident = (what: string, max = 30) =>
