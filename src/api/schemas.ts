@@ -140,7 +140,8 @@ export const ProblemSchema = z
     status: z.number().int().openapi({ example: 400 }),
     detail: z.string().openapi({ example: 'body.reason: a rejection needs a reason' }),
     where: z.string().optional().openapi({
-      description: 'Which part of the request: path.x, query.x, body.x, header.x',
+      description:
+        'Which part of the request: path.x, query.x, body.x, header.x; `method` (405, 501) or `request` (framing)',
       example: 'body.reason',
     }),
   })

@@ -24,6 +24,7 @@ import { REPORT_CSP, REPORT_HTML, REPORT_JS } from '../report/page';
 import { buildOpenApiDocument } from './openapi';
 import { PAGE_CSP, PAGE_HTML, PAGE_JS } from './page';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, Problem, zodProblem } from './problems';
+import { bodyOnGetProblem, protocolClientError, unroutedProblem } from './protocol-errors';
 import { type AuthFailureLimit, AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT } from './rate-limit';
 import { type ApiRoute, ROUTES, type RouteDeps } from './routes';
 import { type Principal, verifyToken } from './tokens';
@@ -140,6 +141,8 @@ export function buildApiApp(opts: Omit<ApiOptions, 'port' | 'host'>) {
     frameworkErrors: (err, _req, reply) => {
       sendProblem(reply, toProblem(err));
     },
+    // What the HTTP parser refuses (framing, 431, an unknown method): src/api/protocol-errors.ts.
+    clientErrorHandler: protocolClientError,
   });
   app.decorateRequest('principal', null);
   installApiMetrics(app, { db: opts.db, client: opts.client });
@@ -177,18 +180,12 @@ export function buildApiApp(opts: Omit<ApiOptions, 'port' | 'host'>) {
     if (p.status >= 500) logError(`${req.method} ${req.url} failed`, p.origin ?? err);
     return sendProblem(reply, p);
   });
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(
-      reply,
-      new Problem(
-        404,
-        'Not found',
-        `${req.method} ${req.url.split('?')[0]} is not a route`,
-        'path',
-        PROBLEM_TYPES.notFound,
-      ),
-    ),
-  );
+  // 405 with Allow for a known path's undeclared method, 404 otherwise; a GET with a body is 400.
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, unroutedProblem(app, req)));
+  app.addHook('onRequest', async (req) => {
+    const p = bodyOnGetProblem(req);
+    if (p) throw p;
+  });
 
   /** Bearer token → principal; failures counted per address; 429 once past the limit. */
   async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<void> {

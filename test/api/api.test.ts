@@ -468,7 +468,7 @@ describe('advisor API (no workflow needed)', () => {
           415,
           'header.content-type',
         ],
-        ['body on a GET-only route', '/api/v1/proposals', { body: {} }, 404, 'path'],
+        ['POST to a GET-only route', '/api/v1/proposals', { body: {} }, 405, 'method'],
       ];
       for (const [name, path, opts, status, where] of cases) {
         const a = await call(api.url, 'POST', path, { token: tok.ben, ...opts });
@@ -483,13 +483,11 @@ describe('advisor API (no workflow needed)', () => {
       assertProblem(await call(api.url, 'POST', approve(), { raw: '{oops' }), 401);
     });
 
-    it('unknown routes and methods are 404 problems', async () => {
+    it('unknown routes are 404 problems; an undeclared method of a known path is 405 with Allow', async () => {
       assertProblem(await call(api.url, 'GET', '/api/v2/proposals', { token: tok.ben }), 404, 'path');
-      assertProblem(
-        await call(api.url, 'DELETE', `/api/v1/proposals/${ownPending}`, { token: tok.ben }),
-        404,
-        'path',
-      );
+      const del = await call(api.url, 'DELETE', `/api/v1/proposals/${ownPending}`, { token: tok.ben });
+      assertProblem(del, 405, 'method');
+      assert.equal(del.headers.get('allow'), 'GET, HEAD');
       assertProblem(
         await call(api.url, 'POST', `/api/v1/proposals/${ownPending}/cancel`, { token: tok.ben }),
         404,

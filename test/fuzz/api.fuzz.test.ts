@@ -23,6 +23,7 @@ import { ROUTES } from '../../src/api/routes';
 import { buildApiApp } from '../../src/api/server';
 import { createAdvisorToken, revokeToken } from '../../src/api/tokens';
 import { seedDemoData } from '../../src/demo/seed';
+import { findUnstorable } from '../../src/domain/text';
 import { insertProposal } from '../api/helpers';
 import { type TestDb, createTestDb } from '../support/db';
 
@@ -373,6 +374,7 @@ function genRequest(op: Operation, w: World): fc.Arbitrary<Req> {
           'bodyMissing',
           'bodyExtra',
           'bodyHugeField',
+          'bodyUnstorable',
           'bodyTooLarge',
           'bodyNotObject',
           'bodyOnGet',
@@ -529,12 +531,16 @@ function buildRequest(op: Operation, w: World, b: Base, badPath: string[], badQu
       '//api/v1/me',
     ]);
     // '/api/v1/proposals/' is the proposal route with an empty id; it needs a token like any other.
-    faults.push(fault('unknownPath', [400, 401, 404], 'path', 'path.*', 'header.authorization'));
+    // A path that is another route's (GET /api/v1/proposals/ for a POST) is 405 at method.
+    faults.push(
+      fault('unknownPath', [400, 401, 404, 405], 'path', 'path.*', 'header.authorization', 'method'),
+    );
     parts.add('path.proposalId');
   }
   if (kinds.has('method')) {
     method = pick(OTHER_METHODS);
-    faults.push(fault('method', [404, 405], 'path'));
+    // A known path answers 405 (with Allow) at `method`; another route's path may be a 404.
+    faults.push(fault('method', [404, 405], 'path', 'method'));
   }
 
   // ---- query
@@ -586,10 +592,11 @@ function buildRequest(op: Operation, w: World, b: Base, badPath: string[], badQu
       const t = bodyProps[k]?.type;
       // Free text takes any string; an amount, a date or a patterned id does not.
       const text = t === 'string' && !bodyProps[k]?.pattern && !['amount', 'effectiveDate'].includes(k);
+      const storable = typeof b.wrongJson === 'string' && findUnstorable(b.wrongJson) === undefined;
       const fine =
-        (text && typeof b.wrongJson === 'string' && b.wrongJson.trim() !== '') ||
+        (text && storable && (b.wrongJson as string).trim() !== '') ||
         (t === 'integer' && Number.isInteger(b.wrongJson) && (b.wrongJson as number) > 0) ||
-        (text && typeof b.wrongJson === 'string' && !required.includes(k) && b.principal !== 'trader') ||
+        (text && storable && !required.includes(k) && b.principal !== 'trader') ||
         // A configuration field given a value of its own JSON type may well be valid.
         (op.config &&
           ((t === 'boolean' && typeof b.wrongJson === 'boolean') ||
@@ -623,6 +630,25 @@ function buildRequest(op: Operation, w: World, b: Base, badPath: string[], badQu
         send = true;
       }
     }
+    if (kinds.has('bodyUnstorable')) {
+      // Text PostgreSQL cannot store (src/domain/text.ts) in a free-text field: 400 naming it.
+      const textKeys = bodyKeys.filter(
+        (k) => bodyProps[k]?.type === 'string' && !bodyProps[k]?.pattern && !bodyProps[k]?.enum,
+      );
+      if (textKeys.length) {
+        const k = pick(textKeys);
+        obj[k] = pick([
+          'a\u0000b',
+          '\u0000',
+          'x\ud800',
+          '\udc00y',
+          'ok \udbff',
+          `${'n'.repeat(b.pick % 50)}\u0000`,
+        ]);
+        faults.push(fault('bodyUnstorable', [400], `body.${k}`, 'body'));
+        send = true;
+      }
+    }
     if (kinds.has('bodyNotObject')) {
       body = pick<unknown>([null, [], [obj], 1, 'approve', true]);
       faults.push(fault('bodyNotObject', [400], 'body'));
@@ -639,10 +665,10 @@ function buildRequest(op: Operation, w: World, b: Base, badPath: string[], badQu
     }
     if (payload !== undefined) headers['content-type'] = 'application/json';
   } else if (kinds.has('bodyOnGet') || (!op.body && kinds.has('bodyJson'))) {
-    // A body on a GET is not read (HTTP gives it no meaning): sent to show it breaks nothing.
+    // A body on a GET has no meaning in HTTP: refused (400 at body), never answered 200.
     payload = kinds.has('bodyJson') ? pick(BAD_JSON) : JSON.stringify({ note: 'x' });
     headers['content-type'] = 'application/json';
-    if (method === 'POST') faults.push(fault('bodyOnGet', [400], 'body'));
+    if (method === 'POST' || method === 'GET') faults.push(fault('bodyOnGet', [400], 'body'));
   }
   if (kinds.has('contentType') && payload !== undefined) {
     headers['content-type'] = pick(BAD_CONTENT_TYPES);
@@ -817,11 +843,13 @@ function judge(r: Req, a: Answer): string | undefined {
   if (typeof p.where !== 'string' || p.where === '') return `a ${s} problem without where: ${p.detail}`;
   const where = p.where;
   const root = where.split('.')[0] ?? '';
-  if (!['path', 'query', 'body', 'header'].includes(root)) return `where ${where} names no part of a request`;
+  if (!['path', 'query', 'body', 'header', 'method'].includes(root))
+    return `where ${where} names no part of a request`;
+  if (s === 405 && !String(a.headers.allow ?? '')) return 'a 405 without Allow';
   const top = where.split('.').slice(0, 2).join('.');
   // Another path may be another route (POST /api/v1/securities/extra is changeSecurity of 'extra').
   const otherRoute = root === 'path' && r.faults.some((f) => f.what === 'unknownPath');
-  if (root !== 'header' && !r.parts.has(where) && !r.parts.has(top) && !otherRoute) {
+  if (root !== 'header' && root !== 'method' && !r.parts.has(where) && !r.parts.has(top) && !otherRoute) {
     return `where ${where} is not a part of this request`;
   }
   const matching = r.faults.filter((f) => f.where.some((w) => whereMatches(where, w)));
