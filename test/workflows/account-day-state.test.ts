@@ -84,6 +84,28 @@ describe('AccountDayState: decisions', () => {
     assert.deepEqual(s.validateApprove({ ...approve, advisorId: ' ADV-BEN ' }), approve);
   });
 
+  it('refuses text PostgreSQL cannot store in any field of any message, naming the field', () => {
+    const manual = stateFor('MANUAL').s;
+    withProposal(manual);
+    const nul = /must not contain U\+0000 \(NUL\)/;
+    assert.throws(() => manual.validateApprove({ ...approve, note: 'ok\u0000' }), /approve message: note: /);
+    assert.throws(() => manual.validateApprove({ ...approve, advisorId: 'ADV-BEN\u0000' }), nul);
+    assert.throws(() => manual.validateReject({ ...approve, reason: 'no \ud83d' }), /reason: .*surrogate/);
+    assert.throws(() => manual.validateReject({ ...approve, proposalId: '\u0000', reason: 'no' }), nul);
+    const auto = stateFor('AUTO').s;
+    withProposal(auto, 'AwaitingZoeReview');
+    const review = { proposalId: 'P20261202-ACC002', trader: 'desk', decision: 'APPROVE' };
+    assert.throws(() => auto.validateZoeReview({ ...review, note: 'fine\u0000' }), /note: .*U\+0000/);
+    assert.throws(() => auto.validateZoeReview({ ...review, trader: '\udc00', note: 'fine' }), /trader: /);
+    assert.ok(auto.validateZoeReview({ ...review, note: 'fine 😀' }), 'a surrogate pair is text');
+    auto.enter('ReconBreak');
+    assert.equal(auto.requestResolveBreak({ by: 'jane', item: 'wire\u0000' }), false);
+    assert.equal(auto.requestResolveBreak({ by: 'jane', note: '\ud800' }), false);
+    assert.match(auto.status.refusedMessages.at(-2)!.reason, /item: must not contain U\+0000/);
+    assert.match(auto.status.refusedMessages.at(-1)!.reason, /note: must not contain an unpaired/);
+    assert.equal(auto.requestResolveBreak({ by: 'jane', item: 'wire' }), true);
+  });
+
   it('takes one decision; a repeat is a duplicate, the opposite is refused', () => {
     const { s } = stateFor('MANUAL');
     withProposal(s);
