@@ -240,7 +240,12 @@ describe('book import (CSV)', () => {
       t.db,
       [
         { name: 'n/households.csv', content: Buffer.from('household_id,name\nHH-N,The N\u0000 family\n') },
-        file('n/advisors.csv', 'advisor_id,name,email,rep_code', 'ADV-N,"Nina \ud800",nina@example.com,'),
+        file(
+          'n/advisors.csv',
+          'advisor_id,name,email,rep_code',
+          'ADV-N,"Nina \ud800",nina@example.com,',
+          'ADV-M,Mia,mia\udc00@example.com,',
+        ),
         file('n/models.csv', 'model_id,name,note', 'MN,Model N,fine'),
         file('n/model-targets.csv', 'model_id,symbol,weight', 'MN,AAA,1'),
       ],
@@ -250,12 +255,14 @@ describe('book import (CSV)', () => {
     const got = r.errors.map((e) => `${e.file}:${e.line}:${e.column ?? ''}`);
     assert.ok(got.includes('n/households.csv:2:name'), r.errors.map(formatError).join('\n'));
     assert.ok(got.includes('n/advisors.csv:2:name'), r.errors.map(formatError).join('\n'));
+    assert.ok(got.includes('n/advisors.csv:3:email'), r.errors.map(formatError).join('\n'));
     const nul = r.errors.find((e) => e.file === 'n/households.csv')!;
     assert.match(
       formatError(nul),
       /^n\/households\.csv line 2, column name: contains U\+0000 \(NUL\) at character 11/,
     );
-    assert.match(r.errors.find((e) => e.file === 'n/advisors.csv')!.message, /unpaired UTF-16 surrogate/);
+    for (const e of r.errors.filter((e) => e.file === 'n/advisors.csv'))
+      assert.match(e.message, /unpaired UTF-16 surrogate/);
     assert.deepEqual(await bookCounts(t.db), before, 'nothing written');
   });
 

@@ -48,8 +48,11 @@ describe('the CLI next to a running stack', () => {
   });
 
   it('`advisor token create` works while the stack runs, without DATABASE_URL, and leaves the server up', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) };
-    delete env.DATABASE_URL;
+    const env: NodeJS.ProcessEnv = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'DATABASE_URL')),
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(port),
+    };
     const out = await run(
       process.execPath,
       [

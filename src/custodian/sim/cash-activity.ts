@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { addCalendarDays, previousTradingDay } from '../../domain/calendar';
 import { type Dec, ZERO, cashStr, dec, qtyStr, zDecimal } from '../../domain/money';
+import { storableText } from '../../domain/text';
 import type { Ext869Input } from '../files';
 import { type ExecRow, cashIn, executionsSettlingSince } from './executions';
 import { SettlementCalendar } from './settlement';
@@ -20,16 +21,16 @@ export type CashKind = (typeof CASH_KINDS)[number];
 
 export const CashActivityInputSchema = z
   .object({
-    accountNumber: z.string().min(1).max(20),
+    accountNumber: storableText({ min: 1, max: 20 }),
     /** The morning file (process date) that reports it; the cash moved the trading day before. */
     processDate: zDate,
     /** Ours: + = money into the account (EXT869 writes Apex's opposite sign). */
     amountIn: zDecimal.refine((s) => !/\.\d{3,}$/.test(s), 'at most 2 decimal places'),
     kind: z.enum(CASH_KINDS).default('ACH'),
-    description: z.string().max(200).optional(),
+    description: storableText({ max: 200 }).optional(),
     /** The security a dividend is paid on. */
-    symbol: z.string().min(1).max(15).optional(),
-    id: z.string().min(1).max(40).optional(),
+    symbol: storableText({ min: 1, max: 15 }).optional(),
+    id: storableText({ min: 1, max: 40 }).optional(),
   })
   .strict();
 export type CashActivityInput = z.input<typeof CashActivityInputSchema>;

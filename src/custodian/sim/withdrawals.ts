@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { dec } from '../../domain/money';
+import { storableText } from '../../domain/text';
 import { nextReportDate } from './business-day';
 import { postCash } from './cash-activity';
 import { SimError } from './state';
@@ -37,8 +38,8 @@ export const AchWithdrawalCreateBody = z
         /^accounts\/[^/]+\/bankRelationships\/[^/]+$/,
         'must be a bank relationship name, accounts/{account_id}/bankRelationships/{bank_relationship_id}',
       ),
-    client_transfer_id: z.string().min(1).max(40, 'must be at most 40 characters'),
-    memo: z.string().max(200).optional(),
+    client_transfer_id: storableText({ min: 1, max: 40 }),
+    memo: storableText({ max: 200 }).optional(),
     full_disbursement: z.boolean().optional(),
     retirement_distribution: z.unknown().optional(),
   })

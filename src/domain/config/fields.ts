@@ -130,4 +130,6 @@ export const SecurityType = z.enum(['ETF', 'EQUITY', 'MUTUAL_FUND']);
 export const Email = z
   .string()
   .max(200)
-  .regex(/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/, 'is not an e-mail address');
+  .regex(/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/, 'is not an e-mail address')
+  .superRefine(refineStorable)
+  .refine((s) => !CONTROL_RE.test(s), 'is not an e-mail address (control characters)');
