@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { webhookNotifier } from './activities/notifier';
+import { TrustProxyEnv } from './api/limits';
 import { type AscendCredentials, custodianClient, simServiceAccount } from './custodian/client';
 import type { CustodianPort } from './custodian/port';
 import { NOTIFICATION_KINDS, type NotificationKind, type NotifySettings } from './notifications/kinds';
@@ -87,6 +88,22 @@ const EnvSchema = z.object({
     .regex(/^[A-Z0-9]{4,13}$/)
     .default('ZOEAVG01'),
   API_PORT: port.default(3000),
+  /** The advisor API's proxy setting, limits and timeouts (src/api/limits.ts, docs/security.md). */
+  API_TRUST_PROXY: TrustProxyEnv,
+  API_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10_485_760)
+    .default(16 * 1024),
+  API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  API_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  API_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  API_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  API_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1024),
+  API_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  API_AUTH_FAILURES_PER_SOURCE_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  API_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** The SDK runtime's Prometheus /metrics of a worker process; 0: none (docs/observability.md). */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),

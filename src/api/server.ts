@@ -6,8 +6,9 @@
  *   token sees and decides only its own accounts (anything else is 404, the same answer as
  *   "does not exist"); ops tokens read everything and decide nothing; trader tokens read
  *   everything and decide auto accounts' proposals (Zoe review).
- * - Authentication failures are counted per client address in a fixed window; past the limit
- *   every authenticated request from that address is 429 with Retry-After.
+ * - Authentication failures are counted per presented credential and per source address; a
+ *   valid token is never refused for somebody else's failures; each token has a request rate
+ *   (./authenticate.ts, ./rate-limit.ts). Timeouts, body and connection caps: ./limits.ts.
  * - Approve and reject go to the account's workflow as Temporal Updates, so the caller gets the
  *   workflow's own answer; refusals are 409 with its reason.
  * - Every request part is validated with zod before anything else happens; every error is
@@ -15,35 +16,39 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { utcToEtDate } from '../domain/calendar';
 import { installApiMetrics } from '../metrics/api-metrics';
 import { REPORT_CSP, REPORT_HTML, REPORT_JS } from '../report/page';
+import { authenticator } from './authenticate';
+import { type ApiLimits, DEFAULT_API_LIMITS, type TrustProxy, fastifyLimitOptions } from './limits';
 import { buildOpenApiDocument } from './openapi';
 import { PAGE_CSP, PAGE_HTML, PAGE_JS } from './page';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, Problem, zodProblem } from './problems';
 import { bodyOnGetProblem, protocolClientError, unroutedProblem } from './protocol-errors';
-import { type AuthFailureLimit, AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT } from './rate-limit';
+import { type AuthFailureLimit, AuthFailureLimiter, WindowCounter } from './rate-limit';
 import { type ApiRoute, ROUTES, type RouteDeps } from './routes';
-import { type Principal, verifyToken } from './tokens';
+import type { Principal } from './tokens';
 
 export interface ApiOptions {
   db: Knex;
   client: Client;
   port: number;
   host?: string;
-  /** Largest accepted request body in bytes (default 16 KiB); larger is 413. */
+  /** Limits and timeouts (./limits.ts); each unset one has its default. */
+  limits?: Partial<ApiLimits>;
+  /** Largest accepted request body in bytes (default 16 KiB); larger is 413. Wins over `limits`. */
   bodyLimit?: number;
-  /** Authentication failures allowed per client address and window (default 20 per minute). */
+  /** Authentication failures allowed per credential and source and window. Wins over `limits`. */
   authFailureLimit?: AuthFailureLimit;
   /** Today's trade date for routes whose date is optional (default: today in America/New_York). */
   today?: () => string;
   /** How long a workflow Update or query may take before the API answers 504 (default 15 s). */
   workflowTimeoutMs?: number;
-  /** Trust X-Forwarded-For (behind a reverse proxy) for the client address (default false). */
-  trustProxy?: boolean;
+  /** Trust X-Forwarded-For (behind a reverse proxy) for the client address (default false). Wins over `limits`. */
+  trustProxy?: TrustProxy;
   /** Where server-side failures are logged (default console.error). */
   logError?: (msg: string, err: unknown) => void;
 }
@@ -128,13 +133,23 @@ export function buildApiApp(opts: Omit<ApiOptions, 'port' | 'host'>) {
     workflowTimeoutMs: opts.workflowTimeoutMs ?? 15_000,
     logError,
   };
-  const limiter = new AuthFailureLimiter(opts.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
+  const limits: ApiLimits = {
+    ...DEFAULT_API_LIMITS,
+    ...opts.limits,
+    ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
+    ...(opts.authFailureLimit !== undefined ? { authFailures: opts.authFailureLimit } : {}),
+    ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
+  };
+  const authenticate = authenticator({
+    db: opts.db,
+    failures: new AuthFailureLimiter(limits.authFailures),
+    requests: new WindowCounter(limits.requestRate.max, limits.requestRate.windowMs),
+  });
   const openapi = JSON.stringify(buildOpenApiDocument(ROUTES));
 
   const app = Fastify({
     logger: false,
-    bodyLimit: opts.bodyLimit ?? 16 * 1024,
-    trustProxy: opts.trustProxy ?? false,
+    ...fastifyLimitOptions(limits),
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
     // A URL that cannot be decoded: a caller mistake, answered as a problem like any other.
@@ -144,6 +159,7 @@ export function buildApiApp(opts: Omit<ApiOptions, 'port' | 'host'>) {
     // What the HTTP parser refuses (framing, 431, an unknown method): src/api/protocol-errors.ts.
     clientErrorHandler: protocolClientError,
   });
+  app.server.maxConnections = limits.maxConnections;
   app.decorateRequest('principal', null);
   installApiMetrics(app, { db: opts.db, client: opts.client });
 
@@ -186,40 +202,6 @@ export function buildApiApp(opts: Omit<ApiOptions, 'port' | 'host'>) {
     const p = bodyOnGetProblem(req);
     if (p) throw p;
   });
-
-  /** Bearer token → principal; failures counted per address; 429 once past the limit. */
-  async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const ip = req.ip;
-    const wait = limiter.retryAfter(ip);
-    if (wait > 0) {
-      throw new Problem(
-        429,
-        'Too many authentication failures',
-        `too many failed authentications from this address; try again in ${wait} s`,
-        'header.authorization',
-        PROBLEM_TYPES.rateLimited,
-        { 'retry-after': String(wait) },
-      );
-    }
-    const fail = (detail: string, error: 'invalid_request' | 'invalid_token') => {
-      limiter.fail(ip);
-      reply.header('www-authenticate', `Bearer realm="zoe", error="${error}"`);
-      return new Problem(
-        401,
-        'Unauthenticated',
-        detail,
-        'header.authorization',
-        PROBLEM_TYPES.unauthenticated,
-      );
-    };
-    const header = req.headers.authorization;
-    if (!header) throw fail('an Authorization: Bearer <token> header is required', 'invalid_request');
-    const m = /^Bearer +(\S+) *$/i.exec(header);
-    if (!m?.[1]) throw fail('the Authorization header must be "Bearer <token>"', 'invalid_request');
-    const principal = await verifyToken(deps.db, m[1]);
-    if (!principal) throw fail('the token is not valid (malformed, unknown or revoked)', 'invalid_token');
-    req.principal = principal;
-  }
 
   for (const r of ROUTES) registerRoute(r);
 

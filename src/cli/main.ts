@@ -29,6 +29,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } f
 import { z } from 'zod';
 import { ensureSchedule } from '../../temporal-config/schedule';
 import { channelsOf } from '../activities/notifications';
+import { apiLimitsFromConfig } from '../api/limits';
 import { startApiServer } from '../api/server';
 import { createAdvisorToken, listTokens, revokeToken, rotateToken } from '../api/tokens';
 import { type AppConfig, activityPolicy, loadConfig, workerTuning } from '../config';
@@ -200,7 +201,12 @@ async function cmdStart(args: string[]) {
     await running.catch(() => undefined);
     await native.close();
   });
-  const api = await startApiServer({ db: database.db, client, port: cfg.API_PORT });
+  const api = await startApiServer({
+    db: database.db,
+    client,
+    port: cfg.API_PORT,
+    limits: apiLimitsFromConfig(cfg),
+  });
   stops.push(api.close);
   const demo = await rotateToken(
     database.db,

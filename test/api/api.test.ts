@@ -1,6 +1,6 @@
 /**
- * The advisor API without a workflow: tokens (hashed, revocable), authentication and its rate
- * limit, advisor scoping of the read routes, validation (every bad input a 4xx problem naming
+ * The advisor API without a workflow: tokens (hashed, revocable), authentication (its rate limits:
+ * limits.test.ts), advisor scoping of the read routes, validation (every bad input a 4xx problem naming
  * where, never a 5xx), the OpenAPI document and the page.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +9,6 @@ import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Client, Connection } from '@temporalio/client';
 import fc from 'fast-check';
-import { AuthFailureLimiter } from '../../src/api/rate-limit';
 import { ROUTES } from '../../src/api/routes';
 import { History, Me, Proposal, ProposalList } from '../../src/api/schemas';
 import { type RunningApi, startApiServer } from '../../src/api/server';
@@ -177,40 +176,6 @@ describe('advisor API (no workflow needed)', () => {
       assert.equal(ops.json.scope, 'all accounts');
       const row = await t.db('api_tokens').where({ id: ids.ben }).first();
       assert.ok(row.last_used_at, 'the token is marked used');
-    });
-
-    it('rate limits authentication failures per address: 429 with Retry-After, then a new window', async () => {
-      const limited = await startApiServer({
-        db: t.db,
-        client,
-        port: 0,
-        authFailureLimit: { max: 3, windowMs: 60_000 },
-      });
-      try {
-        for (let i = 0; i < 3; i++) {
-          assertProblem(await call(limited.url, 'GET', '/api/v1/me', { token: 'wrong' }), 401);
-        }
-        const blocked = await call(limited.url, 'GET', '/api/v1/me', { token: 'wrong' });
-        assertProblem(blocked, 429, 'header.authorization');
-        const retry = Number(blocked.headers.get('retry-after'));
-        assert.ok(retry >= 1 && retry <= 60, `Retry-After ${retry}`);
-        // While blocked, even a good token from that address waits: a guesser learns nothing.
-        assertProblem(await call(limited.url, 'GET', '/api/v1/me', { token: tok.ben }), 429);
-        // Unauthenticated routes are not affected.
-        assert.equal((await call(limited.url, 'GET', '/health')).status, 200);
-      } finally {
-        await limited.close();
-      }
-      let now = 0;
-      const limiter = new AuthFailureLimiter({ max: 2, windowMs: 10_000 }, () => now);
-      limiter.fail('a');
-      limiter.fail('a');
-      assert.equal(limiter.retryAfter('a'), 10);
-      assert.equal(limiter.retryAfter('b'), 0, 'per address');
-      now = 9_001;
-      assert.equal(limiter.retryAfter('a'), 1);
-      now = 10_000;
-      assert.equal(limiter.retryAfter('a'), 0, 'a new window');
     });
   });
 
