@@ -8,7 +8,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { webhookNotifier } from './activities/notifier';
 import { TrustProxyEnv } from './api/limits';
-import { type AscendCredentials, custodianClient, simServiceAccount } from './custodian/client';
+import {
+  type AscendCredentials,
+  custodianClient,
+  simControlToken,
+  simServiceAccount,
+} from './custodian/client';
 import type { CustodianPort } from './custodian/port';
 import { NOTIFICATION_KINDS, type NotificationKind, type NotifySettings } from './notifications/kinds';
 import { type MailSettings, smtpTransport } from './notifications/mailer';
@@ -79,6 +84,18 @@ const EnvSchema = z.object({
     .regex(/^[A-Z0-9]{2,8}$/)
     .default('ZOE'),
   CUSTODIAN_CLIENT: z.enum(['ascend', 'http']).default('ascend'),
+  /** The simulator's own token (default: made once under DATA_DIR/custodian/sim-token); docs/security.md. */
+  CUSTODIAN_SIM_TOKEN: z.string().min(16).max(200).regex(/^\S+$/, 'no spaces').optional(),
+  /** Host names the simulator answers besides localhost, 127.0.0.1 and [::1] (comma-separated). */
+  CUSTODIAN_SIM_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    ),
   ASCEND_API_KEY: z.string().min(1).optional(),
   ASCEND_SERVICE_ACCOUNT: z.string().min(1).optional(),
   ASCEND_ORGANIZATION: z.string().min(1).optional(),
@@ -206,12 +223,18 @@ export function ascendCredentials(cfg: AppConfig): AscendCredentials {
   return simServiceAccount(path.join(cfg.DATA_DIR, 'custodian'));
 }
 
+/** The simulator's own token: CUSTODIAN_SIM_TOKEN, else the one made once under DATA_DIR/custodian. */
+export function simToken(cfg: AppConfig): string {
+  return cfg.CUSTODIAN_SIM_TOKEN ?? simControlToken(path.join(cfg.DATA_DIR, 'custodian'));
+}
+
 /** The custodian client the workers use (CUSTODIAN_CLIENT), for the custodian at `url`. */
 export function workerCustodian(cfg: AppConfig, url: string): CustodianPort {
   return custodianClient(
     cfg.CUSTODIAN_CLIENT,
     url,
     cfg.CUSTODIAN_CLIENT === 'ascend' ? ascendCredentials(cfg) : undefined,
+    simToken(cfg),
   );
 }
 

@@ -293,7 +293,7 @@ const scenarios: Record<ScenarioName, Scenario> = {
       const faults = async (body: Record<string, number>) => {
         const r = await fetch(`${ctx.stack.sim.url}/sim/v1/faults`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.stack.sim.token}` },
           body: JSON.stringify(body),
         });
         if (!r.ok) throw new Error(`POST /sim/v1/faults: ${r.status} ${await r.text()}`);
@@ -304,7 +304,11 @@ const scenarios: Record<ScenarioName, Scenario> = {
       log(`custodian faults on at +${onAtS} s: ${JSON.stringify(on)}`);
       // The whole window and its close-out (cancels and final polls), up to the confirm time.
       await ctx.until(ctx.clock.confirmMs);
-      const state = (await (await fetch(`${ctx.stack.sim.url}/sim/v1/faults`)).json()) as {
+      const state = (await (
+        await fetch(`${ctx.stack.sim.url}/sim/v1/faults`, {
+          headers: { authorization: `Bearer ${ctx.stack.sim.token}` },
+        })
+      ).json()) as {
         injected: { errors: number; droppedResponses: number };
       };
       await faults({ errorRate: 0, dropResponseRate: 0, latencyMs: 0 });
@@ -356,6 +360,7 @@ async function runScenario(name: ScenarioName, args: ChaosArgs): Promise<Scenari
       taskQueue,
       databaseUrl: bdb.url,
       custodianUrl: stack.sim.url,
+      custodianToken: stack.sim.token,
       dropDir: stack.dropDir,
       dbPool: 10,
     });

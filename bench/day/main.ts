@@ -228,6 +228,7 @@ async function main(): Promise<void> {
           taskQueue,
           databaseUrl: bdb.url,
           custodianUrl: sim.url,
+          custodianToken: sim.token,
           dropDir,
           dbPool: args.dbPool,
           maxCachedWorkflows: args.maxCachedWorkflows,

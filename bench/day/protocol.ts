@@ -7,6 +7,8 @@ export interface ChildConfig {
   taskQueue: string;
   databaseUrl?: string;
   custodianUrl?: string;
+  /** The simulator's own token (src/custodian/sim/guard.ts). */
+  custodianToken?: string;
   dropDir?: string;
   dbPool: number;
   maxConcurrentActivityTaskExecutions?: number;

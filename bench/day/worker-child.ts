@@ -201,7 +201,7 @@ async function main(): Promise<void> {
       taskQueue: cfg.taskQueue,
       deps: {
         db,
-        custodian: new HttpCustodian(cfg.custodianUrl!),
+        custodian: new HttpCustodian(cfg.custodianUrl!, cfg.custodianToken!),
         dropDir: cfg.dropDir!,
         correspondent: 'ZOE',
       },

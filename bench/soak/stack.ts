@@ -91,6 +91,7 @@ export async function startSoakStack(opts: {
         taskQueue,
         databaseUrl: bdb.url,
         custodianUrl: sim.url,
+        custodianToken: sim.token,
         dropDir,
         dbPool: 10,
       },

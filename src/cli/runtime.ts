@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { type AppConfig, ascendCredentials, workerCustodian } from '../config';
+import { type AppConfig, ascendCredentials, simToken, workerCustodian } from '../config';
 import { simAuthFor } from '../custodian/client';
 import type { CustodianPort } from '../custodian/port';
 import { type RunningSim, startSimServer } from '../custodian/sim/server';
@@ -120,6 +120,8 @@ export async function openCustodian(cfg: AppConfig, db: Knex): Promise<Custodian
   const sim = await startSimServer({
     // The embedded simulator serves the Ascend SDK with its own service account (made once).
     auth: simAuthFor(ascendCredentials(cfg)),
+    token: simToken(cfg),
+    allowedHosts: cfg.CUSTODIAN_SIM_ALLOWED_HOSTS,
     db,
     port: cfg.CUSTODIAN_PORT,
     dropDir: cfg.custodianDropDir,

@@ -77,6 +77,8 @@ export interface AscendCustodianOptions {
   orderDateOf?: (clientOrderId: string) => string | undefined;
   /** Where `POST /sim/v1/sod-files/{date}` is served (simulator only); default `serverURL`. */
   simulatorURL?: string;
+  /** The simulator's own token for that call (src/custodian/sim/guard.ts). */
+  simulatorToken?: string;
 }
 
 /**
@@ -500,6 +502,7 @@ export class AscendCustodian implements CustodianPort {
     const url = `${this.opts.simulatorURL ?? this.opts.serverURL}/sim/v1/sod-files/${processDate}`;
     const res = await fetch(url, {
       method: 'POST',
+      headers: this.opts.simulatorToken ? { authorization: `Bearer ${this.opts.simulatorToken}` } : {},
       signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
     });
     const text = await res.text();

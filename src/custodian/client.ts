@@ -24,12 +24,14 @@ export interface AscendCredentials {
 
 export type CustodianClientKind = 'ascend' | 'http';
 
+/** `simToken`: the simulator's own token, for its simulator-only routes (src/custodian/sim/guard.ts). */
 export function custodianClient(
   kind: CustodianClientKind,
   url: string,
-  creds?: AscendCredentials,
+  creds: AscendCredentials | undefined,
+  simToken: string,
 ): CustodianPort {
-  if (kind === 'http') return new HttpCustodian(url);
+  if (kind === 'http') return new HttpCustodian(url, simToken);
   if (!creds) throw new Error('CUSTODIAN_CLIENT=ascend needs the Ascend service-account credentials');
   return new AscendCustodian({
     serverURL: url,
@@ -40,7 +42,21 @@ export function custodianClient(
       privateKeyPem: creds.privateKeyPem,
     },
     orderDateOf: orderDateFromClientOrderId,
+    simulatorToken: simToken,
   });
+}
+
+/**
+ * The embedded simulator's own token (its control routes and the hand-written client's dialect),
+ * made once and kept in `dir` (mode 0600), so `npm start`, `npm run worker` and the CLI share it.
+ */
+export function simControlToken(dir: string): string {
+  const file = path.join(dir, 'sim-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = `simtok_${randomBytes(24).toString('base64url')}`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, token, { mode: 0o600 });
+  return token;
 }
 
 /** The simulator's auth settings for a service account made by `simServiceAccount`. */

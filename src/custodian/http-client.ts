@@ -36,15 +36,20 @@ const WithdrawalAnswer = z.object({
 });
 
 export class HttpCustodian implements CustodianPort {
+  /** `simToken`: the simulator's own token (its hand-written dialect needs it, src/custodian/sim/guard.ts). */
   constructor(
     private readonly baseUrl: string,
+    private readonly simToken: string,
     private readonly timeoutMs = 15_000,
   ) {}
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: body ? { 'content-type': 'application/json' } : undefined,
+      headers: {
+        authorization: `Bearer ${this.simToken}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(this.timeoutMs),
     });

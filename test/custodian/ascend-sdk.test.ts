@@ -95,6 +95,7 @@ describe('the official Ascend SDK against the simulator', () => {
       apiKey: API_KEY,
       serviceAccount: { name: SERVICE_ACCOUNT, organization: ORG, privateKeyPem: keys.privateKey },
       orderDateOf: orderDateFromClientOrderId,
+      simulatorToken: sim.token,
       ...over,
     });
   const sdk = (privateKey = keys.privateKey) =>
@@ -534,7 +535,7 @@ describe('the official Ascend SDK against the simulator', () => {
   });
 
   it('the hand-written client keeps its routes on the same simulator; legacyRoutes: false closes them', async () => {
-    const legacy = new HttpCustodian(sim.url);
+    const legacy = new HttpCustodian(sim.url, sim.token);
     const o = await legacy.createOrder(order(`${DAY}-SDK8-L1-A1`));
     assert.equal(o.orderStatus, 'PARTIALLY_FILLED');
     assert.deepEqual(await legacy.findOrder(account, o.clientOrderId), o);
@@ -569,7 +570,7 @@ describe('the official Ascend SDK against the simulator', () => {
     });
     try {
       await assert.rejects(
-        new HttpCustodian(closed.url).findOrder(account, o.clientOrderId),
+        new HttpCustodian(closed.url, closed.token).findOrder(account, o.clientOrderId),
         (e: CustodianHttpError) => {
           assert.equal(e.status, 401);
           return true;

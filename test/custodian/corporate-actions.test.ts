@@ -49,7 +49,7 @@ describe('the simulator applies splits and reverse splits it reports', () => {
   const balance = (account: string, date: string) => view().balance(account, date);
   const cashLines = (date: string) => view().cashLines(date);
   const morning = async (date: string) => {
-    const r = await simPost(sim.url, `/sim/v1/sod-files/${date}`);
+    const r = await simPost(sim, `/sim/v1/sod-files/${date}`);
     assert.equal(r.status, 200, JSON.stringify(r.json));
   };
   const simCash = async (account: string) =>
@@ -100,7 +100,7 @@ describe('the simulator applies splits and reverse splits it reports', () => {
     // 4 VTI bought on T at 250, settling on P: not settled at the start of P.
     buyBefore = await order('a1-vti-t', A1, 'VTI', '4', BEFORE);
     await morning(BEFORE);
-    const split = await simPost(sim.url, '/sim/v1/corporate-actions', {
+    const split = await simPost(sim, '/sim/v1/corporate-actions', {
       processDate: P,
       action: 'SPLIT',
       symbol: 'VTI',
@@ -215,7 +215,7 @@ describe('the simulator applies splits and reverse splits it reports', () => {
   });
 
   it('refuses a corporate action for a morning already delivered', async () => {
-    const r = await simPost(sim.url, '/sim/v1/corporate-actions', {
+    const r = await simPost(sim, '/sim/v1/corporate-actions', {
       processDate: P,
       action: 'SPLIT',
       symbol: 'VTI',

@@ -34,7 +34,7 @@ describe('settlement at the simulated custodian, with fail and delay faults', ()
   let dropDir: string;
 
   const rowsOf = <C extends FileCode>(code: C, date: string) => fileRows(dropDir, code, date);
-  const post = (route: string, body?: unknown) => simPost(sim.url, route, body);
+  const post = (route: string, body?: unknown) => simPost(sim, route, body);
   const morning = async (date: string) => {
     const r = await post(`/sim/v1/sod-files/${date}`);
     assert.equal(r.status, 200, JSON.stringify(r.json));
@@ -165,7 +165,9 @@ describe('settlement at the simulated custodian, with fail and delay faults', ()
       ],
     });
     assert.equal(r.status, 200, JSON.stringify(r.json));
-    const got = (await (await fetch(`${sim.url}/sim/v1/faults`)).json()) as {
+    const got = (await (
+      await fetch(`${sim.url}/sim/v1/faults`, { headers: { authorization: `Bearer ${sim.token}` } })
+    ).json()) as {
       faults: { settlements: unknown };
     };
     assert.deepEqual(got.faults.settlements, [

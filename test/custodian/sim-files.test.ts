@@ -79,7 +79,10 @@ describe('the simulator writes the full morning file set', () => {
   const post = async (route: string, body?: unknown) => {
     const res = await fetch(`${sim.url}${route}`, {
       method: 'POST',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${sim.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };

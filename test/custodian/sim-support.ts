@@ -25,15 +25,15 @@ export function fileRows<C extends FileCode>(dir: string, code: C, date: string)
   return res.rows as RowOf<C>[];
 }
 
-/** A JSON POST to the simulator, answered with its status and JSON body. */
+/** A JSON POST to the simulator with its token, answered with its status and JSON body. */
 export async function simPost(
-  baseUrl: string,
+  sim: { url: string; token: string },
   route: string,
   body?: unknown,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${baseUrl}${route}`, {
+  const res = await fetch(`${sim.url}${route}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${sim.token}` },
     body: JSON.stringify(body ?? {}),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };

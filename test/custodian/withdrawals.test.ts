@@ -96,7 +96,7 @@ describe('ACH withdrawals at the simulated custodian', () => {
       apiKey: API_KEY,
       serviceAccount: { name: SERVICE_ACCOUNT, organization: ORG, privateKeyPem: keys.privateKey },
     });
-    httpClient = new HttpCustodian(sim.url);
+    httpClient = new HttpCustodian(sim.url, sim.token);
   });
 
   after(async () => {
@@ -287,7 +287,7 @@ describe('ACH withdrawals at the simulated custodian', () => {
     const raw = async (b: unknown) => {
       const res = await fetch(`${sim.url}/transfers/v1/accounts/${A1}/achWithdrawals`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${sim.token}` },
         body: JSON.stringify(b),
       });
       return { status: res.status, json: (await res.json()) as { code: string; message: string } };

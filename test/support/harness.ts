@@ -72,7 +72,9 @@ export async function startStack(opts: {
   });
   const deps: ActivityDeps = {
     db: t.db,
-    custodian: creds ? custodianClient('ascend', sim.url, creds) : new HttpCustodian(sim.url),
+    custodian: creds
+      ? custodianClient('ascend', sim.url, creds, sim.token)
+      : new HttpCustodian(sim.url, sim.token),
     dropDir,
     correspondent: 'ZOE',
   };

@@ -1,6 +1,6 @@
 /**
  * A second worker process for tests: `node --import tsx test/support/worker-process.ts '<json>'`
- * with { address, databaseUrl, custodianUrl, dropDir, taskQueue, identity }. Prints "ready"
+ * with { address, databaseUrl, custodianUrl, custodianToken, dropDir, taskQueue, identity }. Prints "ready"
  * once polling; stops on SIGTERM.
  */
 import { NativeConnection } from '@temporalio/worker';
@@ -13,6 +13,7 @@ async function main() {
     address: string;
     databaseUrl: string;
     custodianUrl: string;
+    custodianToken: string;
     dropDir: string;
     taskQueue: string;
     identity: string;
@@ -23,7 +24,12 @@ async function main() {
     connection,
     namespace: 'default',
     taskQueue: o.taskQueue,
-    deps: { db, custodian: new HttpCustodian(o.custodianUrl), dropDir: o.dropDir, correspondent: 'ZOE' },
+    deps: {
+      db,
+      custodian: new HttpCustodian(o.custodianUrl, o.custodianToken),
+      dropDir: o.dropDir,
+      correspondent: 'ZOE',
+    },
     maxConcurrentActivityTaskExecutions: 4,
     extra: { identity: o.identity },
   });

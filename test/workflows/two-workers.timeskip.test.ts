@@ -41,6 +41,7 @@ describe('two workers on one task queue', () => {
       address: env.address,
       databaseUrl: stack.t.url,
       custodianUrl: stack.sim.url,
+      custodianToken: stack.sim.token,
       dropDir: stack.dropDir,
       taskQueue: 'two-workers',
       identity: 'worker-B',

@@ -8,11 +8,14 @@
  * - Ascend's (./ascend.ts), as the official SDK speaks it, behind the service-account token
  *   flow (./auth.ts, `POST /iam/v1/serviceAccounts:generateAccessToken`); errors are a
  *   google.rpc Status `{code, message, details}`. On when the server is given `auth`.
- * - the hand-written client's (../http-client.ts): camelCase, flat decimal strings, no auth;
- *   errors `{code, message}`. Served to requests that carry neither `Authorization` nor
- *   `x-api-key`, unless `legacyRoutes: false`.
- * A request with either header is an Ascend request, and is refused (401) without a valid token.
+ * - the hand-written client's (../http-client.ts): camelCase, flat decimal strings, the
+ *   simulator's own token (`Authorization: Bearer <token>`); errors `{code, message}`. Served
+ *   to requests that carry that token, unless `legacyRoutes: false`.
+ * A request with another `Authorization` or an `x-api-key` is an Ascend request, and is refused
+ * (401) without a valid token. Every request passes ./guard.ts first: a Host allow-list (421),
+ * JSON bodies only (415), and the simulator's token on the /sim/v1 control routes (401).
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { Knex } from 'knex';
 import { z } from 'zod';
@@ -26,6 +29,7 @@ import {
   type SodOptions,
   cancelPendingFiles,
 } from './files';
+import { SimGuard } from './guard';
 import {
   type SettlementFault,
   SettlementFaultsSchema,
@@ -57,8 +61,16 @@ export interface SimServerOptions
   host?: string;
   /** Service accounts and API key: turns on the token endpoint and the Ascend dialect. */
   auth?: SimAuthOptions;
-  /** Serve unauthenticated requests the hand-written client's dialect (default true). */
+  /** Serve requests with the simulator's token the hand-written client's dialect (default true). */
   legacyRoutes?: boolean;
+  /**
+   * The simulator's own token (CUSTODIAN_SIM_TOKEN, or made once under DATA_DIR/custodian):
+   * the control routes and the hand-written client's routes need it. Default: a random one
+   * (RunningSim.token).
+   */
+  token?: string;
+  /** Host names served besides localhost, 127.0.0.1 and [::1] (CUSTODIAN_SIM_ALLOWED_HOSTS). */
+  allowedHosts?: string[];
   /**
    * The simulator's clock (executions, the business date of withdrawals and settlement faults, and
    * token expiry and JWS age unless `authClock` is given); default the system clock.
@@ -114,6 +126,8 @@ export interface RunningSim {
   /** How many faults were injected so far, by kind. */
   injected: { errors: number; droppedResponses: number };
   auth?: SimAuth;
+  /** The simulator's token: `Authorization: Bearer <token>` for /sim/v1 and the hand-written client. */
+  token: string;
   close(): Promise<void>;
 }
 
@@ -139,6 +153,8 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
   const auth = opts.auth ? new SimAuth(opts.db, opts.auth, opts.authClock ?? clock) : undefined;
   const ascend = new AscendOrders(sim);
   const legacyRoutes = opts.legacyRoutes ?? true;
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const guard = new SimGuard(token, opts.allowedHosts);
   const dropAnswer = new WeakSet<http.ServerResponse>();
   const send = (
     res: http.ServerResponse,
@@ -182,7 +198,16 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
     try {
       const url = new URL(req.url ?? '/', 'http://sim');
       const parts = url.pathname.split('/').filter(Boolean);
+      guard.checkHost(req);
+      guard.checkContentType(req);
       if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { ok: true });
+      // A request with the simulator's token is the hand-written client or a control call; one
+      // with other credentials speaks Ascend (when the simulator serves it: else it is a bad token).
+      const ascendCredentials =
+        auth !== undefined &&
+        !guard.isSimCaller(req) &&
+        (req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined);
+      if (parts[0] === 'sim') guard.requireSimCaller(req);
       if (url.pathname === '/sim/v1/faults') {
         const settlements = () => activeSettlementFaults(opts.db);
         if (req.method === 'GET')
@@ -226,8 +251,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
       if (parts[0] === 'trading' && parts[1] === 'v1' && parts[2] === 'accounts' && parts[4] === 'orders') {
         const account = decodeURIComponent(parts[3] ?? '');
         const tail = parts[5] ? decodeURIComponent(parts[5]) : undefined;
-        const credentials = req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined;
-        if (credentials || !legacyRoutes) {
+        if (ascendCredentials || !legacyRoutes) {
           dialect = 'ascend';
           if (!auth) throw noAuth();
           await auth.authenticate(req);
@@ -245,6 +269,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
             return send(res, 200, await ascend.get(account, tail));
           throw new SimError(404, 'NOT_FOUND', `${req.method} ${url.pathname} is not a route`);
         }
+        guard.requireSimCaller(req);
         if (!tail && req.method === 'POST') {
           const parsed = CreateOrderBody.safeParse(await body(req));
           if (!parsed.success) {
@@ -280,11 +305,11 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
         parts.length === 5 &&
         req.method === 'POST'
       ) {
-        if (req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined) {
+        if (ascendCredentials) {
           dialect = 'ascend';
           if (!auth) throw noAuth();
           await auth.authenticate(req);
-        }
+        } else guard.requireSimCaller(req);
         // Ascend's wire format is snake_case (the SDK maps it); the plain client sends camelCase.
         const raw = await body(req);
         const parsed = AllocationBody.safeParse(dialect === 'ascend' ? camelKeys(raw) : raw);
@@ -339,15 +364,11 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
       }
       // Ascend ACH withdrawals: /transfers/v1/accounts/{account}/achWithdrawals[/{id}] (./transfer-routes.ts).
       if (isTransferPath(parts)) {
-        if (
-          req.headers.authorization !== undefined ||
-          req.headers['x-api-key'] !== undefined ||
-          !legacyRoutes
-        ) {
+        if (ascendCredentials || !legacyRoutes) {
           dialect = 'ascend';
           if (!auth) throw noAuth();
           await auth.authenticate(req);
-        }
+        } else guard.requireSimCaller(req);
         const answer = await transfers.handle(req.method ?? 'GET', parts, () => body(req), dialect);
         if (answer) return send(res, answer.status, answer.payload);
       }
@@ -394,6 +415,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<RunningSim
     url: `http://127.0.0.1:${port}`,
     sim,
     auth,
+    token,
     setFaults,
     setSettlementFaults: (f) => setSettlementFaults(opts.db, f, clock()),
     setFileQuirks: files.setQuirks,
