@@ -186,6 +186,16 @@ const EnvSchema = z.object({
   PUBLIC_TEMPORAL_UI_URL: z.string().url().optional(),
   MAIL_SINK_PORT: port.default(2525),
   MAIL_SINK_WEB_PORT: port.default(8025),
+  /**
+   * The key the API signs decisions with and the workers check them with (docs/security.md, "The
+   * trust boundary to Temporal"); set it on a cluster. Unset (dev): decisions sent straight through
+   * Temporal are taken, recorded via TEMPORAL.
+   */
+  DECISION_SIGNING_KEY: z
+    .string()
+    .min(32, 'at least 32 characters (e.g. openssl rand -hex 32)')
+    .max(512)
+    .optional(),
   AUTO_REVIEW_MAX_LEG_USD: z
     .string()
     .regex(/^\d+(\.\d{1,2})?$/, 'must be a dollar amount, e.g. 100000')
@@ -290,6 +300,7 @@ export function activityPolicy(cfg: AppConfig) {
     mail: mail ? { transport: smtpTransport(mail), from: mail.from } : undefined,
     notify: notifySettings(cfg),
     policy: { autoReviewMaxLegUsd: cfg.AUTO_REVIEW_MAX_LEG_USD },
+    ...(cfg.DECISION_SIGNING_KEY ? { decisionSigningKey: cfg.DECISION_SIGNING_KEY } : {}),
   };
 }
 

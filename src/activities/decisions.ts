@@ -24,6 +24,8 @@ export function decisionActivities(deps: ActivityDeps) {
       via: string;
       note?: string;
       at: string;
+      /** Who the channel authenticated (the API's token), when known: kept in the audit row. */
+      principal?: string;
     }): Promise<void> {
       const status = { APPROVE: 'APPROVED', REJECT: 'REJECTED', EXPIRE: 'EXPIRED' }[input.decision];
       await db.transaction(async (trx) => {
@@ -49,7 +51,12 @@ export function decisionActivities(deps: ActivityDeps) {
           action: `PROPOSAL_${status}`,
           entity: 'proposal',
           entityId: input.proposalId,
-          details: { via: input.via, note: input.note ?? null, at: input.at },
+          details: {
+            via: input.via,
+            note: input.note ?? null,
+            at: input.at,
+            ...(input.principal !== undefined ? { principal: input.principal } : {}),
+          },
           idempotencyKey: `decision:${input.proposalId}`,
         });
         await cancelReminder(trx, input.proposalId);

@@ -20,4 +20,6 @@ export interface ActivityDeps {
   notify?: NotifySettings;
   /** Review policy for auto accounts. */
   policy?: { autoReviewMaxLegUsd?: string };
+  /** DECISION_SIGNING_KEY: decisions must be signed with it (./decision-auth.ts, docs/security.md). */
+  decisionSigningKey?: string;
 }

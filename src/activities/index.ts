@@ -24,6 +24,7 @@ import { blockOrderActivities } from './block-orders';
 import { blockActivities } from './blocks';
 import { bookingActivities } from './booking';
 import { confirmActivities } from './confirms';
+import { decisionAuthActivities } from './decision-auth';
 import { decisionActivities } from './decisions';
 import type { ActivityDeps } from './deps';
 import { createIngest, ingestionActivities } from './ingestion';
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     ...reconciliationActivities(deps),
     ...proposalActivities(deps),
     ...decisionActivities(deps),
+    ...decisionAuthActivities(deps),
     ...notificationActivities(deps),
     ...blockActivities(deps),
     ...blockOrderActivities(deps),

@@ -18,6 +18,7 @@ import {
 } from '../workflows/messages';
 import { CASH_ROUTES } from './cash-routes';
 import { CONFIG_ROUTES } from './config';
+import { withOrigin } from './decision-origin';
 import { PROBLEM_TYPES, Problem, notFound } from './problems';
 import { oneProposal, pendingProposals, proposalHistory, visibleAccount } from './proposals';
 import { REPORT_ROUTES } from './report';
@@ -48,6 +49,8 @@ export interface RouteDeps {
   workflowTimeoutMs: number;
   /** Best-effort log of a server-side failure (never of a caller mistake). */
   logError: (msg: string, err: unknown) => void;
+  /** DECISION_SIGNING_KEY: the decisions sent to workflows are signed with it (./decision-origin.ts). */
+  decisionSigningKey?: string;
 }
 
 export interface HandlerContext<P, Q, B> {
@@ -156,7 +159,10 @@ async function decide(
   if (!p) throw notFound(`proposal ${ctx.params.proposalId} not found`, 'path.proposalId');
   assertMayDecide(principal, p);
   const actor = actorOf(principal);
-  const handle = deps.client.workflow.getHandle(accountDayWorkflowId(p.tradeDate, p.accountId));
+  const workflowId = accountDayWorkflowId(p.tradeDate, p.accountId);
+  const handle = deps.client.workflow.getHandle(workflowId);
+  const sign = <P extends Parameters<typeof withOrigin>[1]>(payload: P) =>
+    withOrigin(workflowId, payload, principal, deps.decisionSigningKey);
   const action = kind === 'approve' ? 'API_APPROVE' : 'API_REJECT';
   let send: () => Promise<DecisionResult>;
   if (principal.kind === 'trader') {
@@ -183,19 +189,40 @@ async function decide(
     send = () =>
       handle.executeUpdate(zoeReviewUpdate, {
         args: [
-          { proposalId: p.id, trader: actor, decision: kind === 'approve' ? 'APPROVE' : 'REJECT', note },
+          sign({
+            kind: 'zoeReview',
+            args: {
+              proposalId: p.id,
+              trader: actor,
+              decision: kind === 'approve' ? 'APPROVE' : 'REJECT',
+              note,
+            },
+          }),
         ],
       });
   } else if (kind === 'approve') {
     send = () =>
       handle.executeUpdate(approveUpdate, {
-        args: [{ proposalId: p.id, version: ctx.body.version, advisorId: actor, note: ctx.body.note }],
+        args: [
+          sign({
+            kind: 'approve',
+            args: { proposalId: p.id, version: ctx.body.version, advisorId: actor, note: ctx.body.note },
+          }),
+        ],
       });
   } else {
     send = () =>
       handle.executeUpdate(rejectUpdate, {
         args: [
-          { proposalId: p.id, version: ctx.body.version, advisorId: actor, reason: ctx.body.reason ?? '' },
+          sign({
+            kind: 'reject',
+            args: {
+              proposalId: p.id,
+              version: ctx.body.version,
+              advisorId: actor,
+              reason: ctx.body.reason ?? '',
+            },
+          }),
         ],
       });
   }

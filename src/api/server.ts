@@ -49,6 +49,8 @@ export interface ApiOptions {
   workflowTimeoutMs?: number;
   /** Trust X-Forwarded-For (behind a reverse proxy) for the client address (default false). Wins over `limits`. */
   trustProxy?: TrustProxy;
+  /** DECISION_SIGNING_KEY: sign the decisions sent to workflows (docs/security.md). */
+  decisionSigningKey?: string;
   /** Where server-side failures are logged (default console.error). */
   logError?: (msg: string, err: unknown) => void;
 }
@@ -132,6 +134,7 @@ export function buildApiApp(opts: Omit<ApiOptions, 'port' | 'host'>) {
     today: opts.today ?? (() => utcToEtDate(new Date().toISOString())),
     workflowTimeoutMs: opts.workflowTimeoutMs ?? 15_000,
     logError,
+    ...(opts.decisionSigningKey ? { decisionSigningKey: opts.decisionSigningKey } : {}),
   };
   const limits: ApiLimits = {
     ...DEFAULT_API_LIMITS,

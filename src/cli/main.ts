@@ -23,6 +23,7 @@
  *   schedule                                   create or update the Temporal Schedule
  *   migrate                                    run database migrations
  */
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
@@ -43,6 +44,7 @@ import {
   utcToEtDate,
 } from '../domain/calendar';
 import { calendarCoverageWarning } from '../domain/calendar-coverage';
+import { decisionOrigin } from '../domain/decision-signature';
 import { connectNative } from '../infra/temporal';
 import { startDispatcher } from '../notifications/dispatcher';
 import { watchCalendarCoverage } from '../workers/calendar-watch';
@@ -206,6 +208,7 @@ async function cmdStart(args: string[]) {
     client,
     port: cfg.API_PORT,
     limits: apiLimitsFromConfig(cfg),
+    ...(cfg.DECISION_SIGNING_KEY ? { decisionSigningKey: cfg.DECISION_SIGNING_KEY } : {}),
   });
   stops.push(api.close);
   const demo = await rotateToken(
@@ -377,13 +380,30 @@ async function cmdDecide(kind: 'approve' | 'reject', args: string[]) {
     const status = await handle.query(statusQuery);
     if (!status.proposal)
       throw new Error(`${parsed.account} has no open proposal on ${tradeDate} (stage ${status.stage})`);
+    // Signed as the CLI when this shell has the key (docs/security.md); else it goes via TEMPORAL.
+    const key = loadConfig().DECISION_SIGNING_KEY;
+    const workflowId = accountDayWorkflowId(tradeDate, parsed.account);
+    const note = kind === 'approve' ? parsed.note : parsed.reason?.trim();
+    const origin = decisionOrigin(
+      {
+        workflowId,
+        proposalId: status.proposal.id,
+        decision: kind === 'approve' ? 'APPROVE' : 'REJECT',
+        actor: parsed.advisor.trim(),
+        note,
+      },
+      { via: 'CLI', principal: `cli:${userInfo().username}` },
+      key,
+    );
     const result =
       kind === 'approve'
         ? await handle.executeUpdate(approveUpdate, {
-            args: [{ proposalId: status.proposal.id, advisorId: parsed.advisor, note: parsed.note }],
+            args: [{ proposalId: status.proposal.id, advisorId: parsed.advisor, note: parsed.note, origin }],
           })
         : await handle.executeUpdate(rejectUpdate, {
-            args: [{ proposalId: status.proposal.id, advisorId: parsed.advisor, reason: parsed.reason! }],
+            args: [
+              { proposalId: status.proposal.id, advisorId: parsed.advisor, reason: parsed.reason!, origin },
+            ],
           });
     say(JSON.stringify(result));
   });

@@ -14,12 +14,33 @@ const actor = storableText({ max: 200, min: 1, trim: true, emptyMessage: 'must n
 const proposalId = storableText({ max: 60, min: 1, emptyMessage: 'proposalId is required' });
 const note = storableText({ max: 2000 });
 
+/**
+ * Where a decision came from, as its sender says (src/domain/decision-signature.ts): the API or
+ * the CLI, the principal it authenticated, and an HMAC signature. Checked by the worker's
+ * `verifyDecision` activity before the decision is taken (docs/security.md); a message without
+ * it came straight through Temporal (recorded via TEMPORAL, refused when a signing key is set).
+ */
+export const DecisionOriginSchema = z
+  .object({
+    via: z.enum(['API', 'CLI']),
+    principal: z.string().min(1).max(300),
+    at: z.string().datetime(),
+    nonce: z.string().regex(/^[0-9a-f]{8,64}$/),
+    signature: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+  })
+  .strict();
+export type DecisionOriginInput = z.infer<typeof DecisionOriginSchema>;
+
 export const ApproveSchema = z
   .object({
     proposalId,
     version: z.number().int().positive().optional(),
     advisorId: actor,
     note: note.optional(),
+    origin: DecisionOriginSchema.optional(),
   })
   .strict();
 export type ApproveInput = z.infer<typeof ApproveSchema>;
@@ -30,6 +51,7 @@ export const RejectSchema = z
     version: z.number().int().positive().optional(),
     advisorId: actor,
     reason: storableText({ max: 2000, min: 1, trim: true, emptyMessage: 'a rejection needs a reason' }),
+    origin: DecisionOriginSchema.optional(),
   })
   .strict();
 export type RejectInput = z.infer<typeof RejectSchema>;
@@ -40,6 +62,7 @@ export const ZoeReviewSchema = z
     trader: actor,
     decision: z.enum(['APPROVE', 'REJECT']),
     note: storableText({ max: 2000, min: 1, trim: true, emptyMessage: 'a review needs a note' }),
+    origin: DecisionOriginSchema.optional(),
   })
   .strict();
 export type ZoeReviewInput = z.infer<typeof ZoeReviewSchema>;
@@ -87,6 +110,8 @@ export interface AccountDayStatus {
     decision: 'APPROVED' | 'REJECTED' | 'EXPIRED';
     by: string;
     via: string;
+    /** Who the channel authenticated (the API's token), when it said so. */
+    principal?: string;
     at: string;
     note?: string;
   };

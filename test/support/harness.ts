@@ -95,12 +95,13 @@ export async function workerFor(
   env: TestWorkflowEnvironment,
   stack: Stack,
   taskQueue: string,
+  deps: Partial<ActivityDeps> = {},
 ): Promise<Worker> {
   return createTradingWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    deps: stack.deps,
+    deps: { ...stack.deps, ...deps },
   });
 }
 

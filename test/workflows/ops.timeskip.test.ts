@@ -154,7 +154,7 @@ describe('ops, trader review and notifications', () => {
     await stageOf('ACC001', ['WaitingForWindow']);
     const approval = await stack.t.db('approvals').where({ proposal_id: s.proposal!.id }).first();
     assert.equal(approval.actor, 'trader-kim');
-    assert.equal(approval.via, 'zoeReview');
+    assert.equal(approval.via, 'TEMPORAL', 'sent straight through Temporal, not through the API');
     const notes = await stack.t.db('notifications').where({ idempotency_key: `review:${s.proposal!.id}` });
     assert.equal(notes.length, 1);
     assert.equal(notes[0].status, 'SENT');

@@ -3,11 +3,19 @@
  * with what they expect (ops send `resolveBreak`, `skipToday`, `retry` from Workflow → Send a
  * Signal). The decisions come as an Update (the caller gets the answer or the refusal) and as a
  * Signal (refused ones are kept in the status), both built by one helper from the same rules.
+ *
+ * Since the `decision-origin` patch a decision is taken only after the worker's `verifyDecision`
+ * activity said where it came from (src/activities/decision-auth.ts, docs/security.md): the API
+ * or the CLI with a valid signature, or straight through Temporal (via TEMPORAL, refused when the
+ * worker has a signing key). A refused Update fails with the reason; a refused Signal is kept in
+ * `refusedMessages`. Histories from before the patch replay the old path (via update/signal).
  */
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { log, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, setHandler } from '@temporalio/workflow';
+import { bookSteps } from '../activity-options';
 import {
   ApproveSchema,
+  type DecisionOriginInput,
   type DecisionResult,
   RejectSchema,
   ZoeReviewSchema,
@@ -32,30 +40,69 @@ interface DecisionMessage<A> {
   validate(arg: unknown): A;
   /** The payload's schema: the Update's handler takes the parsed (trimmed) payload its validator passed. */
   schema: { safeParse(arg: unknown): { success: boolean; data?: A } };
-  /** The decision the payload asks for: kind, who, the note. */
-  decision(a: A): { kind: DecisionKind; by: string; note?: string };
+  /** The decision the payload asks for: kind, who, the note, where the sender says it comes from. */
+  decision(a: A): { kind: DecisionKind; by: string; note?: string; origin?: DecisionOriginInput };
   /** `via` recorded for the Update and for the Signal. */
   via: { update: string; signal: string };
   description: string;
 }
 
+export const DECISION_ORIGIN_PATCH = 'decision-origin';
+
+const verify = bookSteps();
+
 /** Registers one decision as an Update (with its validator) and as a Signal, from one definition. */
-function decisionHandlers<A>(state: AccountDayState, m: DecisionMessage<A>): void {
+function decisionHandlers<A>(state: AccountDayState, m: DecisionMessage<A>, checked: boolean): void {
   const take = (a: A, via: string) => {
     const d = m.decision(a);
     return state.decide(d.kind, d.by, via, d.note);
   };
-  setHandler(m.update, (arg) => take(m.schema.safeParse(arg).data ?? arg, m.via.update), {
-    validator: (arg) => {
-      m.validate(arg);
+  /** Since the patch: the worker says where the decision comes from, or why it is refused. */
+  const verifiedTake = async (arg: unknown, name: 'approve' | 'reject' | 'zoeReview') => {
+    const a = m.validate(arg);
+    const d = m.decision(a);
+    const v = await verify.verifyDecision({
+      message: name,
+      proposalId: state.status.proposal?.id ?? '',
+      decision: d.kind === 'APPROVED' ? 'APPROVE' : 'REJECT',
+      actor: d.by,
+      ...(d.note !== undefined ? { note: d.note } : {}),
+      ...(d.origin !== undefined ? { origin: d.origin } : {}),
+    });
+    if (!v.ok) throw new Error(`refused: ${v.reason}`);
+    // Checked again: the cut-off may have passed, or another decision come in, meanwhile.
+    m.validate(arg);
+    return state.decide(d.kind, d.by, v.via, d.note, v.principal);
+  };
+  const name = m.update.name as 'approve' | 'reject' | 'zoeReview';
+  setHandler(
+    m.update,
+    async (arg) => {
+      if (!checked) return take(m.schema.safeParse(arg).data ?? arg, m.via.update);
+      try {
+        return await verifiedTake(arg, name);
+      } catch (e) {
+        // An Update's refusal goes to its caller; the workflow goes on waiting.
+        throw ApplicationFailure.create({
+          message: (e as Error).message,
+          type: 'DecisionRefused',
+          nonRetryable: true,
+        });
+      }
     },
-    description: m.description,
-  });
+    {
+      validator: (arg) => {
+        m.validate(arg);
+      },
+      description: m.description,
+    },
+  );
   setHandler(
     m.signal,
-    (arg) => {
+    async (arg) => {
       try {
-        take(m.validate(arg), m.via.signal);
+        if (checked) await verifiedTake(arg, name);
+        else take(m.validate(arg), m.via.signal);
       } catch (e) {
         state.refuse(m.signal.name, (e as Error).message);
         log.warn('message refused', { name: m.signal.name, reason: (e as Error).message });
@@ -68,40 +115,54 @@ function decisionHandlers<A>(state: AccountDayState, m: DecisionMessage<A>): voi
 }
 
 export function registerHandlers(state: AccountDayState): void {
-  decisionHandlers(state, {
-    update: approveUpdate,
-    signal: approveSignal,
-    validate: (arg) => state.validateApprove(arg),
-    schema: ApproveSchema,
-    decision: (a) => ({ kind: 'APPROVED', by: a.advisorId, note: a.note }),
-    via: { update: 'update', signal: 'signal' },
-    description:
-      'The advisor approves the open proposal of a manual account: {"proposalId", "advisorId", "version"?, "note"?}. Refused after the approval cut-off, for another advisor, or another proposal.',
-  });
-  decisionHandlers(state, {
-    update: rejectUpdate,
-    signal: rejectSignal,
-    validate: (arg) => state.validateReject(arg),
-    schema: RejectSchema,
-    decision: (a) => ({ kind: 'REJECTED', by: a.advisorId, note: a.reason }),
-    via: { update: 'update', signal: 'signal' },
-    description:
-      'The advisor rejects the open proposal of a manual account: {"proposalId", "advisorId", "reason", "version"?}. A reason is required.',
-  });
-  decisionHandlers(state, {
-    update: zoeReviewUpdate,
-    signal: zoeReviewSignal,
-    validate: (arg) => state.validateZoeReview(arg),
-    schema: ZoeReviewSchema,
-    decision: (a) => ({
-      kind: a.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED',
-      by: a.trader,
-      note: a.note,
-    }),
-    via: { update: 'zoeReview', signal: 'zoeReviewSignal' },
-    description:
-      'A Zoe trader decides an auto account\'s flagged proposal (stage AwaitingZoeReview): {"proposalId", "trader", "decision": "APPROVE"|"REJECT", "note"}.',
-  });
+  const checked = patched(DECISION_ORIGIN_PATCH);
+  decisionHandlers(
+    state,
+    {
+      update: approveUpdate,
+      signal: approveSignal,
+      validate: (arg) => state.validateApprove(arg),
+      schema: ApproveSchema,
+      decision: (a) => ({ kind: 'APPROVED', by: a.advisorId, note: a.note, origin: a.origin }),
+      via: { update: 'update', signal: 'signal' },
+      description:
+        'The advisor approves the open proposal of a manual account: {"proposalId", "advisorId", "version"?, "note"?}. Refused after the approval cut-off, for another advisor, or another proposal.',
+    },
+    checked,
+  );
+  decisionHandlers(
+    state,
+    {
+      update: rejectUpdate,
+      signal: rejectSignal,
+      validate: (arg) => state.validateReject(arg),
+      schema: RejectSchema,
+      decision: (a) => ({ kind: 'REJECTED', by: a.advisorId, note: a.reason, origin: a.origin }),
+      via: { update: 'update', signal: 'signal' },
+      description:
+        'The advisor rejects the open proposal of a manual account: {"proposalId", "advisorId", "reason", "version"?}. A reason is required.',
+    },
+    checked,
+  );
+  decisionHandlers(
+    state,
+    {
+      update: zoeReviewUpdate,
+      signal: zoeReviewSignal,
+      validate: (arg) => state.validateZoeReview(arg),
+      schema: ZoeReviewSchema,
+      decision: (a) => ({
+        kind: a.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED',
+        by: a.trader,
+        note: a.note,
+        origin: a.origin,
+      }),
+      via: { update: 'zoeReview', signal: 'zoeReviewSignal' },
+      description:
+        'A Zoe trader decides an auto account\'s flagged proposal (stage AwaitingZoeReview): {"proposalId", "trader", "decision": "APPROVE"|"REJECT", "note"}.',
+    },
+    checked,
+  );
   setHandler(resolveBreakSignal, (arg) => void state.requestResolveBreak(arg), {
     description:
       'Ops, in stage ReconBreak: resolve the account\'s unresolved breaks, re-reconcile and continue. {"by": "your name", "note": "why", "resolution": "EXPLAINED" (default: the book stays, the same difference does not reopen; "item" names what explains it) | "ADOPT" (the custodian\'s figures are posted to the book)}',

@@ -25,6 +25,8 @@ export interface Decision {
   by: string;
   via: string;
   note?: string;
+  /** Who the channel authenticated (the API's token), when known. */
+  principal?: string;
 }
 
 /** At most this many refused messages are kept in the status (the oldest go first). */
@@ -155,10 +157,10 @@ export class AccountDayState {
   }
 
   /** Takes the decision (once: a repeat is answered with the decision already taken). */
-  decide(kind: DecisionKind, by: string, via: string, note?: string): DecisionResult {
+  decide(kind: DecisionKind, by: string, via: string, note?: string, principal?: string): DecisionResult {
     const proposalId = this.status.proposal?.id ?? '';
     if (this.decision) return { proposalId, decision: this.decision.kind, duplicate: true };
-    this.decision = { kind, by, via, note };
+    this.decision = { kind, by, via, note, ...(principal !== undefined ? { principal } : {}) };
     return { proposalId, decision: kind, duplicate: false };
   }
 

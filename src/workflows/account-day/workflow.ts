@@ -278,6 +278,7 @@ class AccountDayRun {
       via: d?.via ?? 'timer',
       note: d ? d.note : 'not approved by the cut-off',
       at: nowIso(),
+      ...(d?.principal !== undefined ? { principal: d.principal } : {}),
     });
     if (!d) {
       s.status.decision = { decision: 'EXPIRED', by: 'system', via: 'timer', at: nowIso() };
@@ -285,7 +286,14 @@ class AccountDayRun {
       await this.holdUntilWindowClose();
       return this.result('Expired');
     }
-    s.status.decision = { decision: d.kind, by: d.by, via: d.via, at: nowIso(), note: d.note };
+    s.status.decision = {
+      decision: d.kind,
+      by: d.by,
+      via: d.via,
+      at: nowIso(),
+      note: d.note,
+      ...(d.principal !== undefined ? { principal: d.principal } : {}),
+    };
     if (d.kind === 'REJECTED') {
       this.setStage('Rejected');
       await this.holdUntilWindowClose();
