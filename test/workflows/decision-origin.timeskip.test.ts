@@ -156,7 +156,10 @@ describe('decisions: the channel and principal recorded, signed decisions on a c
     assert.equal(s.stage, 'AwaitingApproval', 'not approved');
     assert.equal(s.decision, undefined);
     assert.equal(await stack.t.db('approvals').where({ proposal_id: proposalId }).first(), undefined);
-    assert.equal((await stack.t.db('proposals').where({ id: proposalId }).first()).status, 'PENDING_APPROVAL');
+    assert.equal(
+      (await stack.t.db('proposals').where({ id: proposalId }).first()).status,
+      'PENDING_APPROVAL',
+    );
     const refused = await stack.t
       .db('audit_log')
       .where({ action: 'DECISION_REFUSED', entity_id: proposalId })
