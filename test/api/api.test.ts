@@ -48,6 +48,7 @@ describe('advisor API (no workflow needed)', () => {
       today: () => DATE,
       workflowTimeoutMs: 1500,
       authFailureLimit: { max: 10_000, windowMs: 60_000 },
+      limits: { requestRate: { max: 1_000_000, windowMs: 60_000 } },
       logError: () => undefined,
     });
     for (const [name, owner] of [

@@ -35,6 +35,7 @@ export async function configWorld(opts: { today?: string } = {}): Promise<Config
     client: noTemporal,
     today: () => opts.today ?? DATE,
     authFailureLimit: { max: 10_000, windowMs: 60_000 },
+    limits: { requestRate: { max: 1_000_000, windowMs: 60_000 } },
     logError: (m, e) => console.error(m, e),
   });
   await app.ready();

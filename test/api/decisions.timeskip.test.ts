@@ -87,6 +87,7 @@ describe('advisor API on live account days (time-skipping server)', () => {
       port: 0,
       today: () => tradeDate,
       authFailureLimit: { max: 1000, windowMs: 60_000 },
+      limits: { requestRate: { max: 1_000_000, windowMs: 60_000 } },
     });
 
     // 06:30 ET on the trade date: the morning files, then one account day per account.

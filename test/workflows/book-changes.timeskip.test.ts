@@ -109,6 +109,7 @@ describe('book changes reach the trading days', () => {
       client: {} as Client,
       today: () => tradeDate,
       authFailureLimit: { max: 10_000, windowMs: 60_000 },
+      limits: { requestRate: { max: 1_000_000, windowMs: 60_000 } },
       logError: (m, e) => console.error(m, e),
     });
     await app.ready();
