@@ -30,7 +30,9 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], opts: { versio
       },
       400: problem('Invalid request: the problem names where (path.x, query.x, body.x)'),
       401: problem('No token, or a token that is malformed, unknown or revoked'),
-      429: problem('Too many authentication failures from this address; see Retry-After'),
+      429: problem(
+        'Too many authentication failures with this credential or from this address, or too many requests with this token; see Retry-After',
+      ),
     };
     for (const [status, description] of Object.entries(r.problems)) responses[status] = problem(description);
     registry.registerPath({
