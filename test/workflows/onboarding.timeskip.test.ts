@@ -38,7 +38,7 @@ describe('onboarding from the custodian', () => {
     const db = day.stack.t.db;
     const open = await fetch(`${day.stack.sim.url}/sim/v1/accounts`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${day.stack.sim.token}` },
       body: JSON.stringify({
         accountNumber: NUMBER,
         cash: '12000.00',
@@ -53,7 +53,7 @@ describe('onboarding from the custodian', () => {
     assert.equal(open.status, 201, await open.text());
     const refused = await fetch(`${day.stack.sim.url}/sim/v1/accounts`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${day.stack.sim.token}` },
       body: JSON.stringify({ accountNumber: NUMBER }),
     });
     assert.equal(refused.status, 409, 'the same number twice is refused');
