@@ -22,6 +22,8 @@ import {
 export interface ApproverStats {
   approved: number;
   rejected: number;
+  /** Manual proposals left unanswered on purpose (bench/soak's advisors who let them expire). */
+  ignored: number;
   zoeReviewed: number;
   breakSignals: number;
   refusedAndRetried: number;
@@ -36,7 +38,7 @@ export function startApprover(opts: {
   tradeDate: string;
   concurrency: number;
   /** A MANUAL account's advisor's decision on its proposal (default: approve). */
-  decide?: (p: { proposalId: string; accountId: string }) => Promise<'APPROVE' | 'REJECT'>;
+  decide?: (p: { proposalId: string; accountId: string }) => Promise<'APPROVE' | 'REJECT' | 'IGNORE'>;
   /** Whose open breaks are resolved (default: everyone's). */
   resolvesBreaksOf?: (accountId: string) => boolean;
 }): { stop(): Promise<ApproverStats>; stats: ApproverStats } {
@@ -44,6 +46,7 @@ export function startApprover(opts: {
   const stats: ApproverStats = {
     approved: 0,
     rejected: 0,
+    ignored: 0,
     zoeReviewed: 0,
     breakSignals: 0,
     refusedAndRetried: 0,
@@ -85,7 +88,9 @@ export function startApprover(opts: {
             r.mode === 'MANUAL' && opts.decide
               ? await opts.decide({ proposalId: r.id, accountId: r.account_id })
               : 'APPROVE';
-          if (r.mode === 'MANUAL' && decision === 'REJECT') {
+          if (r.mode === 'MANUAL' && decision === 'IGNORE') {
+            stats.ignored++;
+          } else if (r.mode === 'MANUAL' && decision === 'REJECT') {
             await h.executeUpdate(rejectUpdate, {
               args: [{ proposalId: r.id, advisorId: r.advisor_id, reason: 'bench: rejected by the advisor' }],
             });

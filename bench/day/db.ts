@@ -1,7 +1,7 @@
 /**
  * The benchmark's database: DATABASE_URL (a fresh database `zoe_bench_<pid>` is created on that
  * server and dropped at the end) or an embedded PostgreSQL of its own on a free port, with its
- * data under .data/bench-pg-<pid>, removed at the end.
+ * data under .data/bench-pg-<pid>, removed at the end (kept with BENCH_KEEP_DATA=1).
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -68,7 +68,10 @@ export async function openBenchDb(opts: { pool: number }): Promise<BenchDb> {
       async stop() {
         await db.destroy().catch(() => undefined);
         await server.stop().catch(() => undefined);
-        rmSync(dataDir, { recursive: true, force: true });
+        // BENCH_KEEP_DATA=1 keeps the data directory, to look into a run afterwards.
+        if (process.env.BENCH_KEEP_DATA === '1')
+          process.stderr.write(`[bench] PostgreSQL data kept in ${dataDir}\n`);
+        else rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (e) {

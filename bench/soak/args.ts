@@ -5,11 +5,12 @@
 import { z } from 'zod';
 
 export const USAGE = `usage: npm run -s soak -- [--days 21] [--accounts 500] [--seed S] [--splits]
-  [--reject-rate 0.2] [--batch-size 200] [--review-seconds S] [--window-seconds S]
+  [--reject-rate 0.2] [--expire-rate 0.05] [--batch-size 200] [--review-seconds S] [--window-seconds S]
   [--confirm-delay-seconds 8] [--fill-poll-seconds 1] [--partial-fill-rate 0.3]
   [--day-timeout-minutes 30]
-  --splits  also plan a 2-for-1 split and a 1-for-2 reverse split (EXT235); needs the simulator
-            to apply corporate actions to its own positions and lots (docs/benchmarks.md)`;
+  --splits  also plan the corporate actions (EXT235): a 2-for-1 split, a 1-for-2 reverse split
+            and a symbol change, which the simulator applies to its own positions, lots and
+            prices (docs/benchmarks.md)`;
 
 export class ArgError extends Error {}
 
@@ -54,6 +55,7 @@ const FlagsSchema = z
       .default('1'),
     splits: z.literal(true).optional(),
     'reject-rate': number(0, 1).default('0.2'),
+    'expire-rate': number(0, 1).default('0.05'),
     'batch-size': whole(1, 10_000).default('200'),
     'review-seconds': number(1, 86_400).optional(),
     'window-seconds': number(1, 86_400).optional(),
@@ -70,6 +72,8 @@ export interface SoakArgs {
   seed: string;
   splits: boolean;
   rejectRate: number;
+  /** Share of the manual proposals whose advisor never answers (they expire at the cut-off). */
+  expireRate: number;
   batchSize: number;
   reviewSeconds: number;
   windowSeconds: number;
@@ -102,6 +106,9 @@ function tokenize(argv: string[]): Record<string, string | true> {
 export function parseArgs(argv: string[]): SoakArgs {
   const flags = tokenize(argv);
   if (flags.help) throw new ArgError('');
+  const rates = FlagsSchema.safeParse(flags);
+  if (rates.success && rates.data['reject-rate'] + rates.data['expire-rate'] > 1)
+    throw new ArgError('--reject-rate and --expire-rate together must be at most 1');
   const parsed = FlagsSchema.safeParse(flags);
   if (!parsed.success) {
     const msg = parsed.error.issues
@@ -120,6 +127,7 @@ export function parseArgs(argv: string[]): SoakArgs {
     seed: f.seed,
     splits: f.splits === true,
     rejectRate: f['reject-rate'],
+    expireRate: f['expire-rate'],
     batchSize: f['batch-size'],
     reviewSeconds: f['review-seconds'] ?? soakReviewSeconds(f.accounts),
     windowSeconds: f['window-seconds'] ?? soakWindowSeconds(f.accounts),

@@ -34,17 +34,20 @@ export interface DayRun {
 }
 
 /**
- * A MANUAL account's advisor: rejects a seeded share of proposals, never one that raises the cash
- * of a withdrawal the book has to pay (the soak checks every withdrawal is paid in time).
+ * A MANUAL account's advisor: rejects a seeded share of proposals and lets another share expire
+ * (never answers), never one that raises the cash of a withdrawal the book has to pay (the soak
+ * checks every withdrawal is paid in time).
  */
-export function advisorDecision(db: Knex, args: Pick<SoakArgs, 'seed' | 'rejectRate'>) {
-  return async (p: { proposalId: string; accountId: string }): Promise<'APPROVE' | 'REJECT'> => {
-    if (seededRandom(`${args.seed}/decide/${p.proposalId}`)() >= args.rejectRate) return 'APPROVE';
+export function advisorDecision(db: Knex, args: Pick<SoakArgs, 'seed' | 'rejectRate' | 'expireRate'>) {
+  return async (p: { proposalId: string; accountId: string }): Promise<'APPROVE' | 'REJECT' | 'IGNORE'> => {
+    const r = seededRandom(`${args.seed}/decide/${p.proposalId}`)();
+    if (r >= args.rejectRate + args.expireRate) return 'APPROVE';
     const open = await db('cash_flows')
       .where({ account_id: p.accountId, type: 'WITHDRAWAL' })
       .whereIn('status', ['PENDING', 'SENT'])
       .first('id');
-    return open ? 'APPROVE' : 'REJECT';
+    if (open) return 'APPROVE';
+    return r < args.rejectRate ? 'REJECT' : 'IGNORE';
   };
 }
 

@@ -8,10 +8,20 @@
  *     DIVIDEND  $0.05–$0.60 a share on a holding    3%
  *     INTEREST  $0.50–$40.00                        2%
  *     FEE       $10–$150 (at most 10% of the cash)  1%
+ *     UNEXPECTED_WITHDRAWAL  an ACH out the book did not ask for, $25–$5,000 (at most 10% of
+ *               the custodian's cash)                0.5%
  *   in the book (src/book/withdrawals.ts, as ops would through the API):
  *     WITHDRAWAL_REQUESTED  1–5% of the account's value, for an account with none open   1%
  *   with --splits, at the custodian (EXT235): a 2-for-1 SPLIT of VXUS on day 2, a 1-for-2
- *     REVERSE_SPLIT of VTI on day 4 (the simulator must apply them to its own positions and lots).
+ *     REVERSE_SPLIT of VTI on day 4, a SYMBOL_CHANGE of SGOV to SGOVX on day 6 (a model target:
+ *     the book reads its model through security_successions); the simulator applies each to its
+ *     own positions, lots and prices.
+ *   accounts (the book's, as ops through the config API; the custodian opens its side):
+ *     ACCOUNT_OPENED  on day 3: a new AUTO account in an existing household, opened at the
+ *                     custodian with a wire (its first morning's files show it)
+ *     ACCOUNT_CLOSED  on day 5: an account closed in the book (it leaves the day from then on)
+ *   a planted genuine break, at the custodian (a settlement fault): after day 3, one of its buys
+ *     settles a day late (SETTLEMENT_FAIL), so the morning after its T+1 must break on it.
  *   in the book, just before day 2 (src/book/models.ts, as ops through the API):
  *     MODEL_VERSION_PUBLISHED  version 2 of M6040 (VTI 38%, VXUS 22%, BND 40%): MODEL_CHANGE fires
  *     for its accounts that day, and no more once an account holds it.
@@ -24,13 +34,18 @@
  * the random numbers only pick accounts and whole cents.
  */
 import type { Knex } from 'knex';
+import { closeAccount, createAccount } from '../../src/book/accounts';
 import { publishVersion } from '../../src/book/models';
 import { requestWithdrawal } from '../../src/book/withdrawals';
 import { type CashKind, addCashActivity } from '../../src/custodian/sim/cash-activity';
 import { addCorporateAction } from '../../src/custodian/sim/corporate-actions';
+import { activeSettlementFaults, setSettlementFaults } from '../../src/custodian/sim/settlement';
+import { nextSettlementDay, nextTradingDay } from '../../src/domain/calendar';
+import { CreateAccountInput } from '../../src/domain/config/account';
 import { ModelVersionInput } from '../../src/domain/config/model';
 import { Dec, cashStr, dec, decInt } from '../../src/domain/money';
 import { seededRandom } from '../engine/generate';
+import type { PlantedBreak } from './invariants';
 
 export const EVENT_KINDS = [
   'ACH',
@@ -38,16 +53,30 @@ export const EVENT_KINDS = [
   'DIVIDEND',
   'INTEREST',
   'FEE',
+  'UNEXPECTED_WITHDRAWAL',
   'WITHDRAWAL_REQUESTED',
   'SPLIT',
   'REVERSE_SPLIT',
+  'SYMBOL_CHANGE',
   'MODEL_VERSION_PUBLISHED',
+  'ACCOUNT_OPENED',
+  'ACCOUNT_CLOSED',
+  'SETTLEMENT_FAIL_PLANTED',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** Share of the accounts each kind touches a day (at least one account). */
 export const RATES: Record<
-  Exclude<EventKind, 'SPLIT' | 'REVERSE_SPLIT' | 'MODEL_VERSION_PUBLISHED'>,
+  Exclude<
+    EventKind,
+    | 'SPLIT'
+    | 'REVERSE_SPLIT'
+    | 'SYMBOL_CHANGE'
+    | 'MODEL_VERSION_PUBLISHED'
+    | 'ACCOUNT_OPENED'
+    | 'ACCOUNT_CLOSED'
+    | 'SETTLEMENT_FAIL_PLANTED'
+  >,
   number
 > = {
   ACH: 0.015,
@@ -55,6 +84,7 @@ export const RATES: Record<
   DIVIDEND: 0.03,
   INTEREST: 0.02,
   FEE: 0.01,
+  UNEXPECTED_WITHDRAWAL: 0.005,
   WITHDRAWAL_REQUESTED: 0.01,
 };
 
@@ -63,6 +93,21 @@ export const SPLITS = [
   { day: 1, action: 'SPLIT' as const, symbol: 'VXUS', stockFactor: '2' },
   { day: 3, action: 'REVERSE_SPLIT' as const, symbol: 'VTI', stockFactor: '0.5' },
 ];
+
+/** The symbol change of --splits: day index (0-based), old and new symbol (the CUSIP stays). */
+export const SYMBOL_CHANGE = { day: 5, symbolOld: 'SGOV', symbol: 'SGOVX' };
+
+/** The account opened (day index 2) and the one closed (day index 4), both in the book. */
+export const ACCOUNT_OPENED = { day: 2, id: 'NEW001', number: 'NEW0000001', wire: '60000.00' };
+export const ACCOUNT_CLOSED = { day: 4 };
+
+/**
+ * The account the soak closes: the seed's last one. It gets no life event on any day, so nothing
+ * is reported for it at the custodian after it closes.
+ */
+async function closingAccount(db: Knex): Promise<{ id: string } | undefined> {
+  return db('accounts').where('id', 'like', 'ACC%').orderBy('id', 'desc').first('id');
+}
 
 export interface PlannedEvent {
   kind: EventKind;
@@ -83,6 +128,7 @@ interface AccountRow {
   cash: string;
   value: string;
   open_withdrawal: boolean;
+  custodian_cash: string;
 }
 
 /** A seeded amount from `lo` to `hi` cents (whole numbers), as a dollar string. */
@@ -104,7 +150,7 @@ function pick<T>(rnd: () => number, xs: readonly T[], n: number): T[] {
 async function activeAccounts(db: Knex, tradeDate: string): Promise<AccountRow[]> {
   return (
     await db.raw(
-      `SELECT a.id, a.custodian_account_number AS number, s.cash::text AS cash,
+      `SELECT a.id, a.custodian_account_number AS number, s.cash::text AS cash, s.cash::text AS custodian_cash,
               (coalesce(c.amount, 0) + coalesce((
                  SELECT sum(p.qty * (SELECT pr.close FROM prices pr WHERE pr.symbol = p.symbol AND pr.date < ?
                                       ORDER BY pr.date DESC LIMIT 1))
@@ -127,7 +173,8 @@ export async function applyLifeEvents(
   opts: { seed: string; tradeDate: string; dayIndex: number; splits: boolean; breakAccounts: Set<string> },
 ): Promise<DayEvents> {
   const rnd = seededRandom(`${opts.seed}/events/${opts.tradeDate}`);
-  const accounts = await activeAccounts(db, opts.tradeDate);
+  const closing = (await closingAccount(db))?.id;
+  const accounts = (await activeAccounts(db, opts.tradeDate)).filter((a) => a.id !== closing);
   const count = (rate: number) => Math.max(1, Math.round(rate * accounts.length));
   const events: PlannedEvent[] = [];
   const cash = (kind: CashKind, a: AccountRow, amount: string, symbol?: string) =>
@@ -151,15 +198,29 @@ export async function applyLifeEvents(
     const fee = Dec.min(dec(cents(rnd, 1000, 15_000)), dec(a.cash).times('0.1'));
     if (dec(cashStr(fee)).gt(0)) cash('FEE', a, cashStr(fee.neg()));
   }
+  for (const a of pick(
+    rnd,
+    accounts.filter((x) => !opts.breakAccounts.has(x.id)),
+    count(RATES.UNEXPECTED_WITHDRAWAL),
+  )) {
+    const out = Dec.min(dec(cents(rnd, 2500, 500_000)), dec(a.custodian_cash).times('0.1'));
+    if (dec(cashStr(out)).gte(1))
+      events.push({ kind: 'UNEXPECTED_WITHDRAWAL', accountId: a.id, amount: cashStr(out.neg()) });
+  }
   const canWithdraw = accounts.filter((a) => !a.open_withdrawal && !opts.breakAccounts.has(a.id));
   for (const a of pick(rnd, canWithdraw, count(RATES.WITHDRAWAL_REQUESTED))) {
     const share = dec(cents(rnd, 100, 500)).div(100);
     const amount = cashStr(dec(a.value).times(share).toDecimalPlaces(2, Dec.ROUND_DOWN));
     if (dec(amount).gte(100)) events.push({ kind: 'WITHDRAWAL_REQUESTED', accountId: a.id, amount });
   }
-  if (opts.splits)
+  if (opts.splits) {
     for (const s of SPLITS.filter((x) => x.day === opts.dayIndex))
       events.push({ kind: s.action, symbol: s.symbol, amount: s.stockFactor });
+    if (SYMBOL_CHANGE.day === opts.dayIndex)
+      events.push({ kind: 'SYMBOL_CHANGE', symbol: SYMBOL_CHANGE.symbol });
+  }
+  if (ACCOUNT_OPENED.day === opts.dayIndex)
+    events.push({ kind: 'ACCOUNT_OPENED', accountId: ACCOUNT_OPENED.id, amount: ACCOUNT_OPENED.wire });
 
   const byNumber = new Map(accounts.map((a) => [a.id, a.number]));
   const byKind: DayEvents['byKind'] = {};
@@ -196,7 +257,39 @@ async function applyEvent(
       });
       return;
     }
+    case 'SYMBOL_CHANGE': {
+      const sec = await db('securities').where({ symbol: SYMBOL_CHANGE.symbolOld }).first('cusip');
+      await addCorporateAction(db, {
+        processDate: opts.tradeDate,
+        action: 'SYMBOL_CHANGE',
+        symbol: SYMBOL_CHANGE.symbol,
+        symbolOld: SYMBOL_CHANGE.symbolOld,
+        cusip: sec.cusip,
+      });
+      return;
+    }
+    case 'ACCOUNT_OPENED':
+      // The custodian's side: the account and its first wire, both in that morning's files.
+      await db('sim.accounts').insert({ account_number: ACCOUNT_OPENED.number, cash: '0.00' });
+      await addCashActivity(db, {
+        accountNumber: ACCOUNT_OPENED.number,
+        processDate: opts.tradeDate,
+        amountIn: e.amount!,
+        kind: 'WIRE',
+      });
+      return;
+    case 'UNEXPECTED_WITHDRAWAL':
+      await addCashActivity(db, {
+        accountNumber: numbers.get(e.accountId!)!,
+        processDate: opts.tradeDate,
+        amountIn: e.amount!,
+        kind: 'ACH',
+        description: 'ACH WITHDRAWAL (not requested through the book)',
+      });
+      return;
     case 'MODEL_VERSION_PUBLISHED':
+    case 'ACCOUNT_CLOSED':
+    case 'SETTLEMENT_FAIL_PLANTED':
       return; // the book's: applyBookChanges, just before its day
     default:
       await addCashActivity(db, {
@@ -226,20 +319,86 @@ export const MODEL_CHANGE = {
 /** The book's changes that apply from `tradeDate` on, made just before its day starts. */
 export async function applyBookChanges(
   db: Knex,
-  opts: { tradeDate: string; dayIndex: number },
+  opts: { tradeDate: string; dayIndex: number; breakAccounts: Set<string> },
 ): Promise<DayEvents> {
-  if (opts.dayIndex !== MODEL_CHANGE.day) return { byKind: {}, events: [] };
+  const out: DayEvents = { byKind: {}, events: [] };
+  const ctx = { db, actor: { id: 'ops:soak', via: 'api' as const }, today: opts.tradeDate };
   const model = await db('models').where({ id: MODEL_CHANGE.modelId }).first('id');
-  if (!model) return { byKind: {}, events: [] };
-  const r = await publishVersion(
-    { db, actor: { id: 'ops:soak', via: 'api' }, today: opts.tradeDate },
-    MODEL_CHANGE.modelId,
-    ModelVersionInput.parse(MODEL_CHANGE.version),
+  if (opts.dayIndex === MODEL_CHANGE.day && model) {
+    const r = await publishVersion(ctx, MODEL_CHANGE.modelId, ModelVersionInput.parse(MODEL_CHANGE.version));
+    if (r.changed) out.byKind.MODEL_VERSION_PUBLISHED = 1;
+    out.events.push({
+      kind: 'MODEL_VERSION_PUBLISHED',
+      symbol: `${MODEL_CHANGE.modelId} v${r.model.currentVersion}`,
+    });
+  }
+  if (opts.dayIndex === ACCOUNT_OPENED.day) {
+    // In the household (and with the advisor) of the first account on M6040 (or any): its wash-sale
+    // scope is that household's from its first trade.
+    const peer =
+      (await db('accounts').where({ model_id: MODEL_CHANGE.modelId }).orderBy('id').first()) ??
+      (await db('accounts').orderBy('id').first());
+    await createAccount(
+      ctx,
+      CreateAccountInput.parse({
+        id: ACCOUNT_OPENED.id,
+        custodianAccountNumber: ACCOUNT_OPENED.number,
+        name: 'soak: a new client',
+        advisorId: peer.advisor_id,
+        householdId: peer.household_id,
+        registration: 'TAXABLE',
+        modelId: peer.model_id,
+        mode: 'AUTO',
+      }),
+    );
+    out.byKind.ACCOUNT_OPENED = 1;
+    out.events.push({ kind: 'ACCOUNT_OPENED', accountId: ACCOUNT_OPENED.id });
+  }
+  if (opts.dayIndex === ACCOUNT_CLOSED.day) {
+    const a = await closingAccount(db);
+    if (a) {
+      await closeAccount(ctx, a.id, 'soak: the client left');
+      out.byKind.ACCOUNT_CLOSED = 1;
+      out.events.push({ kind: 'ACCOUNT_CLOSED', accountId: a.id });
+    }
+  }
+  return out;
+}
+
+/** The settlement fail the soak plants: after this day (0-based) completes, on one of its buys. */
+export const SETTLEMENT_FAIL = { day: 2, delaySettlementDays: 1 };
+
+/**
+ * After day SETTLEMENT_FAIL.day: delays the settlement of one BUY that day filled (the first
+ * allocation of a non-break account, by client order id) by one settlement day at the custodian.
+ * Its T+1 passes unsettled, so the morning after it must show a SETTLEMENT break on that account
+ * (a fail to receive: its shares held NO_SELL), gone the morning after.
+ */
+export async function plantSettlementFail(
+  db: Knex,
+  opts: { tradeDate: string; dayIndex: number; breakAccounts: Set<string> },
+): Promise<PlantedBreak | undefined> {
+  if (opts.dayIndex !== SETTLEMENT_FAIL.day) return undefined;
+  const o = await db('orders')
+    .where({ trade_date: opts.tradeDate, side: 'BUY' })
+    .where('filled_qty', '>', 0)
+    .whereNotIn('account_id', [...opts.breakAccounts])
+    .orderBy('client_order_id')
+    .first('client_order_id', 'account_id');
+  if (!o) return undefined;
+  const current = await activeSettlementFaults(db);
+  await setSettlementFaults(
+    db,
+    [
+      ...current,
+      { clientOrderId: o.client_order_id, kind: 'delay', days: SETTLEMENT_FAIL.delaySettlementDays },
+    ],
+    new Date(),
   );
   return {
-    byKind: r.changed ? { MODEL_VERSION_PUBLISHED: 1 } : {},
-    events: [
-      { kind: 'MODEL_VERSION_PUBLISHED', symbol: `${MODEL_CHANGE.modelId} v${r.model.currentVersion}` },
-    ],
+    tradeDate: nextTradingDay(nextSettlementDay(opts.tradeDate)),
+    accountId: o.account_id,
+    type: 'SETTLEMENT',
+    key: o.client_order_id,
   };
 }

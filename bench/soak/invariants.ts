@@ -5,6 +5,8 @@
  * NUMERIC; quantities and money reach JavaScript as decimal strings only.
  *
  *   noUnexpectedBreaks      no break of any kind on the day, except on the demo's deliberate break
+ *                           accounts and the planted settlement fails (./events.ts), and every
+ *                           planted fail is found as a SETTLEMENT break on the morning it is due;
  *                           accounts (src/demo/seed.ts BREAK_ACCOUNT)
  *   noAccountHeld           no account Skipped, Failed or left in ReconBreak
  *   bookEqualsCustodian     after the day: positions (book − custodian differences exactly the seed's
@@ -23,12 +25,18 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { lotsAsOf } from '../../src/custodian/sim/lots';
+import { type SimClosedLot, lotsAsOf } from '../../src/custodian/sim/lots';
 import { nextTradingDay } from '../../src/domain/calendar';
 import { cashStr, dec, qtyStr } from '../../src/domain/money';
 import { SA } from '../../src/workflows/search-attributes';
 import type { TradingDayResult } from '../../src/workflows/types';
-import { type InvariantCheck, type PositionDiff, positionDiffs } from '../chaos/invariants';
+import type { InvariantCheck, PositionDiff } from '../chaos/invariants';
+import {
+  depositsInvested,
+  insideBandsAfterTrades,
+  noWashSaleAcrossRun,
+  realizedGainsMatchCustodian,
+} from './trading-invariants';
 
 const SAMPLE = 10;
 
@@ -45,17 +53,45 @@ function check(name: string, bad: unknown[], details: Record<string, unknown>): 
   };
 }
 
-async function noUnexpectedBreaks(db: Knex, tradeDate: string, breakAccounts: Set<string>) {
-  const all = await rows<{ account_id: string; type: string; symbol: string | null; status: string }>(
+/** A break the soak planted: the morning it must show, the account, its type. */
+export interface PlantedBreak {
+  tradeDate: string;
+  accountId: string;
+  type: string;
+  key: string;
+}
+
+async function noUnexpectedBreaks(
+  db: Knex,
+  tradeDate: string,
+  breakAccounts: Set<string>,
+  planted: PlantedBreak[],
+) {
+  const all = await rows<{
+    account_id: string;
+    type: string;
+    symbol: string | null;
+    status: string;
+    key: string;
+  }>(
     db,
-    `SELECT account_id, type, symbol, status, category, ours, theirs, diff
+    `SELECT account_id, type, symbol, status, category, key, ours, theirs, diff
        FROM breaks WHERE trade_date = ? ORDER BY account_id, type, symbol`,
     [tradeDate],
   );
-  const bad = all.filter((b) => !breakAccounts.has(b.account_id));
+  const due = planted.filter((p) => p.tradeDate === tradeDate);
+  const isPlanted = (b: { account_id: string; type: string; key: string }) =>
+    planted.some((p) => p.accountId === b.account_id && p.type === b.type && p.key === b.key);
+  const bad: unknown[] = all.filter((b) => !breakAccounts.has(b.account_id) && !isPlanted(b));
+  for (const p of due)
+    if (!all.some((b) => b.account_id === p.accountId && b.type === p.type && b.key === p.key))
+      bad.push({ kind: 'planted break not found', ...p });
   return check('noUnexpectedBreaks', bad, {
     breaks: all.length,
-    onDeliberateBreakAccounts: all.length - bad.length,
+    onDeliberateBreakAccounts: all.filter((b) => breakAccounts.has(b.account_id)).length,
+    plantedDue: due.length,
+    plantedFound:
+      due.length - bad.filter((b) => (b as { kind?: string }).kind === 'planted break not found').length,
     deliberateBreakAccounts: [...breakAccounts],
   });
 }
@@ -76,13 +112,50 @@ async function noAccountHeld(client: Client, tradeDate: string, result: TradingD
   return check('noAccountHeld', bad, counts);
 }
 
+/**
+ * The book's positions against the custodian's at the close of `tradeDate`: the simulator's
+ * current positions with the corporate actions of later process dates undone (the next morning's
+ * split is applied when its files are built, at this day's confirms; the book applies it at that
+ * morning's sync; a symbol change of a later morning renamed the position already).
+ */
+export async function positionDiffsAtClose(db: Knex, tradeDate: string): Promise<PositionDiff[]> {
+  return rows<PositionDiff>(
+    db,
+    `WITH b AS (SELECT a.custodian_account_number AS acct, p.symbol, p.qty
+                  FROM positions p JOIN accounts a ON a.id = p.account_id),
+          -- a later symbol change renamed the position already: under the name it has today
+          s0 AS (SELECT p.account_number AS acct,
+                        coalesce((SELECT c.applied_from FROM sim.corporate_actions c
+                                   WHERE c.action = 'SYMBOL_CHANGE' AND c.process_date > ? AND c.applied_to = p.symbol
+                                   ORDER BY c.process_date LIMIT 1), p.symbol) AS symbol, p.qty
+                   FROM sim.positions p
+                 UNION ALL
+                 SELECT x.account_number, x.symbol, x.qty_before - x.qty_after
+                   FROM sim.corporate_action_effects x JOIN sim.corporate_actions c ON c.id = x.action_id
+                  WHERE c.process_date > ?),
+          s AS (SELECT acct, symbol, sum(qty) AS qty FROM s0
+                 WHERE acct IN (SELECT custodian_account_number FROM accounts) GROUP BY 1, 2)
+     SELECT coalesce(b.acct, s.acct) AS account, coalesce(b.symbol, s.symbol) AS symbol,
+            trim_scale(coalesce(b.qty, 0) - coalesce(s.qty, 0))::text AS diff
+       FROM b FULL JOIN s ON b.acct = s.acct AND b.symbol = s.symbol
+      WHERE coalesce(b.qty, 0) <> coalesce(s.qty, 0)
+      ORDER BY 1, 2`,
+    [tradeDate, tradeDate],
+  );
+}
+
 /** The simulator's lots (replayed by lotsAsOf) in a temporary table of this transaction. */
-async function loadSimLots(trx: Knex.Transaction, processDate: string): Promise<number> {
+async function loadSimLots(
+  trx: Knex.Transaction,
+  processDate: string,
+  actionsThrough: string,
+  closed: SimClosedLot[],
+): Promise<number> {
   await trx.raw(
     `CREATE TEMPORARY TABLE soak_sim_lots (account_number text, symbol text, qty numeric, unit_cost numeric)
        ON COMMIT DROP`,
   );
-  const lots = (await lotsAsOf(trx, processDate)).map((l) => ({
+  const lots = (await lotsAsOf(trx, processDate, { actionsThrough, closed })).map((l) => ({
     account_number: l.accountNumber,
     symbol: l.symbol,
     qty: qtyStr(l.qty),
@@ -92,10 +165,15 @@ async function loadSimLots(trx: Knex.Transaction, processDate: string): Promise<
   return lots.length;
 }
 
-async function bookEqualsCustodian(db: Knex, tradeDate: string, deliberate: PositionDiff[]) {
+async function bookEqualsCustodian(
+  db: Knex,
+  tradeDate: string,
+  deliberate: PositionDiff[],
+  closed: SimClosedLot[],
+) {
   const key = (d: PositionDiff) => `${d.account}|${d.symbol}|${d.diff}`;
   const allowed = new Set(deliberate.map(key));
-  const diffs = await positionDiffs(db);
+  const diffs = await positionDiffsAtClose(db, tradeDate);
   const positions = [
     ...diffs.filter((d) => !allowed.has(key(d))).map((d) => ({ kind: 'position', ...d })),
     ...deliberate
@@ -118,7 +196,7 @@ async function bookEqualsCustodian(db: Knex, tradeDate: string, deliberate: Posi
     [tradeDate, tradeDate],
   );
   const { lots, simLots } = await db.transaction(async (trx) => {
-    const simLots = await loadSimLots(trx, nextTradingDay(tradeDate));
+    const simLots = await loadSimLots(trx, nextTradingDay(tradeDate), tradeDate, closed);
     const lots = await rows<Record<string, string>>(
       trx,
       `WITH b AS (SELECT a.custodian_account_number AS acct, l.symbol, sum(l.qty) AS qty,
@@ -300,12 +378,18 @@ export async function checkSoakDay(opts: {
   dayStartedAt: string;
   breakAccounts: Set<string>;
   deliberate: PositionDiff[];
+  planted: PlantedBreak[];
 }): Promise<InvariantCheck[]> {
   const { db, tradeDate } = opts;
+  const closed: SimClosedLot[] = [];
   return [
-    await noUnexpectedBreaks(db, tradeDate, opts.breakAccounts),
+    await noUnexpectedBreaks(db, tradeDate, opts.breakAccounts, opts.planted),
     await noAccountHeld(opts.client, tradeDate, opts.result),
-    await bookEqualsCustodian(db, tradeDate, opts.deliberate),
+    await bookEqualsCustodian(db, tradeDate, opts.deliberate, closed),
+    await realizedGainsMatchCustodian(db, closed),
+    await noWashSaleAcrossRun(db, tradeDate),
+    await insideBandsAfterTrades(db, tradeDate),
+    await depositsInvested(db, tradeDate),
     await cashLinesPostedOnce(db, tradeDate),
     await withdrawalsPaidInTime(db, tradeDate),
     await modelChangeOnce(db, tradeDate, opts.dayStartedAt),

@@ -29,70 +29,104 @@ export function proposalActivities(deps: ActivityDeps) {
       const id = proposalIdFor(input.tradeDate, input.accountId);
       const existing = await db('proposals').where({ id }).first();
       if (existing) return summarize(db, id, deps);
-      // Securities held by unresolved breaks are in the snapshot: the engine freezes them.
-      const snapshot = await loadSnapshot(db, input.tradeDate, input.accountId);
-      const plan = planAccount(snapshot);
-      // A restricted list that changed the proposal says so (src/book/restriction-impact.ts).
-      plan.reasons.push(...restrictionImpact(snapshot, plan));
-      // The scan ran: a configuration change from now on applies tomorrow (src/book/effect.ts).
-      await recordScan(db, {
-        accountId: input.accountId,
-        tradeDate: input.tradeDate,
-        modelId: snapshot.model.id,
-        modelVersion: snapshot.model.version,
+      const account = await db('accounts').where({ id: input.accountId }).first('household_id');
+      // One account of a household is planned at a time, each seeing the proposals of those before
+      // it (their buys and their sales at a loss: the wash-sale rule, src/activities/snapshot.ts).
+      // Planned side by side, two accounts could each miss the other's trade.
+      const planned = await db.transaction(async (trx) => {
+        if (account)
+          await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [householdLock(account.household_id)]);
+        // Securities held by unresolved breaks are in the snapshot: the engine freezes them.
+        const snapshot = await loadSnapshot(trx, input.tradeDate, input.accountId);
+        const plan = planAccount(snapshot);
+        // A restricted list that changed the proposal says so (src/book/restriction-impact.ts).
+        plan.reasons.push(...restrictionImpact(snapshot, plan));
+        // The scan ran: a configuration change from now on applies tomorrow (src/book/effect.ts).
+        await recordScan(trx, {
+          accountId: input.accountId,
+          tradeDate: input.tradeDate,
+          modelId: snapshot.model.id,
+          modelVersion: snapshot.model.version,
+        });
+        if (plan.action !== 'NONE' && plan.legs.length > 0)
+          await insertProposal(trx, { id, ...input, snapshot, plan });
+        return { snapshot, plan };
       });
-      const reasons = plan.reasons.map((r) => r.message);
+      const { snapshot, plan } = planned;
       if (plan.action === 'NONE' || plan.legs.length === 0) {
         // Nothing to do on the model's current version: the account is aligned with it, so a
         // model change that needed no trade does not fire again tomorrow.
         if (snapshot.lastTradedModelVersion !== snapshot.model.version)
           await recordTradedModelVersion(db, input.accountId, snapshot.model.version);
+        const reasons = plan.reasons.map((r) => r.message);
         return { action: 'NONE', version: 0, legs: 0, reasons, notional: '0.00', flags: [] };
       }
-      const legs = plan.legs;
-      await db.transaction(async (trx) => {
-        const inserted = await trx('proposals')
-          .insert({
-            id,
-            account_id: input.accountId,
-            trade_date: input.tradeDate,
-            version: 1,
-            status: 'PENDING_APPROVAL',
-            model_id: snapshot.model.id,
-            model_version: snapshot.model.version,
-            reasons: JSON.stringify(plan.reasons),
-            plan: JSON.stringify(plan),
-            expires_at: input.expiresAt,
-          })
-          .onConflict('id')
-          .ignore()
-          .returning('id');
-        if (inserted.length === 0) return;
-        await trx('proposal_legs').insert(
-          legs.map((l) => ({
-            proposal_id: id,
-            leg_no: l.legNo,
-            symbol: l.symbol,
-            side: l.side,
-            qty: l.qty,
-            est_price: l.estPrice,
-            est_notional: l.estNotional,
-            reasons: JSON.stringify(l.reasons),
-            lots: JSON.stringify(l.lots),
-          })),
-        );
-        await writeAudit(trx, {
-          actor: 'rebalancer',
-          action: 'PROPOSAL_CREATED',
-          entity: 'proposal',
-          entityId: id,
-          details: { reasons, legs: legs.length, tax: plan.tax, compliance: plan.compliance },
-          idempotencyKey: `proposal:${id}`,
-        });
-      });
       return summarize(db, id, deps);
     },
   };
+}
+
+/** The advisory lock that plans one account of a household at a time. */
+export function householdLock(householdId: string): string {
+  return `plan:household:${householdId}`;
+}
+
+/** The proposal and its legs, written once (a retry finds it and writes nothing). */
+async function insertProposal(
+  trx: Knex.Transaction,
+  p: {
+    id: string;
+    accountId: string;
+    tradeDate: string;
+    expiresAt: string;
+    snapshot: Awaited<ReturnType<typeof loadSnapshot>>;
+    plan: ReturnType<typeof planAccount>;
+  },
+): Promise<void> {
+  const { id, plan, snapshot } = p;
+  const inserted = await trx('proposals')
+    .insert({
+      id,
+      account_id: p.accountId,
+      trade_date: p.tradeDate,
+      version: 1,
+      status: 'PENDING_APPROVAL',
+      model_id: snapshot.model.id,
+      model_version: snapshot.model.version,
+      reasons: JSON.stringify(plan.reasons),
+      plan: JSON.stringify(plan),
+      expires_at: p.expiresAt,
+    })
+    .onConflict('id')
+    .ignore()
+    .returning('id');
+  if (inserted.length === 0) return;
+  await trx('proposal_legs').insert(
+    plan.legs.map((l) => ({
+      proposal_id: id,
+      leg_no: l.legNo,
+      symbol: l.symbol,
+      side: l.side,
+      qty: l.qty,
+      est_price: l.estPrice,
+      est_notional: l.estNotional,
+      reasons: JSON.stringify(l.reasons),
+      lots: JSON.stringify(l.lots),
+    })),
+  );
+  await writeAudit(trx, {
+    actor: 'rebalancer',
+    action: 'PROPOSAL_CREATED',
+    entity: 'proposal',
+    entityId: id,
+    details: {
+      reasons: plan.reasons.map((r) => r.message),
+      legs: plan.legs.length,
+      tax: plan.tax,
+      compliance: plan.compliance,
+    },
+    idempotencyKey: `proposal:${id}`,
+  });
 }
 
 /** The proposal as the workflow sees it, with the flags that send an auto account to a trader. */

@@ -169,6 +169,33 @@ export async function loadSnapshot(
     .where({ 'p.trade_date': tradeDate, 'l.side': 'BUY' })
     .whereNotIn('p.status', ['REJECTED', 'EXPIRED'])
     .select('p.account_id', 'l.symbol');
+  // Today's proposed sales at a loss in the other accounts (planned before this one: the household
+  // is planned one account at a time, src/activities/proposals.ts): buying them back today washes.
+  const proposedSells: { account_id: string; symbol: string; qty: string; lots: { estGain: string }[] }[] =
+    await db('proposal_legs as l')
+      .join('proposals as p', 'p.id', 'l.proposal_id')
+      .whereIn(
+        'p.account_id',
+        members.filter((m) => m !== accountId),
+      )
+      .where({ 'p.trade_date': tradeDate, 'l.side': 'SELL' })
+      .whereNotIn('p.status', ['REJECTED', 'EXPIRED'])
+      .select('p.account_id', 'l.symbol', 'l.qty', 'l.lots');
+  const proposedLossSales = proposedSells.flatMap((l) => {
+    const loss = sum((l.lots ?? []).map((x) => dec(x.estGain)).filter((g) => g.lt(0))).neg();
+    return loss.gt(0)
+      ? [
+          {
+            accountId: l.account_id,
+            symbol: l.symbol,
+            side: 'SELL' as const,
+            date: tradeDate,
+            qty: l.qty,
+            realizedLoss: cashStr(loss),
+          },
+        ]
+      : [];
+  });
 
   return {
     accountId,
@@ -206,6 +233,7 @@ export async function loadSnapshot(
           date: l.open_date,
           qty: l.qty,
         })),
+        ...proposedLossSales,
       ],
       proposedBuys: proposedBuys.map((b) => ({ accountId: b.account_id, symbol: b.symbol })),
     },

@@ -38,6 +38,18 @@ function settleDateOf(tradeDate: string): string | null {
   }
 }
 
+/** A lot portion a SELL execution closed (the custodian's realized gain: qty × (price − unit cost)). */
+export interface SimClosedLot {
+  accountNumber: string;
+  symbol: string;
+  lotId: string;
+  tradeDate: string;
+  clientOrderId: string;
+  qty: Dec;
+  unitCost: Dec;
+  price: Dec;
+}
+
 /**
  * The open lots at the start of `processDate`: sim.lots opened before the date, then every
  * execution traded before it, in trade order (BUY opens a lot, SELL closes the lots its lot
@@ -45,8 +57,17 @@ function settleDateOf(tradeDate: string): string | null {
  * each corporate action of a process date up to `processDate` applied before the executions of its
  * date. Sorted by account, symbol, open date, id.
  * The average-price account (where block orders execute before they are allocated) has no lots.
+ * `opts.closed`, when given, receives every lot portion a SELL closed on the way;
+ * `opts.actionsThrough` leaves out the corporate actions of later process dates (the lots at the
+ * close of that day, before the next morning's actions).
  */
-export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]> {
+export async function lotsAsOf(
+  db: Knex,
+  processDate: string,
+  opts: { closed?: SimClosedLot[]; actionsThrough?: string } = {},
+): Promise<SimLot[]> {
+  const closed = opts.closed;
+  const through = opts.actionsThrough ?? processDate;
   const house = await averagePriceAccounts(db);
   const base: {
     lot_id: string;
@@ -59,7 +80,7 @@ export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]>
     covered: boolean;
   }[] = await db('sim.lots').where('open_date', '<', processDate).orderBy(['open_date', 'lot_id']);
   const applied = await appliedActions(db);
-  const actions = applied.filter((a) => a.processDate <= processDate);
+  const actions = applied.filter((a) => a.processDate <= processDate && a.processDate <= through);
   const open = new Map<string, SimLot[]>();
   const push = (l: SimLot) => {
     const k = `${l.accountNumber}|${l.symbol}`;
@@ -113,6 +134,17 @@ export async function lotsAsOf(db: Knex, processDate: string): Promise<SimLot[]>
     for (const lot of list) {
       if (left.lte(0)) break;
       const take = Dec.min(left, lot.qty);
+      if (take.lte(0)) continue;
+      closed?.push({
+        accountNumber: e.account_number,
+        symbol: e.symbol,
+        lotId: lot.lotId,
+        tradeDate: e.trade_date,
+        clientOrderId: e.client_order_id,
+        qty: take,
+        unitCost: lot.unitCost,
+        price: dec(e.price),
+      });
       lot.qty = lot.qty.minus(take);
       left = left.minus(take);
     }
