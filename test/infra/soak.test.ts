@@ -1,9 +1,12 @@
 /**
- * A short soak (docs/benchmarks.md, "Soak"): `npm run -s soak -- --days 3 --accounts 12` (a shorter
- * clock) on its own stack, each day started from what the previous left, with the seeded life events. Asserts the
- * JSON lines (one per day, then the summary), that every invariant held every day, and that the
- * book sync did its work: each morning's deposits were posted to the book, the custodian's cash
- * lines were each reported and posted once, and the book's withdrawals reached the custodian.
+ * A short soak (docs/benchmarks.md, "Soak"): `npm run -s soak -- --days 6 --accounts 12 --splits`
+ * (a shorter clock) on its own stack, each day started from what the previous left, with the
+ * seeded life events. Asserts the JSON lines (one per day, then the summary), that every invariant
+ * held every day, and that the events happened and were seen: each morning's deposits posted to the
+ * book and invested, the custodian's cash lines each reported and posted once, the book's
+ * withdrawals reaching the custodian, the split (day 2), the account opened (day 3) trading on its
+ * wire, the reverse split (day 4), the account closed (day 5) leaving the day, the symbol change
+ * (day 6), and the settlement fail planted after day 3 found as a break on day 5.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -45,9 +48,9 @@ describe('soak benchmark', () => {
     assert.equal(r.stdout, '');
   });
 
-  it('three days of 12 accounts: every invariant holds and the sync posts every morning', async () => {
+  it('six days of 12 accounts with corporate actions: every invariant holds, every event is seen', async () => {
     const r = await runSoak([
-      ...['--days', '3', '--accounts', '12', '--seed', 'ci'],
+      ...['--days', '6', '--accounts', '12', '--seed', 'ci', '--splits'],
       ...['--review-seconds', '15', '--window-seconds', '15', '--confirm-delay-seconds', '5'],
     ]);
     const lines = r.stdout
@@ -61,10 +64,10 @@ describe('soak benchmark', () => {
       .map((d) => ({ date: d.date, failed: d.failed, error: d.error }));
     assert.deepEqual(failures, [], `every day holds (stderr tail: ${r.stderr.slice(-2000)})`);
     assert.equal(r.code, 0);
-    assert.equal(days.length, 3);
+    assert.equal(days.length, 6);
     assert.equal(summary.summary, 'soak');
     assert.equal(summary.ok, true);
-    assert.equal(summary.daysOk, 3);
+    assert.equal(summary.daysOk, 6);
 
     const names = [
       'dayCompleted',
@@ -76,11 +79,16 @@ describe('soak benchmark', () => {
       'modelChangeOnce',
       'noNegativeCash',
       'blocksAllocated',
+      'realizedGainsMatchCustodian',
+      'noWashSaleAcrossRun',
+      'insideBandsAfterTrades',
+      'depositsInvested',
     ];
     for (const d of days) {
       const inv = d.invariants as Record<string, Check>;
       for (const n of names) assert.equal(inv[n]?.ok, true, `${d.date} ${n}: ${JSON.stringify(inv[n])}`);
-      assert.equal(d.accounts, 12);
+      // 12 seeded, one opened on day 3, one closed on day 5 (it leaves the day).
+      assert.equal(d.accounts, (d.day as number) < 3 ? 12 : (d.day as number) < 5 ? 13 : 12);
       // The morning's deposits (ACH and wire, at least one of each a day) reached the book's cash.
       const posted = d.postedByTheSync as Record<string, { flows: number }>;
       assert.ok((posted.DEPOSIT?.flows ?? 0) >= 2, `${d.date}: deposits posted ${JSON.stringify(posted)}`);
@@ -93,6 +101,26 @@ describe('soak benchmark', () => {
         .modelChangeProposals as number) ?? 0;
     assert.equal((days[1]!.events as Record<string, number>).MODEL_VERSION_PUBLISHED, 1);
     assert.ok(fired(days[1]!) >= 1, 'MODEL_CHANGE fired on the day of the new version');
+    const ev = (i: number) => days[i]!.events as Record<string, number>;
+    assert.equal(ev(1).SPLIT, 1);
+    assert.equal(ev(2).ACCOUNT_OPENED, 1);
+    assert.equal(ev(2).SETTLEMENT_FAIL_PLANTED, 1);
+    assert.equal(ev(3).REVERSE_SPLIT, 1);
+    assert.equal(ev(4).ACCOUNT_CLOSED, 1);
+    assert.equal(ev(5).SYMBOL_CHANGE, 1);
+    // The new account's wire was invested the day it arrived.
+    const dep = (days[2]!.invariants as Record<string, Check & { outcome: Record<string, number> }>)
+      .depositsInvested!;
+    assert.ok((dep.outcome.traded ?? 0) >= 1, JSON.stringify(dep));
+    // The planted settlement fail was found on the morning after its T+1, and nothing else broke.
+    const brk = (days[4]!.invariants as Record<string, Check & { plantedDue: number; plantedFound: number }>)
+      .noUnexpectedBreaks!;
+    assert.equal(brk.plantedDue, 1);
+    assert.equal(brk.plantedFound, 1);
+    // The custodian's closed lots were compared (the accounts sold something over the run).
+    const real = (days[5]!.invariants as Record<string, Check & { portions: number }>)
+      .realizedGainsMatchCustodian!;
+    assert.ok(real.portions > 0, JSON.stringify(real));
     // By the third morning some of the book's withdrawals were sent to the custodian (or paid).
     const last = (days[2]!.invariants as Record<string, Check & { byStatus: Record<string, number> }>)
       .withdrawalsPaidInTime!;

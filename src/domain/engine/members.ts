@@ -12,6 +12,7 @@ import type { MemberPlan, SleeveState } from './plan-state';
 import { scanTlh, swapBackLots } from './tlh';
 import type { DriftRow } from './types';
 import type { Holding, Sleeve } from './valuation';
+import { ONE_PLUS_WASH_LOSS_MARGIN } from './washsale';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ZERO = ZERO_;
@@ -191,6 +192,12 @@ function measureSellCapacity(st: SleeveState): void {
   st.minValue = minusUnlessZero(st.value, forcedTotal).minus(cap);
 }
 
+/**
+ * Whether selling the lot may realize a loss, where a loss would be a wash sale (replacement
+ * shares in the window): the estimate is yesterday's close, the fill today's price, so a lot whose
+ * estimated gain is thinner than WASH_LOSS_MARGIN of its cost counts as a loss (a 0.4 % gain
+ * estimated became a loss at the fill in the soak, docs/benchmarks.md).
+ */
 function isLoss(h: Holding, l: FxLot): boolean {
-  return h.price.lt(l.unitCost);
+  return h.price.lt(l.unitCost.times(ONE_PLUS_WASH_LOSS_MARGIN));
 }

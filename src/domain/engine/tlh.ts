@@ -13,6 +13,7 @@ import { type Fx, ONE as ONE_, ZERO as ZERO_ } from './fx';
 import type { FxLot } from './lots';
 import type { SwapBackMode } from './types';
 import type { Holding } from './valuation';
+import { ONE_PLUS_WASH_LOSS_MARGIN } from './washsale';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ONE = ONE_;
@@ -170,8 +171,8 @@ export function swapBackLots(
 ): FxLot[] {
   if (mode === 'OFF') return [];
   return h.lots.filter((l) => {
-    const loss = h.price.lt(l.unitCost);
-    if (loss && excludeLossLots) return false;
+    // Where a loss would wash, a thin estimated gain may be a loss at the fill (members.ts isLoss).
+    if (excludeLossLots && h.price.lt(l.unitCost.times(ONE_PLUS_WASH_LOSS_MARGIN))) return false;
     if (!taxable) return true;
     if (!h.price.gt(l.unitCost)) return true;
     return mode === 'NO_ST_GAIN' && holdingTerm(l.openDate, asOf) === 'LT';

@@ -7,10 +7,19 @@
 import { type Dec, ZERO as ZERO_, dec } from '../money';
 import type { ResolvedConfig } from './config';
 import { dayNumber } from './dates';
+import { fx } from './fx';
 import type { AccountSnapshot, HouseholdTrade } from './types';
 
 // Module-local copies: imported bindings are getter calls in the compiled output (hot paths).
 const ZERO = ZERO_;
+
+/**
+ * Where a sale at a loss would be a wash sale, a lot whose estimated gain is under this fraction
+ * of its cost is treated as a loss: the estimate (the last close) and the fill (today's price)
+ * differ by about a day's move.
+ */
+export const WASH_LOSS_MARGIN = '0.02';
+export const ONE_PLUS_WASH_LOSS_MARGIN = fx('1').plus(fx(WASH_LOSS_MARGIN));
 
 /** The key under which substantially identical symbols meet. */
 export function securityKey(symbol: string, identical: ReadonlyMap<string, string>): string {

@@ -286,6 +286,37 @@ describe('planAccount: tax-loss harvesting', () => {
     );
     assert.equal(p.action, 'NONE');
   });
+  test('where a loss would wash, a lot with a gain thinner than the margin is not sold (the fill may make it a loss)', () => {
+    // VTI 41.2 % of $110,000 against 36 % ± 5: a drift sale. FIFO takes THIN first (cost 99.50,
+    // price 100: an estimated 0.5 % gain, under WASH_LOSS_MARGIN), but an IRA of the household
+    // bought VTI 5 days ago, so a loss at the fill would be a wash sale: the sale comes from GAIN.
+    const over = {
+      holdings: [
+        holding('VTI', '452.8', [
+          { lotId: 'THIN', openDate: '2019-01-02', qty: '200', unitCost: '99.50' },
+          { lotId: 'GAIN', openDate: '2020-01-02', qty: '252.8', unitCost: '60' },
+        ]),
+        holding('VXUS', '470.4'),
+        holding('BND', '392'),
+      ],
+      household: {
+        recentTrades: [
+          { accountId: 'IRA1', symbol: 'VTI', side: 'BUY' as const, date: '2026-03-11', qty: '5' },
+        ],
+        proposedBuys: [],
+      },
+    };
+    const p = planAccount(snapshot(over));
+    const sell = p.legs.find((l) => l.side === 'SELL' && l.symbol === 'VTI');
+    assert.ok(sell, JSON.stringify(p.reasons));
+    assert.deepEqual(
+      sell.lots.map((l) => l.lotId),
+      ['GAIN'],
+    );
+    // Without the household's buy there is no wash risk: FIFO takes THIN.
+    const free = planAccount(snapshot({ ...over, household: { recentTrades: [], proposedBuys: [] } }));
+    assert.equal(free.legs.find((l) => l.side === 'SELL' && l.symbol === 'VTI')?.lots[0]?.lotId, 'THIN');
+  });
   test('an IRA never buys what the household sold at a loss in the last 30 days: it buys the alternate', () => {
     const p = planAccount(
       snapshot({
