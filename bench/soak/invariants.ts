@@ -116,23 +116,19 @@ async function noAccountHeld(client: Client, tradeDate: string, result: TradingD
  * The book's positions against the custodian's at the close of `tradeDate`: the simulator's
  * current positions with the corporate actions of later process dates undone (the next morning's
  * split is applied when its files are built, at this day's confirms; the book applies it at that
- * morning's sync; a symbol change of a later morning renamed the position already).
+ * morning's sync). A symbol change is not undone: the book renames the security when it ingests
+ * that morning's files, which it does at this day's confirm matching.
  */
 export async function positionDiffsAtClose(db: Knex, tradeDate: string): Promise<PositionDiff[]> {
   return rows<PositionDiff>(
     db,
     `WITH b AS (SELECT a.custodian_account_number AS acct, p.symbol, p.qty
                   FROM positions p JOIN accounts a ON a.id = p.account_id),
-          -- a later symbol change renamed the position already: under the name it has today
-          s0 AS (SELECT p.account_number AS acct,
-                        coalesce((SELECT c.applied_from FROM sim.corporate_actions c
-                                   WHERE c.action = 'SYMBOL_CHANGE' AND c.process_date > ? AND c.applied_to = p.symbol
-                                   ORDER BY c.process_date LIMIT 1), p.symbol) AS symbol, p.qty
-                   FROM sim.positions p
+          s0 AS (SELECT account_number AS acct, symbol, qty FROM sim.positions
                  UNION ALL
                  SELECT x.account_number, x.symbol, x.qty_before - x.qty_after
                    FROM sim.corporate_action_effects x JOIN sim.corporate_actions c ON c.id = x.action_id
-                  WHERE c.process_date > ?),
+                  WHERE c.process_date > ? AND c.action <> 'SYMBOL_CHANGE'),
           s AS (SELECT acct, symbol, sum(qty) AS qty FROM s0
                  WHERE acct IN (SELECT custodian_account_number FROM accounts) GROUP BY 1, 2)
      SELECT coalesce(b.acct, s.acct) AS account, coalesce(b.symbol, s.symbol) AS symbol,
@@ -140,7 +136,7 @@ export async function positionDiffsAtClose(db: Knex, tradeDate: string): Promise
        FROM b FULL JOIN s ON b.acct = s.acct AND b.symbol = s.symbol
       WHERE coalesce(b.qty, 0) <> coalesce(s.qty, 0)
       ORDER BY 1, 2`,
-    [tradeDate, tradeDate],
+    [tradeDate],
   );
 }
 
@@ -155,7 +151,7 @@ async function loadSimLots(
     `CREATE TEMPORARY TABLE soak_sim_lots (account_number text, symbol text, qty numeric, unit_cost numeric)
        ON COMMIT DROP`,
   );
-  const lots = (await lotsAsOf(trx, processDate, { actionsThrough, closed })).map((l) => ({
+  const lots = (await lotsAsOf(trx, processDate, { actionsThrough, keepRenames: true, closed })).map((l) => ({
     account_number: l.accountNumber,
     symbol: l.symbol,
     qty: qtyStr(l.qty),

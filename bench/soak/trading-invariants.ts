@@ -20,7 +20,8 @@
  *                                (RESIDUAL_BREACH, with its causes: a rule forbade the trade)
  *   depositsInvested             every deposit posted today (EXT869) is on a proposal of that
  *                                account today with a CASH_IN reason, which traded, or the advisor
- *                                rejected or let expire, or says why it could not (its reasons)
+ *                                rejected or let expire; or it funds the account's withdrawal (the
+ *                                proposal raises cash for one: CASH_OUT)
  */
 import type { Knex } from 'knex';
 import type { SimClosedLot } from '../../src/custodian/sim/lots';
@@ -346,15 +347,22 @@ export async function depositsInvested(db: Knex, tradeDate: string) {
   const outcome: Record<string, number> = {};
   const bad: unknown[] = [];
   for (const d of deposits) {
+    const fundsWithdrawal = (d.reasons ?? []).some(
+      (r) =>
+        r.code === 'CASH_OUT' &&
+        dec((r as { details?: { withdrawal?: string } }).details?.withdrawal ?? '0').gt(0),
+    );
     const why = !d.proposal
       ? 'no proposal'
-      : !d.cash_in
-        ? 'no CASH_IN reason'
-        : d.filled
-          ? 'traded'
-          : d.status === 'REJECTED' || d.status === 'EXPIRED'
-            ? d.status.toLowerCase()
-            : null;
+      : !d.cash_in && fundsWithdrawal
+        ? 'funds a withdrawal'
+        : !d.cash_in
+          ? 'no CASH_IN reason'
+          : d.filled
+            ? 'traded'
+            : d.status === 'REJECTED' || d.status === 'EXPIRED'
+              ? d.status.toLowerCase()
+              : null;
     const key = why ?? `not traded (${d.status})`;
     outcome[key] = (outcome[key] ?? 0) + 1;
     if (why === null || why === 'no proposal' || why === 'no CASH_IN reason') bad.push({ ...d, why: key });

@@ -59,12 +59,13 @@ export interface SimClosedLot {
  * The average-price account (where block orders execute before they are allocated) has no lots.
  * `opts.closed`, when given, receives every lot portion a SELL closed on the way;
  * `opts.actionsThrough` leaves out the corporate actions of later process dates (the lots at the
- * close of that day, before the next morning's actions).
+ * close of that day, before the next morning's actions), but for their renames (symbol changes)
+ * with `opts.keepRenames`.
  */
 export async function lotsAsOf(
   db: Knex,
   processDate: string,
-  opts: { closed?: SimClosedLot[]; actionsThrough?: string } = {},
+  opts: { closed?: SimClosedLot[]; actionsThrough?: string; keepRenames?: boolean } = {},
 ): Promise<SimLot[]> {
   const closed = opts.closed;
   const through = opts.actionsThrough ?? processDate;
@@ -80,7 +81,11 @@ export async function lotsAsOf(
     covered: boolean;
   }[] = await db('sim.lots').where('open_date', '<', processDate).orderBy(['open_date', 'lot_id']);
   const applied = await appliedActions(db);
-  const actions = applied.filter((a) => a.processDate <= processDate && a.processDate <= through);
+  const actions = applied.filter(
+    (a) =>
+      a.processDate <= processDate &&
+      (a.processDate <= through || (opts.keepRenames === true && a.action === 'SYMBOL_CHANGE')),
+  );
   const open = new Map<string, SimLot[]>();
   const push = (l: SimLot) => {
     const k = `${l.accountNumber}|${l.symbol}`;
