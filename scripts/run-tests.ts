@@ -52,9 +52,9 @@ async function main(): Promise<number> {
     'tsx',
     '--test',
     `--test-concurrency=${concurrency}`,
-    // A test that hangs (e.g. a workflow retrying forever) fails after 5 minutes instead of
+    // A test that hangs (e.g. a workflow retrying forever) fails after 10 minutes instead of
     // holding CI until its own limit.
-    `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 300_000}`,
+    `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 600_000}`,
     '--test-reporter',
     path.join(ROOT_DIR, 'test', 'support', 'reporter.mjs'),
     '--test-reporter-destination',

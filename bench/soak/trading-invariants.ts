@@ -7,7 +7,8 @@
  *                                custodian closed (its lot replay: each portion's proceeds and
  *                                cost to the cent, as the book rounds them), and so do the
  *                                quantities closed per account and symbol
- *   noWashSaleAcrossRun          no sale at a loss in the run has a substantially identical buy
+ *   noWashSaleAcrossRun          no sale at a loss in a taxable account in the run (a loss in an
+ *                                IRA or Roth has no tax effect to lose) has a substantially identical buy
  *                                (same symbol or identical group) within 30 calendar days before or
  *                                after it in any account of its household, IRAs included, against
  *                                every filled order of the run (the rule of
@@ -145,7 +146,7 @@ export async function noWashSaleAcrossRun(db: Knex, tradeDate: string) {
             r.close_date::text AS trade_date, sum(r.qty)::text AS qty, (-sum(r.gain))::text AS loss,
             json_agg(json_build_object('openDate', r.open_date::text, 'qty', r.qty::text)) AS lots
        FROM realized_lots r JOIN accounts a ON a.id = r.account_id
-      WHERE r.source = 'SELL' AND r.gain < 0 AND r.close_date <= ?
+      WHERE r.source = 'SELL' AND r.gain < 0 AND r.close_date <= ? AND a.tax_status = 'TAXABLE'
       GROUP BY 1, 2, 3, 4, 5 ORDER BY 5, 1`,
     [tradeDate],
   );

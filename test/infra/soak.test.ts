@@ -51,7 +51,7 @@ describe('soak benchmark', () => {
   it('six days of 12 accounts with corporate actions: every invariant holds, every event is seen', async () => {
     const r = await runSoak([
       ...['--days', '6', '--accounts', '12', '--seed', 'ci', '--splits'],
-      ...['--review-seconds', '15', '--window-seconds', '15', '--confirm-delay-seconds', '5'],
+      ...['--review-seconds', '12', '--window-seconds', '12', '--confirm-delay-seconds', '4'],
     ]);
     const lines = r.stdout
       .trim()
