@@ -22,11 +22,14 @@
  *   depositsInvested             every deposit posted today (EXT869) is on a proposal of that
  *                                account today with a CASH_IN reason, which traded, or the advisor
  *                                rejected or let expire; or it funds the account's withdrawal (the
- *                                proposal raises cash for one: CASH_OUT)
+ *                                proposal raises cash for one: CASH_OUT); or, with no proposal, the
+ *                                account's cash above its target stays within the investing
+ *                                threshold (investExcessThreshold of its value: too small to invest)
  */
 import type { Knex } from 'knex';
 import type { SimClosedLot } from '../../src/custodian/sim/lots';
 import { addCalendarDays } from '../../src/domain/calendar';
+import { DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine/config';
 import { type LossSale, type ReplacementBuy, washSaleConflicts } from '../../src/domain/engine/washsale';
 import { type Dec, ZERO, cashStr, dec, qtyStr } from '../../src/domain/money';
 import type { InvariantCheck } from '../chaos/invariants';
@@ -345,6 +348,26 @@ export async function depositsInvested(db: Knex, tradeDate: string) {
       ORDER BY 1`,
     [tradeDate],
   );
+  // An account that made no proposal: its cash above target after the day must be within the
+  // engine's investing threshold (CASH_IN fires above it; the demo models keep the defaults).
+  const idle = await rows<{ account_id: string; cash: string; value: string }>(
+    db,
+    `SELECT a.id AS account_id, c.amount::text AS cash,
+            (c.amount + coalesce((SELECT sum(p.qty * (SELECT pr.close FROM prices pr WHERE pr.symbol = p.symbol
+                                                         AND pr.date <= ? ORDER BY pr.date DESC LIMIT 1))
+                                    FROM positions p WHERE p.account_id = a.id), 0))::text AS value
+       FROM accounts a JOIN cash_balances c ON c.account_id = a.id WHERE a.id = ANY(?)`,
+    [tradeDate, deposits.filter((d) => !d.proposal).map((d) => d.account_id)],
+  );
+  const belowThreshold = new Set(
+    idle
+      .filter((a) => {
+        const value = dec(a.value);
+        const excess = dec(a.cash).minus(value.times(DEFAULT_ENGINE_CONFIG.cashTarget));
+        return excess.lte(value.times(DEFAULT_ENGINE_CONFIG.investExcessThreshold));
+      })
+      .map((a) => a.account_id),
+  );
   const outcome: Record<string, number> = {};
   const bad: unknown[] = [];
   for (const d of deposits) {
@@ -354,7 +377,9 @@ export async function depositsInvested(db: Knex, tradeDate: string) {
         dec((r as { details?: { withdrawal?: string } }).details?.withdrawal ?? '0').gt(0),
     );
     const why = !d.proposal
-      ? 'no proposal'
+      ? belowThreshold.has(d.account_id)
+        ? 'cash within the investing threshold'
+        : 'no proposal'
       : !d.cash_in && fundsWithdrawal
         ? 'funds a withdrawal'
         : !d.cash_in
