@@ -251,16 +251,22 @@ export async function insideBandsAfterTrades(db: Knex, tradeDate: string) {
       ORDER BY p.account_id`,
     [tradeDate],
   );
+  // Each fill with the sleeve its leg was for (the leg's reasons name it: a tax-loss alternate may
+  // be an alternate of several sleeves).
   const fills = await rows<{
     proposal_id: string;
     symbol: string;
     side: string;
     filled_qty: string;
     avg_price: string;
+    sleeve: string | null;
   }>(
     db,
-    `SELECT proposal_id, symbol, side, filled_qty::text AS filled_qty, avg_price::text AS avg_price
-       FROM orders WHERE trade_date = ? AND filled_qty > 0 AND avg_price IS NOT NULL`,
+    `SELECT o.proposal_id, o.symbol, o.side, o.filled_qty::text AS filled_qty, o.avg_price::text AS avg_price,
+            (SELECT r->'details'->>'sleeve' FROM proposal_legs l, jsonb_array_elements(l.reasons) r
+              WHERE l.proposal_id = o.proposal_id AND l.leg_no = o.leg_no AND r->'details'->>'sleeve' IS NOT NULL
+              LIMIT 1) AS sleeve
+       FROM orders o WHERE o.trade_date = ? AND o.filled_qty > 0 AND o.avg_price IS NOT NULL`,
     [tradeDate],
   );
   const alternates = new Map<string, string[]>(
@@ -289,7 +295,7 @@ export async function insideBandsAfterTrades(db: Knex, tradeDate: string) {
     for (const r of d.rows) for (const s of [r.symbol, ...(r.members ?? [])]) sleeveOf.set(s, r.symbol);
     const moved = new Map<string, Dec>();
     for (const f of fills.filter((x) => x.proposal_id === p.id)) {
-      const sleeve = sleeveOf.get(f.symbol);
+      const sleeve = f.sleeve ?? sleeveOf.get(f.symbol);
       if (!sleeve) continue;
       const v = dec(f.filled_qty).times(dec(f.avg_price));
       moved.set(sleeve, (moved.get(sleeve) ?? ZERO).plus(f.side === 'BUY' ? v : v.neg()));
