@@ -24,11 +24,13 @@
  *                                rejected or let expire; or it funds the account's withdrawal (the
  *                                proposal raises cash for one: CASH_OUT); or, with no proposal, the
  *                                account's cash above its target stays within the investing
- *                                threshold (investExcessThreshold of its value: too small to invest)
+ *                                threshold (investExcessThreshold of its value: too small to invest);
+ *                                one approved but not released before the window closed (a day
+ *                                slower than its clock) is carried, and the next day must trade it
  */
 import type { Knex } from 'knex';
 import type { SimClosedLot } from '../../src/custodian/sim/lots';
-import { addCalendarDays } from '../../src/domain/calendar';
+import { addCalendarDays, previousTradingDay } from '../../src/domain/calendar';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine/config';
 import { type LossSale, type ReplacementBuy, washSaleConflicts } from '../../src/domain/engine/washsale';
 import { type Dec, ZERO, cashStr, dec, qtyStr } from '../../src/domain/money';
@@ -395,9 +397,37 @@ export async function depositsInvested(db: Knex, tradeDate: string) {
             : d.status === 'REJECTED' || d.status === 'EXPIRED'
               ? d.status.toLowerCase()
               : null;
-    const key = why ?? `not traded (${d.status})`;
+    // Approved but not released before the window closed (a day slower than its clock): the cash
+    // stays, and the next day must invest it (checked below, on that day).
+    const key = why ?? `carried: not traded today (${d.status})`;
     outcome[key] = (outcome[key] ?? 0) + 1;
-    if (why === null || why === 'no proposal' || why === 'no CASH_IN reason') bad.push({ ...d, why: key });
+    if (why === 'no proposal' || why === 'no CASH_IN reason') bad.push({ ...d, why: key });
   }
-  return check('depositsInvested', bad, { deposits: deposits.length, outcome });
+  // Yesterday's deposits that were carried: today the account trades (or its advisor decides).
+  const carried = await rows<{ account_id: string; amount: string; today: string | null; traded: boolean }>(
+    db,
+    `SELECT f.account_id, f.amount::text AS amount, t.status AS today,
+            EXISTS (SELECT 1 FROM orders o WHERE o.proposal_id = t.id AND o.filled_qty > 0) AS traded
+       FROM cash_flows f
+       JOIN proposals y ON y.account_id = f.account_id AND y.trade_date = f.posted_date
+       LEFT JOIN proposals t ON t.account_id = f.account_id AND t.trade_date = ?
+      WHERE f.type = 'DEPOSIT' AND f.posted_date = ? AND f.source_ref LIKE 'EXT869/%'
+        AND y.status NOT IN ('REJECTED', 'EXPIRED')
+        AND EXISTS (SELECT 1 FROM jsonb_array_elements(y.reasons) r WHERE r->>'code' = 'CASH_IN')
+        AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.proposal_id = y.id AND o.filled_qty > 0)`,
+    [tradeDate, previousTradingDay(tradeDate)],
+  );
+  for (const c of carried) {
+    const ok = c.traded || c.today === 'REJECTED' || c.today === 'EXPIRED';
+    const key = ok
+      ? `yesterday's, ${c.traded ? 'traded today' : (c.today ?? '').toLowerCase()}`
+      : "yesterday's, still not traded";
+    outcome[key] = (outcome[key] ?? 0) + 1;
+    if (!ok) bad.push({ ...c, why: key });
+  }
+  return check('depositsInvested', bad, {
+    deposits: deposits.length,
+    carriedFromYesterday: carried.length,
+    outcome,
+  });
 }
