@@ -558,9 +558,17 @@ export async function checkInvariants(opts: {
   window?: { open: string; close: string };
 }): Promise<InvariantReport> {
   const { db, client, tradeDate } = opts;
-  const eligible = (
-    await rows<{ id: string }>(db, `SELECT id FROM accounts WHERE status = 'ACTIVE' ORDER BY id`)
-  ).map((r) => r.id);
+  const eligible =
+    // The accounts with a day: ACTIVE ones, and PENDING_SETUP ones adopted from the custodian's
+    // files up to that morning (src/activities/accounts.ts; one adopted from a later morning's files,
+    // ingested at this day's confirm matching, has its first day tomorrow).
+    (
+      await rows<{ id: string }>(
+        db,
+        `SELECT id FROM accounts WHERE status = 'ACTIVE' OR (status = 'PENDING_SETUP' AND onboarded_on <= ?) ORDER BY id`,
+        [tradeDate],
+      )
+    ).map((r) => r.id);
   const checks: InvariantCheck[] = [
     ...(await checkDay(db, client, tradeDate, eligible)),
     await checkOrders(db, tradeDate),

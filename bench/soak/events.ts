@@ -17,9 +17,12 @@
  *     the book reads its model through security_successions); the simulator applies each to its
  *     own positions, lots and prices.
  *   accounts (the book's, as ops through the config API; the custodian opens its side):
- *     ACCOUNT_OPENED  on day 3: a new AUTO account in an existing household, opened at the
- *                     custodian with a wire (its first morning's files show it)
  *     ACCOUNT_CLOSED  on day 5: an account closed in the book (it leaves the day from then on)
+ *     ACCOUNT_ARRIVED just before day 2: an account opened at the custodian only, with cash and
+ *                     lots (a transfer in); the next morning's files show it and the book adopts
+ *                     it as PENDING_SETUP (src/activities/sync/new-accounts.ts): day 3 lists it
+ *                     PendingSetup; ops set it up (advisor, household, model, AUTO) before day 4,
+ *                     and it trades on day 4 (ACCOUNT_SET_UP)
  *   a planted genuine break, at the custodian (a settlement fault): after day 3, one of its buys
  *     settles a day late (SETTLEMENT_FAIL), so the morning after its T+1 must break on it.
  *   in the book, just before day 2 (src/book/models.ts, as ops through the API):
@@ -34,14 +37,15 @@
  * the random numbers only pick accounts and whole cents.
  */
 import type { Knex } from 'knex';
-import { closeAccount, createAccount } from '../../src/book/accounts';
+import { closeAccount, updateAccountSettings } from '../../src/book/accounts';
 import { publishVersion } from '../../src/book/models';
 import { requestWithdrawal } from '../../src/book/withdrawals';
 import { type CashKind, addCashActivity } from '../../src/custodian/sim/cash-activity';
 import { addCorporateAction } from '../../src/custodian/sim/corporate-actions';
+import { openSimAccount } from '../../src/custodian/sim/open-account';
 import { activeSettlementFaults, setSettlementFaults } from '../../src/custodian/sim/settlement';
 import { nextSettlementDay, nextTradingDay } from '../../src/domain/calendar';
-import { CreateAccountInput } from '../../src/domain/config/account';
+import { AccountSettingsPatch } from '../../src/domain/config/account';
 import { ModelVersionInput } from '../../src/domain/config/model';
 import { Dec, cashStr, dec, decInt } from '../../src/domain/money';
 import { seededRandom } from '../engine/generate';
@@ -59,8 +63,9 @@ export const EVENT_KINDS = [
   'REVERSE_SPLIT',
   'SYMBOL_CHANGE',
   'MODEL_VERSION_PUBLISHED',
-  'ACCOUNT_OPENED',
   'ACCOUNT_CLOSED',
+  'ACCOUNT_ARRIVED',
+  'ACCOUNT_SET_UP',
   'SETTLEMENT_FAIL_PLANTED',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -73,8 +78,9 @@ export const RATES: Record<
     | 'REVERSE_SPLIT'
     | 'SYMBOL_CHANGE'
     | 'MODEL_VERSION_PUBLISHED'
-    | 'ACCOUNT_OPENED'
     | 'ACCOUNT_CLOSED'
+    | 'ACCOUNT_ARRIVED'
+    | 'ACCOUNT_SET_UP'
     | 'SETTLEMENT_FAIL_PLANTED'
   >,
   number
@@ -97,9 +103,23 @@ export const SPLITS = [
 /** The symbol change of --splits: day index (0-based), old and new symbol (the CUSIP stays). */
 export const SYMBOL_CHANGE = { day: 5, symbolOld: 'SGOV', symbol: 'SGOVX' };
 
-/** The account opened (day index 2) and the one closed (day index 4), both in the book. */
-export const ACCOUNT_OPENED = { day: 2, id: 'NEW001', number: 'NEW0000001', wire: '60000.00' };
+/** The account closed in the book (day index 4). */
 export const ACCOUNT_CLOSED = { day: 4 };
+
+/**
+ * The account that arrives at the custodian only, opened just before day index 1 (its files are
+ * built already: the next morning's show it), set up by ops just before day index 3.
+ */
+export const ACCOUNT_ARRIVED = {
+  day: 1,
+  setUpDay: 3,
+  number: 'ARR0000001',
+  cash: '25000.00',
+  lots: [
+    { lotId: 'ARR-1', symbol: 'VTI', openDate: '2024-03-04', qty: '40', unitCost: '231.400000' },
+    { lotId: 'ARR-2', symbol: 'BND', openDate: '2025-06-02', qty: '300', unitCost: '72.100000' },
+  ],
+};
 
 /**
  * The account the soak closes: the seed's last one. It gets no life event on any day, so nothing
@@ -219,8 +239,6 @@ export async function applyLifeEvents(
     if (SYMBOL_CHANGE.day === opts.dayIndex)
       events.push({ kind: 'SYMBOL_CHANGE', symbol: SYMBOL_CHANGE.symbol });
   }
-  if (ACCOUNT_OPENED.day === opts.dayIndex)
-    events.push({ kind: 'ACCOUNT_OPENED', accountId: ACCOUNT_OPENED.id, amount: ACCOUNT_OPENED.wire });
 
   const byNumber = new Map(accounts.map((a) => [a.id, a.number]));
   const byKind: DayEvents['byKind'] = {};
@@ -268,16 +286,6 @@ async function applyEvent(
       });
       return;
     }
-    case 'ACCOUNT_OPENED':
-      // The custodian's side: the account and its first wire, both in that morning's files.
-      await db('sim.accounts').insert({ account_number: ACCOUNT_OPENED.number, cash: '0.00' });
-      await addCashActivity(db, {
-        accountNumber: ACCOUNT_OPENED.number,
-        processDate: opts.tradeDate,
-        amountIn: e.amount!,
-        kind: 'WIRE',
-      });
-      return;
     case 'UNEXPECTED_WITHDRAWAL':
       await addCashActivity(db, {
         accountNumber: numbers.get(e.accountId!)!,
@@ -289,6 +297,8 @@ async function applyEvent(
       return;
     case 'MODEL_VERSION_PUBLISHED':
     case 'ACCOUNT_CLOSED':
+    case 'ACCOUNT_ARRIVED':
+    case 'ACCOUNT_SET_UP':
     case 'SETTLEMENT_FAIL_PLANTED':
       return; // the book's: applyBookChanges, just before its day
     default:
@@ -316,7 +326,10 @@ export const MODEL_CHANGE = {
   },
 };
 
-/** The book's changes that apply from `tradeDate` on, made just before its day starts. */
+/**
+ * What happens just before a day starts: the book's changes that apply from `tradeDate` on (as ops
+ * through the API) and an account opened at the custodian only.
+ */
 export async function applyBookChanges(
   db: Knex,
   opts: { tradeDate: string; dayIndex: number; breakAccounts: Set<string> },
@@ -332,27 +345,36 @@ export async function applyBookChanges(
       symbol: `${MODEL_CHANGE.modelId} v${r.model.currentVersion}`,
     });
   }
-  if (opts.dayIndex === ACCOUNT_OPENED.day) {
-    // In the household (and with the advisor) of the first account on M6040 (or any): its wash-sale
-    // scope is that household's from its first trade.
-    const peer =
-      (await db('accounts').where({ model_id: MODEL_CHANGE.modelId }).orderBy('id').first()) ??
-      (await db('accounts').orderBy('id').first());
-    await createAccount(
-      ctx,
-      CreateAccountInput.parse({
-        id: ACCOUNT_OPENED.id,
-        custodianAccountNumber: ACCOUNT_OPENED.number,
-        name: 'soak: a new client',
-        advisorId: peer.advisor_id,
-        householdId: peer.household_id,
-        registration: 'TAXABLE',
-        modelId: peer.model_id,
-        mode: 'AUTO',
-      }),
-    );
-    out.byKind.ACCOUNT_OPENED = 1;
-    out.events.push({ kind: 'ACCOUNT_OPENED', accountId: ACCOUNT_OPENED.id });
+  if (opts.dayIndex === ACCOUNT_ARRIVED.day) {
+    // At the custodian only, as a transfer in: the book learns of it from the next morning's files.
+    await openSimAccount(db, {
+      accountNumber: ACCOUNT_ARRIVED.number,
+      cash: ACCOUNT_ARRIVED.cash,
+      lots: ACCOUNT_ARRIVED.lots,
+    });
+    out.byKind.ACCOUNT_ARRIVED = 1;
+    out.events.push({ kind: 'ACCOUNT_ARRIVED', accountId: ACCOUNT_ARRIVED.number });
+  }
+  if (opts.dayIndex === ACCOUNT_ARRIVED.setUpDay) {
+    // Ops set up the account the book adopted from the custodian's files (as through the API).
+    const adopted = await db('accounts')
+      .where({ custodian_account_number: ACCOUNT_ARRIVED.number, status: 'PENDING_SETUP' })
+      .first('id');
+    const peer = await db('accounts').where({ status: 'ACTIVE', mode: 'AUTO' }).orderBy('id').first();
+    if (adopted && peer) {
+      await updateAccountSettings(
+        ctx,
+        adopted.id,
+        AccountSettingsPatch.parse({
+          advisorId: peer.advisor_id,
+          householdId: peer.household_id,
+          modelId: peer.model_id,
+          mode: 'AUTO',
+        }),
+      );
+      out.byKind.ACCOUNT_SET_UP = 1;
+      out.events.push({ kind: 'ACCOUNT_SET_UP', accountId: adopted.id });
+    }
   }
   if (opts.dayIndex === ACCOUNT_CLOSED.day) {
     const a = await closingAccount(db);

@@ -36,6 +36,7 @@ import {
   insideBandsAfterTrades,
   noWashSaleAcrossRun,
   realizedGainsMatchCustodian,
+  setUpAccountsTrade,
 } from './trading-invariants';
 
 const SAMPLE = 10;
@@ -386,6 +387,7 @@ export async function checkSoakDay(opts: {
     await noWashSaleAcrossRun(db, tradeDate),
     await insideBandsAfterTrades(db, tradeDate),
     await depositsInvested(db, tradeDate),
+    await setUpAccountsTrade(db, tradeDate),
     await cashLinesPostedOnce(db, tradeDate),
     await withdrawalsPaidInTime(db, tradeDate),
     await modelChangeOnce(db, tradeDate, opts.dayStartedAt),

@@ -19,6 +19,8 @@
  *                                rows and bands, the fills at their prices, over the value after),
  *                                except a sleeve the proposal itself said would stay outside
  *                                (RESIDUAL_BREACH, with its causes: a rule forbade the trade)
+ *   setUpAccountsTrade           an account adopted from the custodian's files (onboarded) and set
+ *                                up by ops trades on its first day set up (its model's first scan)
  *   depositsInvested             every deposit posted today (EXT869) is on a proposal of that
  *                                account today with a CASH_IN reason, which traded, or the advisor
  *                                rejected or let expire; or it funds the account's withdrawal (the
@@ -429,5 +431,31 @@ export async function depositsInvested(db: Knex, tradeDate: string) {
     deposits: deposits.length,
     carriedFromYesterday: carried.length,
     outcome,
+  });
+}
+
+export async function setUpAccountsTrade(db: Knex, tradeDate: string) {
+  // Its first scan (a PENDING_SETUP account is not scanned) is on its first day set up.
+  const firstDay = await rows<{ id: string; status: string | null; traded: boolean; model_change: boolean }>(
+    db,
+    `SELECT a.id, p.status,
+            EXISTS (SELECT 1 FROM orders o WHERE o.proposal_id = p.id AND o.filled_qty > 0) AS traded,
+            coalesce(EXISTS (SELECT 1 FROM jsonb_array_elements(p.reasons) r WHERE r->>'code' = 'MODEL_CHANGE'), false)
+              AS model_change
+       FROM accounts a
+       LEFT JOIN proposals p ON p.account_id = a.id AND p.trade_date = ?
+      WHERE a.onboarded_on IS NOT NULL
+        AND (SELECT min(s.trade_date) FROM account_scans s WHERE s.account_id = a.id) = ?
+      ORDER BY 1`,
+    [tradeDate, tradeDate],
+  );
+  const pending = await rows<{ n: number }>(
+    db,
+    "SELECT count(*)::int AS n FROM accounts WHERE status = 'PENDING_SETUP'",
+  );
+  const bad = firstDay.filter((a) => !a.traded || !a.model_change);
+  return check('setUpAccountsTrade', bad, {
+    firstDaySetUp: firstDay.length,
+    pendingSetup: pending[0]?.n ?? 0,
   });
 }

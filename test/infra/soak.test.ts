@@ -4,9 +4,10 @@
  * seeded life events. Asserts the JSON lines (one per day, then the summary), that every invariant
  * held every day, and that the events happened and were seen: each morning's deposits posted to the
  * book and invested, the custodian's cash lines each reported and posted once, the book's
- * withdrawals reaching the custodian, the split (day 2), the account opened (day 3) trading on its
- * wire, the reverse split (day 4), the account closed (day 5) leaving the day, the symbol change
- * (day 6), and the settlement fail planted after day 3 found as a break on day 5.
+ * withdrawals reaching the custodian, the split (day 2), an account arriving at the custodian only
+ * (just before day 2) adopted PENDING_SETUP on day 3, set up by ops and trading on day 4, the
+ * reverse split (day 4), the account closed (day 5) leaving the day, the symbol change (day 6), and
+ * the settlement fail planted after day 3 found as a break on day 5.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -83,11 +84,12 @@ describe('soak benchmark', () => {
       'noWashSaleAcrossRun',
       'insideBandsAfterTrades',
       'depositsInvested',
+      'setUpAccountsTrade',
     ];
     for (const d of days) {
       const inv = d.invariants as Record<string, Check>;
       for (const n of names) assert.equal(inv[n]?.ok, true, `${d.date} ${n}: ${JSON.stringify(inv[n])}`);
-      // 12 seeded, one opened on day 3, one closed on day 5 (it leaves the day).
+      // 12 seeded, one adopted from the custodian's files on day 3, one closed on day 5.
       assert.equal(d.accounts, (d.day as number) < 3 ? 12 : (d.day as number) < 5 ? 13 : 12);
       // The morning's deposits (ACH and wire, at least one of each a day) reached the book's cash.
       const posted = d.postedByTheSync as Record<string, { flows: number }>;
@@ -103,15 +105,17 @@ describe('soak benchmark', () => {
     assert.ok(fired(days[1]!) >= 1, 'MODEL_CHANGE fired on the day of the new version');
     const ev = (i: number) => days[i]!.events as Record<string, number>;
     assert.equal(ev(1).SPLIT, 1);
-    assert.equal(ev(2).ACCOUNT_OPENED, 1);
+    assert.equal(ev(1).ACCOUNT_ARRIVED, 1);
     assert.equal(ev(2).SETTLEMENT_FAIL_PLANTED, 1);
     assert.equal(ev(3).REVERSE_SPLIT, 1);
+    assert.equal(ev(3).ACCOUNT_SET_UP, 1);
     assert.equal(ev(4).ACCOUNT_CLOSED, 1);
     assert.equal(ev(5).SYMBOL_CHANGE, 1);
-    // The new account's wire was invested the day it arrived.
-    const dep = (days[2]!.invariants as Record<string, Check & { outcome: Record<string, number> }>)
-      .depositsInvested!;
-    assert.ok((dep.outcome.traded ?? 0) >= 1, JSON.stringify(dep));
+    // The arrived account waited for ops on day 3, and traded on day 4, its first day set up.
+    assert.equal((days[2]!.accountsByStage as Record<string, number>).PendingSetup, 1);
+    const setUp = (days[3]!.invariants as Record<string, Check & { firstDaySetUp: number }>)
+      .setUpAccountsTrade!;
+    assert.equal(setUp.firstDaySetUp, 1, JSON.stringify(setUp));
     // The planted settlement fail was found on the morning after its T+1, and nothing else broke.
     const brk = (days[4]!.invariants as Record<string, Check & { plantedDue: number; plantedFound: number }>)
       .noUnexpectedBreaks!;
