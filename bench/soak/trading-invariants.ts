@@ -358,8 +358,9 @@ export async function depositsInvested(db: Knex, tradeDate: string) {
       ORDER BY 1`,
     [tradeDate],
   );
-  // An account that made no proposal: its cash above target after the day must be within the
-  // engine's investing threshold (CASH_IN fires above it; the demo models keep the defaults).
+  // An account whose proposal (if any) did not invest the deposit (no CASH_IN): its cash above
+  // target after the day must be within the engine's investing threshold (CASH_IN fires above
+  // it; the demo models keep the defaults).
   const idle = await rows<{ account_id: string; cash: string; value: string }>(
     db,
     `SELECT a.id AS account_id, c.amount::text AS cash,
@@ -367,7 +368,7 @@ export async function depositsInvested(db: Knex, tradeDate: string) {
                                                          AND pr.date <= ? ORDER BY pr.date DESC LIMIT 1))
                                     FROM positions p WHERE p.account_id = a.id), 0))::text AS value
        FROM accounts a JOIN cash_balances c ON c.account_id = a.id WHERE a.id = ANY(?)`,
-    [tradeDate, deposits.filter((d) => !d.proposal).map((d) => d.account_id)],
+    [tradeDate, deposits.filter((d) => !d.proposal || !d.cash_in).map((d) => d.account_id)],
   );
   const belowThreshold = new Set(
     idle
@@ -392,13 +393,15 @@ export async function depositsInvested(db: Knex, tradeDate: string) {
         : 'no proposal'
       : !d.cash_in && fundsWithdrawal
         ? 'funds a withdrawal'
-        : !d.cash_in
-          ? 'no CASH_IN reason'
-          : d.filled
-            ? 'traded'
-            : d.status === 'REJECTED' || d.status === 'EXPIRED'
-              ? d.status.toLowerCase()
-              : null;
+        : !d.cash_in && belowThreshold.has(d.account_id)
+          ? 'traded for another reason; cash within the investing threshold'
+          : !d.cash_in
+            ? 'no CASH_IN reason'
+            : d.filled
+              ? 'traded'
+              : d.status === 'REJECTED' || d.status === 'EXPIRED'
+                ? d.status.toLowerCase()
+                : null;
     // Approved but not released before the window closed (a day slower than its clock): the cash
     // stays, and the next day must invest it (checked below, on that day).
     const key = why ?? `carried: not traded today (${d.status})`;
