@@ -31,6 +31,7 @@ import { cashStr, dec, qtyStr } from '../../src/domain/money';
 import { SA } from '../../src/workflows/search-attributes';
 import type { TradingDayResult } from '../../src/workflows/types';
 import type { InvariantCheck, PositionDiff } from '../chaos/invariants';
+import { SAMPLE, check, rows } from './check';
 import {
   depositsInvested,
   insideBandsAfterTrades,
@@ -38,21 +39,6 @@ import {
   realizedGainsMatchCustodian,
   setUpAccountsTrade,
 } from './trading-invariants';
-
-const SAMPLE = 10;
-
-async function rows<T>(db: Knex | Knex.Transaction, sql: string, bindings: readonly unknown[] = []) {
-  return (await db.raw(sql, bindings as Knex.RawBinding[])).rows as T[];
-}
-
-function check(name: string, bad: unknown[], details: Record<string, unknown>): InvariantCheck {
-  return {
-    name,
-    ok: bad.length === 0,
-    details: { ...details, violations: bad.length },
-    violations: bad.length ? bad.slice(0, SAMPLE) : undefined,
-  };
-}
 
 /** A break the soak planted: the morning it must show, the account, its type. */
 export interface PlantedBreak {

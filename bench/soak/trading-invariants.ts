@@ -36,23 +36,9 @@ import { addCalendarDays, previousTradingDay } from '../../src/domain/calendar';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine/config';
 import { type LossSale, type ReplacementBuy, washSaleConflicts } from '../../src/domain/engine/washsale';
 import { type Dec, ZERO, cashStr, dec, qtyStr } from '../../src/domain/money';
-import type { InvariantCheck } from '../chaos/invariants';
+import { check, rows } from './check';
 
-const SAMPLE = 10;
 const WASH_WINDOW_DAYS = 30;
-
-async function rows<T>(db: Knex, sql: string, bindings: readonly unknown[] = []) {
-  return (await db.raw(sql, bindings as Knex.RawBinding[])).rows as T[];
-}
-
-function check(name: string, bad: unknown[], details: Record<string, unknown>): InvariantCheck {
-  return {
-    name,
-    ok: bad.length === 0,
-    details: { ...details, violations: bad.length },
-    violations: bad.length ? bad.slice(0, SAMPLE) : undefined,
-  };
-}
 
 /** `closed`: every lot portion the custodian's sells closed up to the day (lotsAsOf's replay). */
 export async function realizedGainsMatchCustodian(db: Knex, closed: SimClosedLot[]) {
