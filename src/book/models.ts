@@ -245,15 +245,21 @@ export interface PublishResult {
   effect: Effect;
 }
 
+/**
+ * Publishes a new version of a model's targets and settings. Settings left out keep the current
+ * version's (a new list of targets does not reset the bands); `settings: {}` is the engine's
+ * defaults. The same content as the current version publishes nothing.
+ */
 export async function publishVersion(
   ctx: BookContext,
   modelId: string,
-  input: ModelVersionInput,
+  asked: ModelVersionInput,
 ): Promise<PublishResult> {
   return inTransaction(ctx.db, async (trx) => {
     const row = await trx('models').where({ id: modelId }).forUpdate().first();
     if (!row) throw notFound(ENTITY, `model ${modelId} not found`);
     const before = await getModel(trx, modelId);
+    const input = { ...asked, settings: asked.settings ?? before.current.settings };
     const accountIds = await modelAccounts(trx, modelId);
     if (sameVersionContent(before.current, input)) {
       return { model: before, changed: false, effect: await effectOf(trx, ctx.today, 'scan', accountIds) };

@@ -211,9 +211,21 @@ describe('configuration API', () => {
         ],
       });
       ok(a);
+      assert.deepEqual(
+        a.json.model.current.settings,
+        { bandRule: 'ABS', absBand: '0.05' },
+        "settings left out keep the current version's (M8020 v1: ABS 0.05)",
+      );
       assert.ok(a.json.effect.scannedToday.includes('ACC002'));
       assert.match(a.json.effect.detail, /2026-11-25/);
       assert.equal(a.json.effect.appliesFrom, DATE, 'the other accounts on the model see it today');
+      const defaults = await w.send('ops', 'POST', '/api/v1/models/M8020/versions', {
+        targets: a.json.model.current.targets,
+        settings: {},
+      });
+      ok(defaults);
+      assert.equal(defaults.json.changed, true, 'settings: {} is a change: back to the defaults');
+      assert.deepEqual(defaults.json.model.current.settings, {});
     });
   });
 
@@ -291,8 +303,8 @@ describe('configuration API', () => {
       const s = await w.send('ben', 'GET', '/api/v1/accounts/ACC005/settings');
       ok(s);
       assertShape(AccountSettings, s.json);
-      assert.deepEqual(s.json.model, { id: 'M8020', name: '3-fund growth 80/20', version: 2 });
-      // Version 2 (published above) has no settings of its own: the engine's defaults apply.
+      assert.deepEqual(s.json.model, { id: 'M8020', name: '3-fund growth 80/20', version: 3 });
+      // Version 3 (published above with `settings: {}`) has no settings of its own: the engine's defaults apply.
       assert.equal(s.json.effectiveSettings.bandRule, 'FIVE_TWENTY_FIVE');
       assert.equal(s.json.effectiveSettings.absBand, '0.05');
       assert.equal(s.json.effectiveSettings.minTradeUsd, '50');

@@ -237,7 +237,8 @@ class Applier {
     const v = r.value as { id: string; name: string; note?: string; settings?: Record<string, unknown> };
     const version = {
       targets: targets.map(({ value: { modelId: _m, ...t } }) => t),
-      ...(v.settings ? { settings: v.settings } : {}),
+      // A models.csv row states the whole version: an empty settings cell is the engine's default.
+      settings: v.settings ?? {},
       ...(v.note ? { note: v.note } : {}),
     };
     const row = await this.trx('models').where({ id: v.id }).first();

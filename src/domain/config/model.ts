@@ -26,7 +26,9 @@ export type ModelTarget = z.infer<typeof ModelTarget>;
 
 const VERSION_SHAPE = {
   targets: z.array(ModelTarget).min(1, 'a model needs at least one target').max(100),
-  settings: EngineSettings.optional(),
+  settings: EngineSettings.optional().describe(
+    "The model-level engine settings. Left out when publishing a version: the current version's settings are kept; {} is the engine's defaults.",
+  ),
   note: text(2000, 'a note').optional(),
 };
 
