@@ -20,6 +20,10 @@
  *                                              (the API's twin, src/cli/config.ts); ops onboarding
  *   notify prefs ADVISOR [--off KIND]… [--on KIND]… [--by NAME]   an advisor's notification opt-outs
  *   book import PATH… [--apply --by NAME] | book export DIR   the book as CSV files (src/cli/book.ts)
+ *   audit [--entity E] [--id ID] [--actor A] [--action X] [--since D] [--limit N] [--details]
+ *                                              the audit log, newest first (src/cli/audit.ts)
+ *   sim open-accounts                          the simulated custodian opens the book's accounts
+ *                                              it does not hold (npm start does it too)
  *   schedule                                   create or update the Temporal Schedule
  *   migrate                                    run database migrations
  */
@@ -35,6 +39,7 @@ import { startApiServer } from '../api/server';
 import { createAdvisorToken, listTokens, revokeToken, rotateToken } from '../api/tokens';
 import { type AppConfig, activityPolicy, loadConfig, workerTuning } from '../config';
 import { seedDemoData } from '../demo/seed';
+import { openBookAtSimulator } from '../demo/simulator-firm';
 import {
   type DayClock,
   assertCoveredTradeDate,
@@ -54,6 +59,7 @@ import { accountDayWorkflowId, tradingDayWorkflowId } from '../workflows/ids';
 import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';
 import type { TradingDayInput, TradingDayResult } from '../workflows/types';
 import { cliText } from './args';
+import { runAuditCommand } from './audit';
 import { runBookCommand } from './book';
 import { cmdCash } from './cash';
 import { runConfigCommand } from './config';
@@ -151,8 +157,18 @@ async function cmdStart(args: string[]) {
   // The demo day's events (a large wire, a halted symbol) go to the embedded simulator only.
   const seeded = await seedDemoData(database.db, { asOf: tradeDate, dayEvents: !cfg.CUSTODIAN_URL });
   say(
-    `[start] demo data: ${seeded.seeded ? `seeded ${seeded.accounts} accounts` : `kept (${seeded.accounts} accounts)`}`,
+    `[start] ${seeded.seeded ? `demo data: seeded ${seeded.accounts} accounts` : `book: kept (${seeded.accounts} accounts)`}`,
   );
+  if (!cfg.CUSTODIAN_URL) {
+    // A firm's own book (book import) on the simulated custodian: it holds the firm's accounts too.
+    const opened = await openBookAtSimulator(database.db, {
+      averagePriceAccount: cfg.CUSTODIAN_AVG_PRICE_ACCOUNT,
+    });
+    if (opened.accounts.length || opened.securities.length)
+      say(
+        `[start] simulated custodian: opened ${opened.accounts.length} account(s) of the book it did not hold${opened.accounts.length ? ` (${opened.accounts.join(', ')})` : ''}; closes for ${opened.securities.length} new security(ies)${opened.securities.length ? ` (${opened.securities.join(', ')})` : ''}`,
+      );
+  }
 
   say(
     `[start] Temporal: ${cfg.TEMPORAL_ADDRESS ?? (cfg.TEMPORAL_SERVER === 'cluster' ? `cluster server on PostgreSQL (docs/cluster.md), logs in ${cfg.DATA_DIR}/logs` : 'dev server (first start takes a few seconds)')}`,
@@ -211,11 +227,17 @@ async function cmdStart(args: string[]) {
     ...(cfg.DECISION_SIGNING_KEY ? { decisionSigningKey: cfg.DECISION_SIGNING_KEY } : {}),
   });
   stops.push(api.close);
-  const demo = await rotateToken(
-    database.db,
-    { advisorId: 'ADV-BEN', label: 'demo (npm start)' },
-    { by: 'npm start' },
-  );
+  // The demo firm's ADV-BEN, or a firm's own book's first advisor (book import instead of the demo).
+  const demoAdvisor: string | undefined =
+    (await database.db('advisors').where({ id: 'ADV-BEN' }).first('id'))?.id ??
+    (await database.db('advisors').orderBy('id').first('id'))?.id;
+  const demo = demoAdvisor
+    ? await rotateToken(
+        database.db,
+        { advisorId: demoAdvisor, label: 'demo (npm start)' },
+        { by: 'npm start' },
+      )
+    : undefined;
   // The day report of the whole firm needs an ops token (the advisor's shows their accounts only).
   const demoOps = await rotateToken(
     database.db,
@@ -243,12 +265,14 @@ async function cmdStart(args: string[]) {
   );
   say(`Temporal UI:      ${ui}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows`);
   say(`Waiting accounts: ${ui}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows?query=${filter}`);
-  say(`Advisor page:     ${api.url}/  (demo token for ADV-BEN below)`);
+  say(
+    `Advisor page:     ${api.url}/  (${demo ? `demo token for ${demoAdvisor} below` : 'no advisor in the book yet'})`,
+  );
   say(`Advisor API:      ${api.url}/api/v1/proposals  (OpenAPI: ${api.url}/openapi.json)`);
   say(
     `Day report:       ${api.url}/report?date=${tradeDate}  (the ops token below: every account; CSV/JSON: /api/v1/reports/day/${tradeDate}/export)`,
   );
-  say(`Demo token:       ${demo.token}`);
+  if (demo) say(`Demo token:       ${demo.token}  (${demoAdvisor})`);
   say(`Ops token:        ${demoOps.token}  (the day report of every account)`);
   say(`Custodian (sim):  ${custodian.url}`);
   say(
@@ -288,8 +312,8 @@ async function cmdStart(args: string[]) {
           say(
             `  ${r.account_id} (${r.advisor_id}) proposal ${r.id}: npm run cli -- approve --account ${r.account_id} --advisor ${r.advisor_id} --date ${tradeDate}`,
           );
-          if (r.advisor_id === 'ADV-BEN') {
-            // The demo token is ADV-BEN's: his proposals can be approved through the API too.
+          if (demo && r.advisor_id === demoAdvisor) {
+            // The demo token is this advisor's: their proposals can be approved through the API too.
             say(
               `      or: curl -X POST ${api.url}/api/v1/proposals/${r.id}/approve -H 'authorization: Bearer ${demo.token}' -H 'content-type: application/json' -d '{}'`,
             );
@@ -311,6 +335,23 @@ async function cmdStart(args: string[]) {
     say(`\nthe day ended with an error: ${(e as Error).message}`);
   }
   say('Services keep running for the UI and the API; Ctrl-C to stop.');
+}
+
+/** `sim open-accounts`: the simulated custodian opens the book's accounts it does not hold (src/demo/simulator-firm.ts). */
+async function cmdSim(args: string[]) {
+  if (args.length !== 1 || args[0] !== 'open-accounts') throw new Error('usage: sim open-accounts');
+  const cfg = loadConfig();
+  if (cfg.CUSTODIAN_URL)
+    throw new Error('sim open-accounts is for the simulated custodian; CUSTODIAN_URL names a real one');
+  const database = await openDatabase(cfg);
+  try {
+    const opened = await openBookAtSimulator(database.db, {
+      averagePriceAccount: cfg.CUSTODIAN_AVG_PRICE_ACCOUNT,
+    });
+    say(JSON.stringify(opened));
+  } finally {
+    await database.stop();
+  }
 }
 
 async function withClient<T>(fn: (client: Client, cfg: AppConfig) => Promise<T>): Promise<T> {
@@ -597,6 +638,10 @@ async function main() {
       return cmdConfig([cmd, ...args]);
     case 'book':
       return cmdConfig([cmd, ...args], runBookCommand);
+    case 'audit':
+      return cmdConfig([cmd, ...args], runAuditCommand);
+    case 'sim':
+      return cmdSim(args);
     case 'cash': {
       const database = await openDatabase(loadConfig());
       try {
@@ -611,7 +656,7 @@ async function main() {
       );
     default:
       say(
-        'usage: start | seed | migrate | day start|status | approve | reject | ops | cash | advisor | book import|export | schedule (see src/cli/main.ts)',
+        'usage: start | seed | migrate | day start|status | approve | reject | ops | cash | advisor | book import|export | audit | schedule (see src/cli/main.ts)',
       );
       process.exitCode = cmd ? 1 : 0;
   }

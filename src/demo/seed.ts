@@ -91,6 +91,31 @@ export function syntheticPrices(seed: number): readonly SyntheticPrice[] {
 export type SyntheticPrice = Readonly<{ symbol: string; date: string; close: string }>;
 const pricesBySeed = new Map<number, readonly SyntheticPrice[]>();
 
+/** One trading day of geometric Brownian motion: the next close, to the cent. */
+function nextClose(price: Decimal, s: { drift: number; vol: number }, rand: () => number): Decimal {
+  const z = gaussian(rand);
+  const r = (s.drift - (s.vol * s.vol) / 2) / 252 + (s.vol / Math.sqrt(252)) * z;
+  return price.times(new Dec(r.toFixed(12)).exp()).toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN);
+}
+
+/**
+ * Synthetic closes for a security outside the demo's list (a firm's own book on the simulated
+ * market): from $100.00, 6 % drift, 18 % volatility, over the same trading days as the demo's
+ * series, from a stream of its own seeded by its symbol (the same symbol always gets the same
+ * series, and no other security's series changes).
+ */
+export function syntheticPricesFor(symbol: string): SyntheticPrice[] {
+  let h = 0x811c9dc5;
+  for (const ch of symbol) h = Math.imul(h ^ ch.codePointAt(0)!, 0x01000193) >>> 0;
+  const rand = prng(h);
+  const last = CALENDAR_YEARS.at(-1)!;
+  let price: Decimal = new Dec('100.00');
+  return tradingDaysBetween(FIRST_STRETCH.from, `${last}-12-31`).map((date) => {
+    price = nextClose(price, { drift: 0.06, vol: 0.18 }, rand);
+    return { symbol, date, close: price.toFixed(2) };
+  });
+}
+
 function generatePrices(seed: number): { symbol: string; date: string; close: string }[] {
   const stretches = [{ days: tradingDaysBetween(FIRST_STRETCH.from, FIRST_STRETCH.to), rand: prng(seed) }];
   let end: string = FIRST_STRETCH.to;
@@ -111,9 +136,7 @@ function generatePrices(seed: number): { symbol: string; date: string; close: st
       let price = last.get(s.symbol)!;
       const out = bySymbol.get(s.symbol)!;
       for (const date of days) {
-        const z = gaussian(rand);
-        const r = (s.drift - (s.vol * s.vol) / 2) / 252 + (s.vol / Math.sqrt(252)) * z;
-        price = price.times(new Dec(r.toFixed(12)).exp()).toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN);
+        price = nextClose(price, s, rand);
         out.push({ symbol: s.symbol, date, close: price.toFixed(2) });
       }
       last.set(s.symbol, price);
