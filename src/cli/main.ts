@@ -28,36 +28,16 @@
  *   migrate                                    run database migrations
  */
 import { userInfo } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { ensureSchedule } from '../../temporal-config/schedule';
-import { channelsOf } from '../activities/notifications';
-import { apiLimitsFromConfig } from '../api/limits';
-import { startApiServer } from '../api/server';
-import { createAdvisorToken, listTokens, revokeToken, rotateToken } from '../api/tokens';
-import { type AppConfig, activityPolicy, loadConfig, workerTuning } from '../config';
+import { createAdvisorToken, listTokens, revokeToken } from '../api/tokens';
+import { loadConfig } from '../config';
 import { seedDemoData } from '../demo/seed';
-import { openBookAtSimulator } from '../demo/simulator-firm';
-import {
-  type DayClock,
-  assertCoveredTradeDate,
-  dayClock,
-  isTradingDay,
-  nextTradingDay,
-  utcToEtDate,
-} from '../domain/calendar';
-import { calendarCoverageWarning } from '../domain/calendar-coverage';
 import { decisionOrigin } from '../domain/decision-signature';
-import { connectNative } from '../infra/temporal';
-import { startDispatcher } from '../notifications/dispatcher';
-import { watchCalendarCoverage } from '../workers/calendar-watch';
-import { installWorkerRuntime } from '../workers/runtime';
-import { createTradingWorker } from '../workers/worker';
-import { accountDayWorkflowId, tradingDayWorkflowId } from '../workflows/ids';
+import { accountDayWorkflowId } from '../workflows/ids';
 import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/messages';
-import type { TradingDayInput, TradingDayResult } from '../workflows/types';
+import type { TradingDayInput } from '../workflows/types';
 import { cliText } from './args';
 import { runAuditCommand } from './audit';
 import { runBookCommand } from './book';
@@ -65,304 +45,19 @@ import { cmdCash } from './cash';
 import { runConfigCommand } from './config';
 import { findStuck, listBreaks, opsSignal, renderBreaks } from './ops';
 import { dayProgress, renderProgress } from './progress';
-import { openCustodian, openDatabase, openMail, openTemporal } from './runtime';
-
-const say = (m: string) => process.stdout.write(`${m}\n`);
-const zDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '--date must be YYYY-MM-DD');
-
-function todayEt(): string {
-  return utcToEtDate(new Date().toISOString());
-}
-
-/** Today if it is a trading day whose window has not closed yet, else the next trading day. */
-function defaultTradeDate(realClock: boolean): string {
-  const today = todayEt();
-  if (isTradingDay(today) && (!realClock || Date.parse(dayClock(today).windowClose) > Date.now()))
-    return today;
-  return nextTradingDay(today);
-}
-
-/**
- * A trade date beyond the calendar's coverage is refused before anything starts (the error says what
- * to do); near the end, the warning is printed (docs/calendar.md).
- */
-function checkCalendar(tradeDate: string): void {
-  assertCoveredTradeDate(tradeDate);
-  const today = todayEt();
-  const warning = calendarCoverageWarning(tradeDate > today ? tradeDate : today);
-  if (warning) say(`WARNING ${warning.message}`);
-}
-
-/** A compressed day for demos: cut-off in 3 minutes, window 3–6 minutes, confirms at 7. */
-function demoClock(): DayClock {
-  const at = (s: number) => new Date(Date.now() + s * 1000).toISOString();
-  return { approvalCutoff: at(180), windowOpen: at(185), windowClose: at(360), confirmAt: at(420) };
-}
-
-function clockSettings(cfg: AppConfig) {
-  return {
-    approvalCutoffEt: cfg.APPROVAL_CUTOFF_ET,
-    windowOpenEt: cfg.WINDOW_OPEN_ET,
-    windowCloseEt: cfg.WINDOW_CLOSE_ET,
-    confirmAtEt: cfg.CONFIRM_AT_ET,
-  };
-}
-
-async function startDay(client: Client, cfg: AppConfig, input: TradingDayInput) {
-  const workflowId = tradingDayWorkflowId(input.tradeDate);
-  try {
-    const handle = await client.workflow.start('DailyTradingDay', {
-      taskQueue: cfg.TASK_QUEUE,
-      workflowId,
-      args: [input],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-    return { handle, started: true };
-  } catch (e) {
-    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-    return { handle: client.workflow.getHandle(workflowId), started: false };
-  }
-}
-
-async function cmdStart(args: string[]) {
-  const { values } = parseArgs({
-    args,
-    options: { 'real-clock': { type: 'boolean' }, date: { type: 'string' }, cluster: { type: 'boolean' } },
-  });
-  // --cluster: the production-shaped Temporal server on PostgreSQL instead of the dev server.
-  const cfg = loadConfig(values.cluster ? { ...process.env, TEMPORAL_SERVER: 'cluster' } : process.env);
-  // Worker and workflow logs as JSON lines in a file (docs/observability.md); the progress line
-  // is the normal output.
-  const runtime = installWorkerRuntime(cfg, {
-    defaultLogTarget: path.join(cfg.DATA_DIR, 'logs', 'zoe.jsonl'),
-  });
-  const realClock = values['real-clock'] ?? false;
-  const tradeDate = values.date ? zDate.parse(values.date) : defaultTradeDate(realClock);
-  checkCalendar(tradeDate);
-  const stops: (() => Promise<void>)[] = [];
-  let stopping = false;
-  const stopAll = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    say('\nstopping…');
-    for (const stop of stops.reverse()) await stop().catch((e) => console.error(e));
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
-
-  say(`[start] PostgreSQL: ${cfg.DATABASE_URL ? 'DATABASE_URL' : `embedded, data in ${cfg.DATA_DIR}/pg`}`);
-  const database = await openDatabase(cfg, (m) => say(`[start] ${m}`));
-  stops.push(database.stop);
-  // The demo day's events (a large wire, a halted symbol) go to the embedded simulator only.
-  const seeded = await seedDemoData(database.db, { asOf: tradeDate, dayEvents: !cfg.CUSTODIAN_URL });
-  say(
-    `[start] ${seeded.seeded ? `demo data: seeded ${seeded.accounts} accounts` : `book: kept (${seeded.accounts} accounts)`}`,
-  );
-  if (!cfg.CUSTODIAN_URL) {
-    // A firm's own book (book import) on the simulated custodian: it holds the firm's accounts too.
-    const opened = await openBookAtSimulator(database.db, {
-      averagePriceAccount: cfg.CUSTODIAN_AVG_PRICE_ACCOUNT,
-    });
-    if (opened.accounts.length || opened.securities.length)
-      say(
-        `[start] simulated custodian: opened ${opened.accounts.length} account(s) of the book it did not hold${opened.accounts.length ? ` (${opened.accounts.join(', ')})` : ''}; closes for ${opened.securities.length} new security(ies)${opened.securities.length ? ` (${opened.securities.join(', ')})` : ''}`,
-      );
-  }
-
-  say(
-    `[start] Temporal: ${cfg.TEMPORAL_ADDRESS ?? (cfg.TEMPORAL_SERVER === 'cluster' ? `cluster server on PostgreSQL (docs/cluster.md), logs in ${cfg.DATA_DIR}/logs` : 'dev server (first start takes a few seconds)')}`,
-  );
-  const temporal = await openTemporal(cfg, {
-    startDevServer: true,
-    databaseUrl: database.url,
-    log: (m) => say(`[start] ${m}`),
-  });
-  stops.push(temporal.stop);
-  const client = new Client({ connection: temporal.client, namespace: cfg.TEMPORAL_NAMESPACE });
-
-  const custodian = await openCustodian(cfg, database.db);
-  stops.push(custodian.stop);
-  const mail = await openMail(cfg, { demoClock: !realClock });
-  stops.push(mail.stop);
-  const native = await connectNative(cfg, temporal.address);
-  const deps = {
-    db: database.db,
-    custodian: custodian.port,
-    dropDir: cfg.custodianDropDir,
-    correspondent: cfg.CUSTODIAN_CORRESPONDENT,
-    averagePriceAccount: cfg.CUSTODIAN_AVG_PRICE_ACCOUNT,
-    ...activityPolicy({ ...mail.cfg, ...(temporal.uiUrl ? { PUBLIC_TEMPORAL_UI_URL: temporal.uiUrl } : {}) }),
-  };
-  const worker = await createTradingWorker({
-    connection: native,
-    namespace: cfg.TEMPORAL_NAMESPACE,
-    taskQueue: cfg.TASK_QUEUE,
-    ...workerTuning(cfg),
-    deps,
-  });
-  const dispatcher = startDispatcher(database.db, channelsOf(deps), {
-    intervalMs: (realClock ? cfg.NOTIFY_DISPATCH_SECONDS : 2) * 1000,
-    onError: (e) => console.error('[notifications]', e),
-  });
-  stops.push(async () => {
-    await dispatcher.stop();
-    deps.mail?.transport.close();
-  });
-  const running = worker.run();
-  // A long-running demo stack: the day's warning above, and once a day after.
-  const stopWatch = watchCalendarCoverage({ warn: (m) => say(`\nWARNING ${m}`), immediately: false });
-  stops.push(async () => stopWatch());
-  stops.push(async () => {
-    // The SDK's own SIGINT/SIGTERM handler may have started the shutdown already.
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running.catch(() => undefined);
-    await native.close();
-  });
-  const api = await startApiServer({
-    db: database.db,
-    client,
-    port: cfg.API_PORT,
-    limits: apiLimitsFromConfig(cfg),
-    ...(cfg.DECISION_SIGNING_KEY ? { decisionSigningKey: cfg.DECISION_SIGNING_KEY } : {}),
-  });
-  stops.push(api.close);
-  // The demo firm's ADV-BEN, or a firm's own book's first advisor (book import instead of the demo).
-  const demoAdvisor: string | undefined =
-    (await database.db('advisors').where({ id: 'ADV-BEN' }).first('id'))?.id ??
-    (await database.db('advisors').orderBy('id').first('id'))?.id;
-  const demo = demoAdvisor
-    ? await rotateToken(
-        database.db,
-        { advisorId: demoAdvisor, label: 'demo (npm start)' },
-        { by: 'npm start' },
-      )
-    : undefined;
-  // The day report of the whole firm needs an ops token (the advisor's shows their accounts only).
-  const demoOps = await rotateToken(
-    database.db,
-    { role: 'ops', label: 'demo ops (npm start)' },
-    { by: 'npm start' },
-  );
-  const schedule = await ensureSchedule(client, cfg.TASK_QUEUE);
-
-  const input: TradingDayInput = realClock
-    ? { tradeDate, clockSettings: clockSettings(cfg), fillPollSeconds: cfg.FILL_POLL_SECONDS }
-    : { tradeDate, clockOverride: demoClock(), fillPollSeconds: 5 };
-  const { handle, started } = await startDay(client, cfg, input);
-  const ui = temporal.uiUrl ?? '(your Temporal UI)';
-  const filter = encodeURIComponent(
-    `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="AwaitingApproval"`,
-  );
-  say('');
-  say(
-    `Trading day ${tradeDate} ${started ? 'started' : 'already exists; following it'} as ${handle.workflowId}`,
-  );
-  say(
-    realClock
-      ? 'Clock: real (cut-off 11:45 ET, window 12:00–14:00 ET, confirms next morning 06:30 ET)'
-      : 'Clock: demo (cut-off in 3 min, window 3–6 min, confirms at 7 min); use --real-clock for ET times',
-  );
-  say(`Temporal UI:      ${ui}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows`);
-  say(`Waiting accounts: ${ui}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows?query=${filter}`);
-  say(
-    `Advisor page:     ${api.url}/  (${demo ? `demo token for ${demoAdvisor} below` : 'no advisor in the book yet'})`,
-  );
-  say(`Advisor API:      ${api.url}/api/v1/proposals  (OpenAPI: ${api.url}/openapi.json)`);
-  say(
-    `Day report:       ${api.url}/report?date=${tradeDate}  (the ops token below: every account; CSV/JSON: /api/v1/reports/day/${tradeDate}/export)`,
-  );
-  if (demo) say(`Demo token:       ${demo.token}  (${demoAdvisor})`);
-  say(`Ops token:        ${demoOps.token}  (the day report of every account)`);
-  say(`Custodian (sim):  ${custodian.url}`);
-  say(
-    `Metrics:          ${api.url}/metrics (API, day gauges)  ${runtime.metricsUrl ?? '(worker metrics off)'} (worker)`,
-  );
-  say(`Logs (JSON):      ${runtime.logTarget}`);
-  say(
-    mail.sink
-      ? `Mail (sink):      ${mail.sink.webUrl}  (SMTP 127.0.0.1:${mail.sink.smtpPort}; mbox ${mail.sink.mboxPath})`
-      : `Mail:             ${cfg.SMTP_HOST}:${cfg.SMTP_PORT} (SMTP_HOST)`,
-  );
-  say(`Schedule:         daily-trading-day ${schedule} (weekdays 06:30 America/New_York)`);
-  say('Ctrl-C stops everything; `npm start` again resumes with the same data.\n');
-
-  let shownApprovals = false;
-  const tty = process.stdout.isTTY;
-  let lastLine = '';
-  const timer = setInterval(async () => {
-    try {
-      const p = await dayProgress(client, tradeDate);
-      const line = renderProgress(p);
-      if (tty) process.stdout.write(`\r\x1b[2K${line}`);
-      else if (line !== lastLine) say(line);
-      lastLine = line;
-      const waiting = p.accountsByStage.AwaitingApproval ?? [];
-      if (!shownApprovals && waiting.length > 0) {
-        shownApprovals = true;
-        const rows = await database
-          .db('proposals as p')
-          .join('accounts as a', 'a.id', 'p.account_id')
-          .where('p.trade_date', tradeDate)
-          .whereIn('p.account_id', waiting)
-          .select('p.id', 'p.account_id', 'a.advisor_id');
-        if (tty) process.stdout.write('\n');
-        say('Waiting for advisor approval:');
-        for (const r of rows) {
-          say(
-            `  ${r.account_id} (${r.advisor_id}) proposal ${r.id}: npm run cli -- approve --account ${r.account_id} --advisor ${r.advisor_id} --date ${tradeDate}`,
-          );
-          if (demo && r.advisor_id === demoAdvisor) {
-            // The demo token is this advisor's: their proposals can be approved through the API too.
-            say(
-              `      or: curl -X POST ${api.url}/api/v1/proposals/${r.id}/approve -H 'authorization: Bearer ${demo.token}' -H 'content-type: application/json' -d '{}'`,
-            );
-          }
-        }
-      }
-    } catch {
-      // visibility not ready yet
-    }
-  }, 2000);
-  try {
-    const result: TradingDayResult = await handle.result();
-    clearInterval(timer);
-    say(
-      `\n\nDay ${tradeDate} finished: ${JSON.stringify(result.byStage)}; ${result.ordersFilled} orders filled; confirms ${JSON.stringify(result.confirms)}`,
-    );
-  } catch (e) {
-    clearInterval(timer);
-    say(`\nthe day ended with an error: ${(e as Error).message}`);
-  }
-  say('Services keep running for the UI and the API; Ctrl-C to stop.');
-}
-
-/** `sim open-accounts`: the simulated custodian opens the book's accounts it does not hold (src/demo/simulator-firm.ts). */
-async function cmdSim(args: string[]) {
-  if (args.length !== 1 || args[0] !== 'open-accounts') throw new Error('usage: sim open-accounts');
-  const cfg = loadConfig();
-  if (cfg.CUSTODIAN_URL)
-    throw new Error('sim open-accounts is for the simulated custodian; CUSTODIAN_URL names a real one');
-  const database = await openDatabase(cfg);
-  try {
-    const opened = await openBookAtSimulator(database.db, {
-      averagePriceAccount: cfg.CUSTODIAN_AVG_PRICE_ACCOUNT,
-    });
-    say(JSON.stringify(opened));
-  } finally {
-    await database.stop();
-  }
-}
-
-async function withClient<T>(fn: (client: Client, cfg: AppConfig) => Promise<T>): Promise<T> {
-  const cfg = loadConfig();
-  const temporal = await openTemporal(cfg, { startDevServer: false });
-  try {
-    return await fn(new Client({ connection: temporal.client, namespace: cfg.TEMPORAL_NAMESPACE }), cfg);
-  } finally {
-    await temporal.stop();
-  }
-}
+import { openDatabase } from './runtime';
+import { cmdSim, cmdStart } from './start';
+import {
+  checkCalendar,
+  clockSettings,
+  defaultTradeDate,
+  demoClock,
+  say,
+  startDay,
+  todayEt,
+  withClient,
+  zDate,
+} from './trading-day';
 
 async function cmdDay(args: string[]) {
   const [sub, ...rest] = args;
@@ -656,7 +351,7 @@ async function main() {
       );
     default:
       say(
-        'usage: start | seed | migrate | day start|status | approve | reject | ops | cash | advisor | book import|export | audit | schedule (see src/cli/main.ts)',
+        'usage: start | seed | migrate | day start|status | approve | reject | ops | cash | advisor | book import|export | audit | sim open-accounts | schedule (see src/cli/main.ts)',
       );
       process.exitCode = cmd ? 1 : 0;
   }
