@@ -1,7 +1,7 @@
 /**
  * Block orders (docs/domain.md §8.2): at the window, the day's approved legs are grouped
  * into one block per (symbol, side) with a pre-trade allocation statement, and before the buys go
- * out an account whose sells brought in less than planned has its buy lines scaled to its cash.
+ * out (§8.6) an account whose sells brought in less than planned has its buy lines scaled to its cash.
  * Sending and following a block's orders: ./block-orders.ts; allocating its fill: ./allocation.ts.
  * Every write is idempotent: blocks are built once per day under an advisory lock.
  */
@@ -81,10 +81,14 @@ export function blockActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Before the buys go out: an account whose sells brought in less than planned (partly filled,
-     * or filled lower) and whose cash (less pending withdrawals) plus actual proceeds no longer
-     * covers its planned buys gets its buy lines scaled down to what it has, to the security's
-     * step, so no account is bought into negative cash. Returns the buy blocks still to send.
+     * Before the buys go out (every sell block ended, or the buy deadline, docs/domain.md §8.6): an
+     * account whose sells brought in less than planned (partly filled, filled lower, or not
+     * allocated yet: a sell block still open has its lines at qty 0) and whose cash (less pending
+     * withdrawals) plus the proceeds allocated so far no longer covers its planned buys gets its buy
+     * lines scaled down to what it has, to the security's step, so no account is bought into
+     * negative cash; the audit names the account's sells still open. Returns the buy blocks still
+     * to send. Runs once per day: a retried call (its answer lost) answers the same blocks and
+     * scales nothing again, even if a sell was allocated in between.
      */
     async prepareBuyBlocks(input: { tradeDate: string }): Promise<BlockRef[]> {
       return db.transaction(async (trx) => {
@@ -94,14 +98,31 @@ export function blockActivities(deps: ActivityDeps) {
           .orderBy('symbol');
         const toSend = buys.filter((b) => b.status === 'STATEMENT');
         if (toSend.length === 0) return [];
-        const factor = buyScaleFactors(await buyFunding(trx, input.tradeDate));
+        const preparedKey = `buys-prepared:${input.tradeDate}`;
+        if (await trx('audit_log').where({ idempotency_key: preparedKey }).first('id'))
+          return blockRefs(toSend);
+        const funding = await buyFunding(trx, input.tradeDate);
+        const factor = buyScaleFactors(funding);
+        const openSells = await openSellsByAccount(trx, input.tradeDate);
         const stepOf = await securitySteps(
           trx,
           toSend.map((b) => b.symbol),
         );
         const out: BlockRow[] = [];
         for (const b of toSend)
-          out.push(await scaleBuyBlock(trx, b, factor, dec(stepOf.get(b.symbol) ?? '0.00001')));
+          out.push(await scaleBuyBlock(trx, b, factor, dec(stepOf.get(b.symbol) ?? '0.00001'), openSells));
+        await writeAudit(trx, {
+          actor: 'system',
+          action: 'BUYS_PREPARED',
+          entity: 'trading-day',
+          entityId: input.tradeDate,
+          details: {
+            buyBlocks: out.filter((b) => b.status === 'STATEMENT').map((b) => b.symbol),
+            scaledAccounts: [...factor.keys()].sort(),
+            openSells: [...new Set([...openSells.values()].flat())].sort(),
+          },
+          idempotencyKey: preparedKey,
+        });
         return blockRefs(out.filter((b) => b.status === 'STATEMENT'));
       });
     },
@@ -181,15 +202,31 @@ async function buyFunding(trx: Knex.Transaction, tradeDate: string): Promise<Buy
 }
 
 /**
+ * Each account's sell blocks of the day not allocated to it yet (its line still a statement: the
+ * block is still working, e.g. a halted security), by symbol. Their proceeds do not fund the buys.
+ */
+async function openSellsByAccount(trx: Knex.Transaction, tradeDate: string): Promise<Map<string, string[]>> {
+  const rows: { account_id: string; symbol: string }[] = await trx('allocations as a')
+    .join('blocks as b', 'b.id', 'a.block_id')
+    .where({ 'b.trade_date': tradeDate, 'b.side': 'SELL', 'a.status': 'STATEMENT' })
+    .orderBy(['a.account_id', 'b.symbol'])
+    .select('a.account_id', 'b.symbol');
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.account_id, [...(out.get(r.account_id) ?? []), r.symbol]);
+  return out;
+}
+
+/**
  * One buy block's statement with the scaled accounts' lines cut to their factor (audited), and the
  * block's requested quantity and account count brought in line; a block left with nothing is DONE.
- * Scaling starts from the account's planned legs, so a retried call scales once, not twice.
+ * Scaling starts from the account's planned legs, so the same factor gives the same lines.
  */
 async function scaleBuyBlock(
   trx: Knex.Transaction,
   b: BlockRow,
   factor: Map<string, Dec>,
   step: Dec,
+  openSells: Map<string, string[]>,
 ): Promise<BlockRow> {
   const lines: (AllocationRow & { planned: string })[] = await trx('allocations as a')
     .where({ 'a.block_id': b.id })
@@ -216,7 +253,14 @@ async function scaleBuyBlock(
         action: 'BUY_SCALED_TO_CASH',
         entity: 'proposal',
         entityId: l.proposal_id,
-        details: { blockId: b.id, requested: l.requested_qty, now: qtyStr(q), factor: f.toFixed(6) },
+        details: {
+          blockId: b.id,
+          requested: l.requested_qty,
+          now: qtyStr(q),
+          factor: f.toFixed(6),
+          // The account's sells not allocated when the buys started (still working at the deadline).
+          openSells: openSells.get(l.account_id) ?? [],
+        },
         idempotencyKey: `buy-scaled:${b.id}:${l.account_id}`,
       });
     }

@@ -301,6 +301,25 @@ function checkWindow(kind: string, cutoff: string, open: string, close: string, 
   }
 }
 
+/** The longest the day's buy blocks wait for its sell blocks (docs/domain.md §8.6). */
+export const BUY_DEADLINE_MAX_MS = 30 * 60_000;
+
+/**
+ * When the day's buy blocks start at the latest, whatever the sells are doing (docs/domain.md §8.6):
+ * `windowOpen + min(30 minutes, a quarter of the window)`. The buys start when every sell block has
+ * ended or at this instant, whichever comes first, so a sell held open (a halted security) does not
+ * hold the day's buys until the close. A UTC instant (ISO 8601).
+ */
+export function buyDeadline(clock: Pick<DayClock, 'windowOpen' | 'windowClose'>): string {
+  const open = Date.parse(clock.windowOpen);
+  const close = Date.parse(clock.windowClose);
+  if (Number.isNaN(open) || Number.isNaN(close) || close < open)
+    throw new Error(
+      `buyDeadline: expected windowOpen <= windowClose, got ${clock.windowOpen} and ${clock.windowClose}`,
+    );
+  return new Date(open + Math.min(BUY_DEADLINE_MAX_MS, Math.floor((close - open) / 4))).toISOString();
+}
+
 /**
  * The UTC deadlines of trade date `tradeDate`. Early-close days use the shortened window.
  * Throws if `tradeDate` is not a trading day, or is after the calendar's coverage end.

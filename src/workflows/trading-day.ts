@@ -7,14 +7,16 @@
  */
 import {
   ParentClosePolicy,
+  condition,
   deprecatePatch,
   log,
+  patched,
   sleep,
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { type BlockRef, type ConfirmSummary, emptyConfirms, isNonZeroQty } from '../contracts';
-import { type DayClock, dayClock, holidayName, isTradingDay } from '../domain/calendar';
+import { type DayClock, buyDeadline, dayClock, holidayName, isTradingDay } from '../domain/calendar';
 import { AccountBatch } from './account-batch';
 import { daySteps } from './activity-options';
 import { BlockOrder } from './block-order';
@@ -134,8 +136,17 @@ export async function DailyTradingDay(input: TradingDayInput): Promise<TradingDa
 }
 
 /**
- * At the window: the day's approved legs become one block per symbol and side; the sells go first
- * and are allocated, then the buys (scaled down for any account whose sells brought in less).
+ * Since `buys-at-deadline`: buys wait for the sells at most until `buyDeadline(clock)`. Histories
+ * without the marker keep the old order (every sell block ended, then the buys).
+ */
+export const BUYS_AT_DEADLINE_PATCH = 'buys-at-deadline';
+
+/**
+ * At the window: the day's approved legs become one block per symbol and side; the sells go first,
+ * and the buys start once every sell block has ended or at the buy deadline, whichever comes first
+ * (docs/domain.md §8.6), scaled down for any account whose allocated sells and cash do not cover
+ * them. A sell still open at the deadline (a halted security) keeps running beside the buys; the
+ * day waits for both.
  */
 async function tradeBlocks(
   tradeDate: string,
@@ -180,8 +191,24 @@ async function tradeBlocks(
       summary.refusedAllocations += o.refused;
     }
   };
-  await run(built.filter((b) => b.side === 'SELL'));
-  if (built.some((b) => b.side === 'BUY')) await run(await act.prepareBuyBlocks({ tradeDate }));
+  const sells = built.filter((b) => b.side === 'SELL');
+  const hasBuys = built.some((b) => b.side === 'BUY');
+  if (patched(BUYS_AT_DEADLINE_PATCH)) {
+    let sellsDone = false;
+    const selling = run(sells).then(() => {
+      sellsDone = true;
+    });
+    if (hasBuys) {
+      // condition() cancels its timer when the sells end first: no timer is left pending.
+      const wait = msUntil(buyDeadline(clock));
+      if (sells.length > 0 && wait > 0) await condition(() => sellsDone, wait);
+      if (!sellsDone) log.warn('buys start at the deadline with sells still open', { tradeDate });
+      await Promise.all([selling, run(await act.prepareBuyBlocks({ tradeDate }))]);
+    } else await selling;
+  } else {
+    await run(sells);
+    if (hasBuys) await run(await act.prepareBuyBlocks({ tradeDate }));
+  }
   log.info('blocks done', { tradeDate, ...summary });
   return summary;
 }

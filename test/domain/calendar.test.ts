@@ -4,12 +4,14 @@ import { getHolidays, isHoliday } from 'nyse-holidays';
 import {
   CALENDAR_COVERAGE,
   CALENDAR_YEARS,
+  BUY_DEADLINE_MAX_MS,
   CalendarCoverageError,
   DEFAULT_DAY_CLOCK_SETTINGS,
   EARLY_CLOSES,
   NYSE_CLOSURES,
   addCalendarDays,
   assertIsoDate,
+  buyDeadline,
   dayClock,
   etToUtc,
   holidayName,
@@ -673,3 +675,39 @@ function closuresOf(year: number): string[] {
     .filter((d) => d.startsWith(`${year}-`))
     .sort();
 }
+
+describe('the buy deadline (docs/domain.md §8.6)', () => {
+  it('is 30 minutes after the window opens on a regular day (window 12:00–14:00 ET)', () => {
+    const c = dayClock('2026-12-03');
+    assert.equal(BUY_DEADLINE_MAX_MS, 30 * 60_000);
+    assert.equal(buyDeadline(c), new Date(Date.parse(etToUtc('2026-12-03', '12:30'))).toISOString());
+  });
+
+  it('is a quarter of the window when that is shorter: an early close, the demo clock, a zero-length window', () => {
+    // 2028-11-24, the day after Thanksgiving: window 11:30–12:45 ET, a quarter is 18m45s.
+    const early = dayClock('2028-11-24');
+    assert.equal(buyDeadline(early), '2028-11-24T16:48:45.000Z');
+    // The demo clock: a three-minute window, buys at the latest 45 s after it opens.
+    assert.equal(
+      buyDeadline({ windowOpen: '2026-12-02T15:03:00.000Z', windowClose: '2026-12-02T15:06:00.000Z' }),
+      '2026-12-02T15:03:45.000Z',
+    );
+    assert.equal(
+      buyDeadline({ windowOpen: '2026-12-02T15:03:00Z', windowClose: '2026-12-02T15:03:00Z' }),
+      '2026-12-02T15:03:00.000Z',
+    );
+    // Exactly two hours: a quarter is 30 minutes, the cap.
+    assert.equal(
+      buyDeadline({ windowOpen: '2026-12-02T17:00:00Z', windowClose: '2026-12-02T21:00:00Z' }),
+      '2026-12-02T17:30:00.000Z',
+    );
+  });
+
+  it('refuses a window that closes before it opens, or instants it cannot read', () => {
+    assert.throws(
+      () => buyDeadline({ windowOpen: '2026-12-02T17:00:00Z', windowClose: '2026-12-02T16:00:00Z' }),
+      /windowOpen <= windowClose/,
+    );
+    assert.throws(() => buyDeadline({ windowOpen: 'soon', windowClose: '2026-12-02T16:00:00Z' }));
+  });
+});
