@@ -2,6 +2,8 @@
  * The block activities against a real database and the simulator:
  * - buys scaled to the cash an account really has when its sells come in short, and left alone
  *   when the engine's cash buffer covers the shortfall;
+ * - buys prepared at the deadline while a sell is still working: funded by cash only, the audit
+ *   names the open sell, and a retried call after the sell is allocated scales nothing again;
  * - a block order recorded before a crash is not sent once the window has closed.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
 import { lotsToClose } from '../../src/activities/allocation';
-import { dec } from '../../src/domain/money';
+import { dec, qtyStr } from '../../src/domain/money';
 import { type Stack, startStack } from '../support/harness';
 
 const tradeDate = '2026-12-02';
@@ -18,18 +20,19 @@ async function proposal(
   stack: Stack,
   account: string,
   legs: { symbol: string; side: 'BUY' | 'SELL'; qty: string; price: string }[],
+  date = tradeDate,
 ): Promise<string> {
-  const id = `P${tradeDate.replaceAll('-', '')}-${account}`;
+  const id = `P${date.replaceAll('-', '')}-${account}`;
   await stack.t.db('proposals').insert({
     id,
     account_id: account,
-    trade_date: tradeDate,
+    trade_date: date,
     status: 'APPROVED',
     model_id: 'M6040',
     model_version: 1,
     reasons: '[]',
     plan: '{}',
-    expires_at: `${tradeDate}T16:45:00Z`,
+    expires_at: `${date}T16:45:00Z`,
   });
   await stack.t.db('proposal_legs').insert(
     legs.map((l, i) => ({
@@ -129,6 +132,77 @@ describe('block activities', () => {
       audit.map((a: { entity_id: string }) => a.entity_id),
       [`P${tradeDate.replaceAll('-', '')}-ACC001`],
     );
+  });
+
+  it('funds buys prepared while a sell still works with cash only, names the open sell, and prepares once', async () => {
+    const db = stack.t.db;
+    const day = '2026-12-03';
+    const px = async (symbol: string) =>
+      (await db('prices').where({ symbol }).orderBy('date', 'desc').first()).close as string;
+    const [vtiPx, bndPx] = [await px('VTI'), await px('BND')];
+    // ACC005 sells VTI to buy BND with the proceeds and $500 of its own; ACC007 buys BND with its cash.
+    await db('cash_balances').where({ account_id: 'ACC005' }).update({ amount: '500.00' });
+    await db('cash_balances').where({ account_id: 'ACC007' }).update({ amount: '50000.00' });
+    const vti = dec((await db('positions').where({ account_id: 'ACC005', symbol: 'VTI' }).first()).qty)
+      .div(2)
+      .toFixed(5);
+    const bnd = dec(vti).times(dec(vtiPx)).plus(500).div(dec(bndPx)).toDecimalPlaces(5, 1).toFixed(5);
+    const pId = await proposal(
+      stack,
+      'ACC005',
+      [
+        { symbol: 'VTI', side: 'SELL', qty: vti, price: vtiPx },
+        { symbol: 'BND', side: 'BUY', qty: bnd, price: bndPx },
+      ],
+      day,
+    );
+    await proposal(stack, 'ACC007', [{ symbol: 'BND', side: 'BUY', qty: '10.00000', price: bndPx }], day);
+    const blocks = await run(env, act.buildBlocks, { tradeDate: day });
+    const sell = blocks.find((b) => b.side === 'SELL')!;
+    const buy = blocks.find((b) => b.side === 'BUY')!;
+    // The sell is out and partly filled, still working (a halted security's would not fill at all).
+    const o = await run(env, act.submitBlockOrder, { blockId: sell.blockId, attempt: 1 });
+    assert.ok(o?.open, 'the sell is still working');
+
+    // The deadline: the buys are prepared with the sell open; its allocation lines are still qty 0.
+    const first = await run(env, act.prepareBuyBlocks, { tradeDate: day });
+    assert.deepEqual(
+      first.map((b) => b.blockId),
+      [buy.blockId],
+    );
+    const line = async (acct: string) =>
+      db('allocations').where({ block_id: buy.blockId, account_id: acct }).first();
+    const scaled = dec((await line('ACC005')).requested_qty);
+    assert.ok(scaled.gt(0), 'ACC005 still buys with its own cash');
+    assert.ok(
+      scaled.times(dec(bndPx)).lte(dec('500.00')),
+      'no more than its $500: the open sell funds nothing',
+    );
+    assert.ok(scaled.times(dec(bndPx)).gt(dec('500.00').minus(dec(bndPx))), 'but all of it, within a share');
+    assert.equal(dec((await line('ACC007')).requested_qty).toFixed(5), '10.00000', 'ACC007 has the cash');
+    const [audit, ...more] = await db('audit_log').where({ action: 'BUY_SCALED_TO_CASH', entity_id: pId });
+    assert.equal(more.length, 0);
+    assert.deepEqual(audit.details.openSells, ['VTI'], 'the audit says which sell had not finished');
+    assert.equal(audit.details.now, qtyStr(scaled));
+    const prepared = await db('audit_log').where({ action: 'BUYS_PREPARED', entity_id: day });
+    assert.equal(prepared.length, 1);
+    assert.deepEqual(prepared[0].details.openSells, ['VTI']);
+    assert.deepEqual(prepared[0].details.scaledAccounts, ['ACC005']);
+
+    // The sell ends and is allocated; then the call is retried (its first answer lost): same blocks,
+    // nothing scaled again, though ACC005 now has its proceeds.
+    await run(env, act.cancelBlockOrders, { clientOrderIds: [o!.clientOrderId], reason: 'test' });
+    await run(env, act.pollBlockOrders, { clientOrderIds: [o!.clientOrderId] });
+    await run(env, act.allocateBlock, { blockId: sell.blockId });
+    assert.ok(
+      dec((await db('allocations').where({ block_id: sell.blockId, account_id: 'ACC005' }).first()).qty).gt(
+        0,
+      ),
+    );
+    const again = await run(env, act.prepareBuyBlocks, { tradeDate: day });
+    assert.deepEqual(again, first);
+    assert.equal(dec((await line('ACC005')).requested_qty).toFixed(5), scaled.toFixed(5));
+    assert.equal((await db('audit_log').where({ action: 'BUYS_PREPARED', entity_id: day })).length, 1);
   });
 
   it('does not send a block order once the window has closed', async () => {

@@ -3,7 +3,10 @@
  * real SMTP server in-process: with the default review limit (AUTO_REVIEW_MAX_LEG_USD, $100,000)
  * and no test knob, the $400,000 wire into ACC013 makes buys above the limit, so the trading desk
  * gets the flagged-trade mail; SGOV halted through the window leaves ACC003's approved SGOV buy
- * unfilled, so its advisor gets a mail naming what is carried to tomorrow and why.
+ * unfilled, so its advisor gets a mail naming what is carried to tomorrow and why. As on the demo
+ * day of 2026-12-02, SGOV is also sold that day (here ACC009 moves from 30/70 to 60/40, which has
+ * no SGOV): that sell stays open to the close and is carried, and the day's buys do not wait for it
+ * (they start at the buy deadline, docs/domain.md §8.6), so the buys in other securities fill.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -21,6 +24,7 @@ const QUEUE = 'demo-day-test';
 const FLAGGED = DEMO_DAY_EVENTS.largeDeposit.accountId; // ACC013, ADV-ANA, M6040, auto
 const CARRIED = 'ACC003'; // ADV-CHLOE, M3070 (holds SGOV), auto, invests its $25,000 deposit
 const HALTED = DEMO_DAY_EVENTS.halt.symbol;
+const SELLS_HALTED = 'ACC009'; // ADV-CHLOE, M3070 (holds SGOV), auto, IRA; moved to M6040 for the test
 
 describe('the demo day sends the flagged-trade and the carried-trade mail', () => {
   let env: TestWorkflowEnvironment;
@@ -35,6 +39,12 @@ describe('the demo day sends the flagged-trade and the carried-trade mail', () =
     env = await timeSkippingEnv();
     tradeDate = nextTradingDay(utcToEtDate(new Date(await env.currentTimeMs()).toISOString()));
     stack = await startStack({ asOf: tradeDate, demoDayEvents: true });
+    // A model change (as the configuration API makes it): the next scan rebalances ACC009 fully,
+    // selling its SGOV into the halt.
+    await stack.t
+      .db('accounts')
+      .where({ id: SELLS_HALTED })
+      .update({ model_id: 'M6040', last_traded_model_version: null });
     mail = await mailFor(stack);
     assert.equal(stack.deps.policy, undefined, 'the default review limit, as npm start has it');
     worker = await workerFor(env, stack, QUEUE);
@@ -49,7 +59,7 @@ describe('the demo day sends the flagged-trade and the carried-trade mail', () =
   });
 
   it('runs the demo day', async () => {
-    result = await runDayFor(env, QUEUE, tradeDate, [CARRIED, FLAGGED]);
+    result = await runDayFor(env, QUEUE, tradeDate, [CARRIED, FLAGGED, SELLS_HALTED]);
     assert.equal(result.status, 'COMPLETED');
     assert.deepEqual(result.failedAccounts, []);
     await mail.drained();
@@ -86,7 +96,9 @@ describe('the demo day sends the flagged-trade and the carried-trade mail', () =
       assert.equal(o.reject_reason, 'BLOCK_NOT_FILLED');
       assert.ok(dec(o.filled_qty).isZero());
     }
-    const [carried] = mail.of('ADVISOR_NOT_FILLED', 'chloe.martin@example.com');
+    const carried = mail
+      .of('ADVISOR_NOT_FILLED', 'chloe.martin@example.com')
+      .find((m) => m.subject.startsWith(`${CARRIED}: `));
     assert.ok(carried, `the carried mail to ${CARRIED}'s advisor`);
     assert.match(carried.subject, new RegExp(`^${CARRIED}: `));
     const text = carried.parsed.text ?? '';
@@ -95,11 +107,36 @@ describe('the demo day sends the flagged-trade and the carried-trade mail', () =
       text,
     );
     assert.match(text, /carried/);
-    assert.ok(
-      (await stack.t.db('orders').where({ proposal_id: pId }).whereNot({ symbol: HALTED })).some(
-        (o: { filled_qty: string }) => dec(o.filled_qty).gt(0),
-      ),
-      'its other legs filled',
-    );
+    const others = await stack.t.db('orders').where({ proposal_id: pId }).whereNot({ symbol: HALTED });
+    assert.ok(others.length > 0);
+    for (const o of others)
+      assert.equal(dec(o.filled_qty).toFixed(5), dec(o.qty).toFixed(5), `its ${o.side} ${o.symbol} filled`);
+  });
+
+  it('a sell in the halted symbol is carried, and the day’s other buys do not wait for it: they fill', async () => {
+    const db = stack.t.db;
+    const pId = `P${tradeDate.replaceAll('-', '')}-${SELLS_HALTED}`;
+    const [sell] = await db('orders').where({ proposal_id: pId, symbol: HALTED, side: 'SELL' });
+    assert.ok(sell, `${SELLS_HALTED} sells ${HALTED}`);
+    assert.equal(sell.reject_reason, 'BLOCK_NOT_FILLED');
+    assert.ok(dec(sell.filled_qty).isZero());
+    // Every buy of the day in another security filled (in full, or as far as its account's cash went).
+    const buys = await db('orders')
+      .where({ trade_date: tradeDate, side: 'BUY' })
+      .whereNot({ symbol: HALTED });
+    assert.ok(buys.length > 0);
+    for (const o of buys) {
+      assert.ok(dec(o.filled_qty).gt(0), `${o.account_id} BUY ${o.symbol} filled`);
+      assert.ok(
+        o.reject_reason === null || o.reject_reason === 'SCALED_TO_CASH',
+        `${o.account_id} ${o.symbol}`,
+      );
+    }
+    assert.ok(result.blocks && result.blocks.filled > 0);
+    // The account whose SGOV sell was open when the buys started: its buys were funded without it.
+    for (const a of await db('audit_log').where({ action: 'BUY_SCALED_TO_CASH', entity_id: pId }))
+      assert.deepEqual(a.details.openSells, [HALTED]);
+    for (const c of await db('cash_balances').whereIn('account_id', [CARRIED, SELLS_HALTED]))
+      assert.ok(dec(c.amount).gte(0), `${c.account_id} cash ${c.amount}`);
   });
 });

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getHolidays, isHoliday } from 'nyse-holidays';
 import {
+  BUY_DEADLINE_MAX_MS,
   CALENDAR_COVERAGE,
   CALENDAR_YEARS,
-  BUY_DEADLINE_MAX_MS,
   CalendarCoverageError,
   DEFAULT_DAY_CLOCK_SETTINGS,
   EARLY_CLOSES,
