@@ -12,6 +12,7 @@ import { temporal } from '@temporalio/proto';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH, workflowBundle } from '../../src/workers/worker';
 import { CALENDAR_MEMO_PATCH } from '../../src/workflows/market-calendar';
+import { BUYS_AT_DEADLINE_PATCH } from '../../src/workflows/trading-day';
 import { HISTORIES_DIR } from '../support/histories';
 
 const files = readdirSync(HISTORIES_DIR)
@@ -47,6 +48,17 @@ describe('replay of recorded workflow histories', () => {
     const read = (f: string) => readFileSync(path.join(HISTORIES_DIR, f));
     assert.ok(read('DailyTradingDay-calendar-warning.v5.pb').includes(CALENDAR_MEMO_PATCH));
     assert.ok(!read('DailyTradingDay-completed.v4.pb').includes(CALENDAR_MEMO_PATCH));
+  });
+
+  it('covers the v6 changes: buys at the deadline in the day, decision origin in AccountDay', () => {
+    const read = (f: string) => readFileSync(path.join(HISTORIES_DIR, f));
+    // The buys waited for the sells (the deadline's timer cancelled) or for the deadline (a halted sell).
+    for (const f of ['DailyTradingDay-completed.v6.pb', 'DailyTradingDay-sell-halted-buys-at-deadline.v6.pb'])
+      assert.ok(read(f).includes(BUYS_AT_DEADLINE_PATCH), f);
+    for (const f of files.filter((f) => f.startsWith('DailyTradingDay-') && !f.endsWith('.v6.pb')))
+      assert.ok(!read(f).includes(BUYS_AT_DEADLINE_PATCH), `${f} keeps the old order (sells, then buys)`);
+    assert.ok(read('AccountDay-manual-approved-confirmed.v6.pb').includes('decision-origin'));
+    assert.ok(!read('AccountDay-manual-approved-confirmed.v4.pb').includes('decision-origin'));
   });
 
   // The calendar table changes under running days: a year is added in answer to the coverage
