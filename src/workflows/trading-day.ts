@@ -200,9 +200,11 @@ async function tradeBlocks(
     });
     if (hasBuys) {
       // condition() cancels its timer when the sells end first: no timer is left pending.
-      const wait = msUntil(buyDeadline(clock));
-      if (sells.length > 0 && wait > 0) await condition(() => sellsDone, wait);
-      if (!sellsDone) log.warn('buys start at the deadline with sells still open', { tradeDate });
+      if (sells.length > 0) {
+        const wait = msUntil(buyDeadline(clock));
+        if (wait > 0) await condition(() => sellsDone, wait);
+        if (!sellsDone) log.warn('buys start at the deadline with sells still open', { tradeDate });
+      }
       await Promise.all([selling, run(await act.prepareBuyBlocks({ tradeDate }))]);
     } else await selling;
   } else {
