@@ -72,18 +72,27 @@ export interface BuyFunding {
 }
 
 /**
+ * What a scaled account keeps back of its available cash (docs/domain.md §8.6): its buys are
+ * estimated at the last close and fill at today's price, so buys scaled to exactly what it has would
+ * go below zero on any rise (seen on the demo day: −$6.60 after fills 0.1 % above the estimates).
+ */
+export const BUY_SCALE_PRICE_BUFFER = dec('0.02');
+
+/**
  * The factor (0 ≤ f < 1) each account's buys are scaled by: only an account whose sells brought in
  * less than planned and whose cash, less pending withdrawals, plus actual proceeds no longer covers
- * its planned buys. A small shortfall comes out of the cash buffer the engine kept, never below zero.
+ * its planned buys; it spends that less BUY_SCALE_PRICE_BUFFER. A small shortfall comes out of the
+ * cash buffer the engine kept, never below zero.
  */
 export function buyScaleFactors(accounts: readonly BuyFunding[]): Map<string, Dec> {
   const factor = new Map<string, Dec>();
+  const keep = dec('1').minus(BUY_SCALE_PRICE_BUFFER);
   for (const a of accounts) {
     if (!a.plannedBuy.gt(0)) continue;
     if (!a.plannedSell.minus(a.sellProceeds).gt(0)) continue;
     const available = a.cash.plus(a.pendingOut).plus(a.sellProceeds);
     if (available.gte(a.plannedBuy)) continue;
-    factor.set(a.accountId, available.gt(0) ? available.div(a.plannedBuy) : ZERO);
+    factor.set(a.accountId, available.gt(0) ? (available.times(keep).div(a.plannedBuy) as Dec) : ZERO);
   }
   return factor;
 }
