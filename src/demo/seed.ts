@@ -27,6 +27,8 @@ export { MODELS, SECURITIES, prng } from './book-files';
 
 /** The demo firm's configuration files (the samples of docs/configuration-book.md). */
 export const DEMO_BOOK_DIR = path.join(__dirname, 'book');
+/** The demo's default seed (its synthetic prices and generated balances). */
+export const DEMO_SEED = 20261124;
 /** The number of accounts those files hold. */
 export const DEMO_ACCOUNTS = 20;
 
@@ -151,7 +153,7 @@ function generatePrices(seed: number): { symbol: string; date: string; close: st
  * on the date) generated.
  */
 export function demoBook(opts: { asOf: string; accounts?: number; seed?: number }) {
-  const seed = opts.seed ?? 20261124;
+  const seed = opts.seed ?? DEMO_SEED;
   const count = opts.accounts ?? DEMO_ACCOUNTS;
   const prices = syntheticPrices(seed);
   const priceAt = new Map(prices.map((p) => [`${p.symbol}|${p.date}`, p.close]));

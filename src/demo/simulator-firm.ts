@@ -8,7 +8,7 @@
  */
 import type { Knex } from 'knex';
 import { SECURITIES } from './book-files';
-import { syntheticPrices, syntheticPricesFor } from './seed';
+import { DEMO_SEED, syntheticPrices, syntheticPricesFor } from './seed';
 import { mirrorBookToSimulator } from './simulator-book';
 
 export interface SimulatorFirm {
@@ -17,8 +17,6 @@ export interface SimulatorFirm {
   /** The book's securities the simulated market got closes for. */
   securities: string[];
 }
-
-const DEMO_SEED = 20261124;
 
 export async function openBookAtSimulator(
   db: Knex,
