@@ -8,7 +8,7 @@ import { Dec, cashStr, dec } from '../domain/money';
 import type { Leg, Proposal, Reason, TaxEstimate } from './schemas';
 import type { Principal } from './tokens';
 
-type ProposalOut = z.infer<typeof Proposal>;
+export type ProposalOut = z.infer<typeof Proposal>;
 type ReasonOut = z.infer<typeof Reason>;
 
 interface ProposalRow {

@@ -17,6 +17,7 @@ import {
   zoeReviewUpdate,
 } from '../workflows/messages';
 import { CASH_ROUTES } from './cash-routes';
+import { closedDayAnswer } from './closed-day';
 import { CONFIG_ROUTES } from './config';
 import { withOrigin } from './decision-origin';
 import { PROBLEM_TYPES, Problem, notFound } from './problems';
@@ -236,6 +237,21 @@ async function decide(
       duplicate: result.duplicate,
     };
   } catch (e) {
+    if (e instanceof WorkflowNotFoundError && /completed|closed/i.test(e.message)) {
+      // The account's day has ended (since `end-when-done`, as soon as it will not trade): the book answers.
+      const now = (await oneProposal(deps.db, principal, p.id)) ?? p;
+      const dayOver = `the day of ${p.tradeDate} for account ${p.accountId} is over`;
+      const asked = kind === 'approve' ? 'APPROVED' : 'REJECTED';
+      const answer = closedDayAnswer(now, asked, dayOver, ctx.body.version);
+      const outcome = answer instanceof Problem ? 'REFUSED' : answer.decision;
+      await auditDecision(deps, ctx, p.id, action, {
+        outcome,
+        ...(answer instanceof Problem ? { reason: answer.detail } : { duplicate: true }),
+        from: 'book',
+      });
+      if (answer instanceof Problem) throw answer;
+      return answer;
+    }
     const problem = temporalProblem(e, { tradeDate: p.tradeDate, accountId: p.accountId, what: 'decision' });
     if (problem.status === 409)
       await auditDecision(deps, ctx, p.id, action, { outcome: 'REFUSED', reason: problem.detail });

@@ -285,11 +285,26 @@ describe('advisor API on live account days (time-skipping server)', () => {
     });
     assert.equal(again.status, 200, again.text);
     assert.equal(again.json.duplicate, true);
+    // ACC008's day ended with its rejection (`end-when-done`): the book answers for it.
+    const rejectedDay = env.client.workflow.getHandle(accountDayWorkflowId(tradeDate, 'ACC008'));
+    await waitFor('ACC008 day ended at its rejection', async () =>
+      (await rejectedDay.describe()).status.name === 'COMPLETED' ? true : undefined,
+    );
     const rejectAgain = await call(api.url, 'POST', `/api/v1/proposals/${pid('ACC008')}/reject`, {
       token: tok.own,
       body: { reason: 'still no' },
     });
     assert.equal(rejectAgain.json.duplicate, true);
+    const approveRejected = await call(api.url, 'POST', `/api/v1/proposals/${pid('ACC008')}/approve`, {
+      token: tok.own,
+    });
+    assertProblem(approveRejected, 409);
+    assert.match(approveRejected.json.detail, /proposal was already rejected \(by ADV-BEN at /);
+    const fromBook = await stack.t.db('audit_log').where({ action: 'API_REJECT', entity_id: pid('ACC008') });
+    assert.ok(
+      fromBook.some((r) => r.details.from === 'book' && r.details.duplicate === true),
+      JSON.stringify(fromBook.map((r) => r.details)),
+    );
 
     const contradict = await call(api.url, 'POST', `/api/v1/proposals/${pid('ACC002')}/reject`, {
       token: tok.own,
@@ -360,7 +375,7 @@ describe('advisor API on live account days (time-skipping server)', () => {
     assert.equal(p.decision.decision, 'EXPIRED');
   });
 
-  it('a finished day is 409 "not awaiting a decision"; its status can still be read', async () => {
+  it('a finished day answers from the book (an expired proposal: past the cut-off); its status can still be read', async () => {
     await env.sleep(Date.parse(clock.windowClose) - (await env.currentTimeMs()) + 60_000);
     const handle = env.client.workflow.getHandle(accountDayWorkflowId(tradeDate, 'ACC004'));
     await waitFor('ACC004 closed', async () =>
@@ -368,8 +383,8 @@ describe('advisor API on live account days (time-skipping server)', () => {
     );
     const a = await call(api.url, 'POST', `/api/v1/proposals/${pid('ACC004')}/approve`, { token: tok.other });
     assertProblem(a, 409);
-    assert.equal(a.json.title, 'Not awaiting a decision');
-    assert.match(a.json.detail, /not awaiting a decision/);
+    assert.equal(a.json.title, 'Past the approval cut-off');
+    assert.ok(a.json.detail.includes(clock.approvalCutoff), a.json.detail);
     const s = await call(api.url, 'GET', `/api/v1/accounts/ACC004/status?date=${tradeDate}`, {
       token: tok.other,
     });

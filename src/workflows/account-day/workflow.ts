@@ -5,9 +5,10 @@
  *   (auto: approved, or a trader for a flagged one; manual: advisor approve/reject until the
  *   cut-off) → wait for the day's blocks → book its allocations → next morning: confirm matching.
  *
- * Its stage is kept in the `Stage` search attribute (src/workflows/stages.ts). Accounts that do
- * not trade stay open until the window closes, so a late approval gets a clear refusal instead of
- * "not found". State and message rules: ./state.ts; handlers: ./handlers.ts.
+ * Its stage is kept in the `Stage` search attribute (src/workflows/stages.ts), written where the
+ * account waits (./stage-publisher.ts). An account that will not trade today ends its day at once;
+ * a late decision is then answered from the book (src/api/closed-day.ts). State and message
+ * rules: ./state.ts; handlers: ./handlers.ts.
  */
 import {
   condition,
@@ -27,6 +28,7 @@ import type { Stage } from '../stages';
 import { msUntil, nowIso } from '../time';
 import type { AccountDayInput, AccountDayResult, ConfirmSummary } from '../types';
 import { registerHandlers } from './handlers';
+import { STAGE_AT_WAITS_PATCH, StagePublisher } from './stage-publisher';
 import { AccountDayState } from './state';
 
 /** Before the `local-db-activities` patch: the book's steps as ordinary activities. */
@@ -35,11 +37,15 @@ const book = bookSteps();
 const bookLocal = bookStepsLocal();
 
 export const LOCAL_DB_PATCH = 'local-db-activities';
+export const END_WHEN_DONE_PATCH = 'end-when-done';
 
 type Book = typeof book;
 
 export async function AccountDay(input: AccountDayInput): Promise<AccountDayResult> {
-  const run = new AccountDayRun(input, patched(LOCAL_DB_PATCH) ? bookLocal : book);
+  const db = patched(LOCAL_DB_PATCH) ? bookLocal : book;
+  // A PENDING_SETUP account's day writes its attributes once either way: no marker for it.
+  const atWaits = !input.pendingSetup && patched(STAGE_AT_WAITS_PATCH);
+  const run = new AccountDayRun(input, db, new StagePublisher(atWaits));
   return run.run();
 }
 
@@ -57,6 +63,7 @@ class AccountDayRun {
   constructor(
     private readonly input: AccountDayInput,
     private readonly db: Book,
+    private readonly shown: StagePublisher,
   ) {
     this.state = new AccountDayState(input, () => Date.now());
   }
@@ -64,7 +71,7 @@ class AccountDayRun {
   async run(): Promise<AccountDayResult> {
     const { accountId, advisorId, mode, tradeDate } = this.input;
     if (this.input.pendingSetup) return this.pendingSetup();
-    upsertSearchAttributes([
+    this.shown.identity([
       { key: SA.AccountId, value: accountId },
       { key: SA.AdvisorId, value: advisorId },
       { key: SA.TradeDate, value: tradeDate },
@@ -73,6 +80,15 @@ class AccountDayRun {
     ]);
     this.setStage('Starting');
     registerHandlers(this.state);
+    try {
+      return await this.steps();
+    } finally {
+      this.shown.publish();
+    }
+  }
+
+  private async steps(): Promise<AccountDayResult> {
+    const { accountId, tradeDate } = this.input;
     try {
       const held = await this.reconcile();
       if (held) return held;
@@ -120,10 +136,14 @@ class AccountDayRun {
   }
 
   private setStage(stage: Stage): void {
-    const summary = this.state.enter(stage);
-    upsertSearchAttributes([{ key: SA.Stage, value: stage }]);
-    upsertMemo({ summary });
+    this.shown.enter(stage, this.state.enter(stage));
     log.info('stage', { accountId: this.input.accountId, stage });
+  }
+
+  /** Waits for `fn` (until `timeoutMs`), with what ops see written first. */
+  private wait(fn: () => boolean, timeoutMs?: number): Promise<boolean> {
+    this.shown.publish();
+    return timeoutMs === undefined ? condition(fn).then(() => true) : condition(fn, timeoutMs);
   }
 
   private result(stage: Stage, extra: Partial<AccountDayResult> = {}): AccountDayResult {
@@ -147,6 +167,7 @@ class AccountDayRun {
         const stageBefore = this.state.status.stage;
         this.state.status.lastError = `${name}: ${errorText(e)}`;
         this.setStage('Failed');
+        this.shown.publish();
         await this.db.audit({
           actor: 'system',
           action: 'STEP_FAILED',
@@ -155,7 +176,7 @@ class AccountDayRun {
           details: { step: name, error: this.state.status.lastError },
         });
         this.state.retryRequested = false;
-        await condition(() => this.state.retryRequested || this.state.opsSkip !== undefined);
+        await this.wait(() => this.state.retryRequested || this.state.opsSkip !== undefined);
         if (this.state.opsSkip) throw new SkipToday();
         this.state.status.lastError = undefined;
         this.setStage(stageBefore);
@@ -163,14 +184,21 @@ class AccountDayRun {
     }
   }
 
-  /** Waits (visible to ops) until the window closes so late messages get a clear answer. */
+  /**
+   * An account that will not trade today (no action, rejected, expired, skipped). Since the
+   * `end-when-done` patch its day ends at once: it holds no workflow in the worker's cache for the
+   * rest of the morning, and a late or repeated decision is answered from the book by the API
+   * (src/api/closed-day.ts). Before it, the day waited (visible to ops) until the window closed
+   * so that the workflow itself refused late messages.
+   */
   private async holdUntilWindowClose(): Promise<void> {
-    await condition(() => false, msUntil(this.input.clock.windowClose));
+    if (patched(END_WHEN_DONE_PATCH)) return;
+    await this.wait(() => false, msUntil(this.input.clock.windowClose));
   }
 
   private showBreaks(openBreaks: number): void {
     this.state.status.breaks = openBreaks;
-    upsertSearchAttributes([{ key: SA.BreakCount, value: openBreaks }]);
+    this.shown.breaks(openBreaks);
   }
 
   /**
@@ -181,11 +209,12 @@ class AccountDayRun {
     const { tradeDate, accountId, clock } = this.input;
     const s = this.state;
     this.setStage('Reconciling');
+    this.shown.publish();
     let recon = await this.step('reconcile', () => this.db.reconcileAccount({ tradeDate, accountId }));
     this.showBreaks(recon.openBreaks);
     while (recon.openBreaks > 0) {
       this.setStage('ReconBreak');
-      const resolved = await condition(
+      const resolved = await this.wait(
         () => s.opsResolve !== undefined || s.opsSkip !== undefined,
         msUntil(clock.approvalCutoff),
       );
@@ -253,7 +282,7 @@ class AccountDayRun {
         flags: proposal.flags,
         deadline: clock.approvalCutoff,
       });
-      await condition(decided, msUntil(clock.approvalCutoff));
+      await this.wait(decided, msUntil(clock.approvalCutoff));
     } else {
       this.setStage('AwaitingApproval');
       await this.db.notifyAdvisor({
@@ -261,7 +290,7 @@ class AccountDayRun {
         advisorId,
         deadline: clock.approvalCutoff,
       });
-      await condition(decided, msUntil(clock.approvalCutoff));
+      await this.wait(decided, msUntil(clock.approvalCutoff));
     }
     if (s.opsSkip) throw new SkipToday();
     return this.recordDecision(proposal.proposalId);
@@ -311,7 +340,7 @@ class AccountDayRun {
   private async tradeInBlocks(proposalId: string): Promise<AccountDayResult | undefined> {
     const s = this.state;
     const { clock } = this.input;
-    await condition(() => s.opsSkip !== undefined || s.blocksDone, msUntil(clock.windowOpen));
+    await this.wait(() => s.opsSkip !== undefined || s.blocksDone, msUntil(clock.windowOpen));
     if (s.opsSkip && !s.blocksDone) {
       const withdrawn = await this.db.withdrawProposal({
         proposalId,
@@ -323,7 +352,7 @@ class AccountDayRun {
       s.opsSkip = undefined;
     }
     this.setStage('Trading');
-    await condition(() => s.blocksDone);
+    await this.wait(() => s.blocksDone);
     this.setStage('AwaitingAllocation');
     await this.step('book fills', () => this.db.bookFills({ proposalId }));
     const orders = await this.db.proposalOrders({ proposalId });
@@ -356,7 +385,7 @@ class AccountDayRun {
     }
     this.setStage('Traded');
     const short = orders.filter((o) => o.status !== 'FILLED').length;
-    if (short > 0) upsertMemo({ carried: `${short} leg(s) not fully filled: carried to tomorrow` });
+    if (short > 0) this.shown.note('carried', `${short} leg(s) not fully filled: carried to tomorrow`);
     return undefined;
   }
 
@@ -364,6 +393,7 @@ class AccountDayRun {
   private async confirms(): Promise<AccountDayResult> {
     const { tradeDate, accountId, clock } = this.input;
     this.setStage('AwaitingConfirms');
+    this.shown.publish();
     await sleep(msUntil(clock.confirmAt));
     const confirms: ConfirmSummary = await this.step('match confirms', () =>
       this.db.matchConfirms({ tradeDate, accountId }),
