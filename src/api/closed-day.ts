@@ -1,5 +1,5 @@
 /**
- * A decision sent for an account whose day has ended. Since the `end-when-done` patch an account
+ * A decision sent for an account whose day has ended. Since the v7 patch (`wait-stages-and-early-end`) an account
  * that will not trade today (no action, rejected, expired, skipped) ends its day at once instead
  * of waiting for the window to close, so a late or repeated decision finds no running workflow:
  * the answer comes from the book, as the workflow would have given it.

@@ -238,7 +238,7 @@ async function decide(
     };
   } catch (e) {
     if (e instanceof WorkflowNotFoundError && /completed|closed/i.test(e.message)) {
-      // The account's day has ended (since `end-when-done`, as soon as it will not trade): the book answers.
+      // The account's day has ended (since the v7 patch, as soon as it will not trade): the book answers.
       const now = (await oneProposal(deps.db, principal, p.id)) ?? p;
       const dayOver = `the day of ${p.tradeDate} for account ${p.accountId} is over`;
       const asked = kind === 'approve' ? 'APPROVED' : 'REJECTED';

@@ -285,7 +285,7 @@ describe('advisor API on live account days (time-skipping server)', () => {
     });
     assert.equal(again.status, 200, again.text);
     assert.equal(again.json.duplicate, true);
-    // ACC008's day ended with its rejection (`end-when-done`): the book answers for it.
+    // ACC008's day ended with its rejection (the v7 patch): the book answers for it.
     const rejectedDay = env.client.workflow.getHandle(accountDayWorkflowId(tradeDate, 'ACC008'));
     await waitFor('ACC008 day ended at its rejection', async () =>
       (await rejectedDay.describe()).status.name === 'COMPLETED' ? true : undefined,

@@ -53,7 +53,7 @@ describe('approval cut-off', () => {
     }
     assert.equal(status.stage, 'Expired');
 
-    // Since `end-when-done` the expired day ends at the cut-off, not at the window's close: a late
+    // Since the v7 patch the expired day ends at the cut-off, not at the window's close: a late
     // approval finds no running workflow (the API answers it from the book, src/api/closed-day.ts).
     const result: AccountDayResult = await handle.result();
     assert.equal(result.stage, 'Expired');

@@ -3,7 +3,7 @@
  * attributes (the UI's filters, `ops stuck`, the day's progress) and the memo's one-line summary.
  *
  * Each write is a command, an event in the history and a row update in Temporal's visibility
- * store. Before the `stage-at-waits` patch every stage the account passed was written at once,
+ * store. Before the v7 patch (`WAIT_STAGES_EARLY_END_PATCH`, ./workflow.ts) every stage the account passed was written at once,
  * twice (search attribute and memo): 23 of the 51 events of an auto account's day, most of them
  * for stages that last a few milliseconds inside one workflow task (`Scanning` between the
  * reconcile and the proposal, `AwaitingAllocation` and `Traded` between the blocks and the
@@ -18,8 +18,6 @@ import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { SA } from '../search-attributes';
 import type { Stage } from '../stages';
 
-export const STAGE_AT_WAITS_PATCH = 'stage-at-waits';
-
 export class StagePublisher {
   /** Search attributes set but not written yet (at-waits mode only). */
   private readonly pending = new Map<string, SearchAttributeUpdatePair>();
@@ -29,7 +27,7 @@ export class StagePublisher {
   private stage?: Stage;
 
   constructor(
-    /** True since the `stage-at-waits` patch: writes wait for `publish()`. */
+    /** True since the v7 patch: writes wait for `publish()`. */
     private readonly atWaits: boolean,
   ) {}
 

@@ -12,7 +12,6 @@
  */
 import {
   condition,
-  deprecatePatch,
   log,
   patched,
   sleep,
@@ -28,7 +27,7 @@ import type { Stage } from '../stages';
 import { msUntil, nowIso } from '../time';
 import type { AccountDayInput, AccountDayResult, ConfirmSummary } from '../types';
 import { registerHandlers } from './handlers';
-import { STAGE_AT_WAITS_PATCH, StagePublisher } from './stage-publisher';
+import { StagePublisher } from './stage-publisher';
 import { AccountDayState } from './state';
 
 /** Before the `local-db-activities` patch: the book's steps as ordinary activities. */
@@ -37,15 +36,20 @@ const book = bookSteps();
 const bookLocal = bookStepsLocal();
 
 export const LOCAL_DB_PATCH = 'local-db-activities';
-export const END_WHEN_DONE_PATCH = 'end-when-done';
+/**
+ * Workflow change v7, one marker for both of its changes (each `patched()` costs a marker and a
+ * `TemporalChangeVersion` upsert in every account's history): the stage written where the account
+ * waits (./stage-publisher.ts) and a day that will not trade ending at once (`holdUntilWindowClose`).
+ */
+export const WAIT_STAGES_EARLY_END_PATCH = 'wait-stages-and-early-end';
 
 type Book = typeof book;
 
 export async function AccountDay(input: AccountDayInput): Promise<AccountDayResult> {
   const db = patched(LOCAL_DB_PATCH) ? bookLocal : book;
-  // A PENDING_SETUP account's day writes its attributes once either way: no marker for it.
-  const atWaits = !input.pendingSetup && patched(STAGE_AT_WAITS_PATCH);
-  const run = new AccountDayRun(input, db, new StagePublisher(atWaits));
+  // A PENDING_SETUP account's day writes its attributes once and ends either way: no marker for it.
+  const v7 = !input.pendingSetup && patched(WAIT_STAGES_EARLY_END_PATCH);
+  const run = new AccountDayRun(input, db, v7);
   return run.run();
 }
 
@@ -59,13 +63,17 @@ class SkipToday extends Error {
 
 class AccountDayRun {
   private readonly state: AccountDayState;
+  /** What ops see without opening the workflow: Stage, BreakCount, the memo. */
+  private readonly shown: StagePublisher;
 
   constructor(
     private readonly input: AccountDayInput,
     private readonly db: Book,
-    private readonly shown: StagePublisher,
+    /** Since the v7 patch: stages written at waits, a day that will not trade ends at once. */
+    private readonly v7: boolean,
   ) {
     this.state = new AccountDayState(input, () => Date.now());
+    this.shown = new StagePublisher(v7);
   }
 
   async run(): Promise<AccountDayResult> {
@@ -99,10 +107,8 @@ class AccountDayRun {
       );
       const ended = await this.review(proposal);
       if (ended) return ended;
-      // Workflow change v2, now the only path: the transient `Approved` stage is not written. The
-      // patch is deprecated (histories recorded since carry its marker); remove the call once no day
-      // started before this release can still be running (docs/workflow-changes.md).
-      deprecatePatch('skip-transient-approved-stage');
+      // Workflow change v2 (the transient `Approved` stage is not written) is the only path: its
+      // deprecated patch call is gone (v7). Histories that carry its marker replay without it.
       this.setStage('WaitingForWindow');
       const notTraded = await this.tradeInBlocks(proposal.proposalId!);
       if (notTraded) return notTraded;
@@ -186,13 +192,13 @@ class AccountDayRun {
 
   /**
    * An account that will not trade today (no action, rejected, expired, skipped). Since the
-   * `end-when-done` patch its day ends at once: it holds no workflow in the worker's cache for the
+   * v7 patch its day ends at once: it holds no workflow in the worker's cache for the
    * rest of the morning, and a late or repeated decision is answered from the book by the API
    * (src/api/closed-day.ts). Before it, the day waited (visible to ops) until the window closed
    * so that the workflow itself refused late messages.
    */
   private async holdUntilWindowClose(): Promise<void> {
-    if (patched(END_WHEN_DONE_PATCH)) return;
+    if (this.v7) return;
     await this.wait(() => false, msUntil(this.input.clock.windowClose));
   }
 
