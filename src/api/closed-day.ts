@@ -36,7 +36,8 @@ export function closedDayAnswer(
     return new Problem(
       409,
       'Past the approval cut-off',
-      `the approval cut-off (${p.deadline}) has passed; tomorrow's run proposes afresh`,
+      // Written as the day's clock writes it (UTC, no milliseconds), as the workflow said it.
+      `the approval cut-off (${p.deadline.replace(/\.000Z$/, 'Z')}) has passed; tomorrow's run proposes afresh`,
       where,
       PROBLEM_TYPES.cutoffPassed,
     );

@@ -147,6 +147,15 @@ async function auditDecision(
   }
 }
 
+/** True when the account's day exists and is no longer running (an Update to it is "not found"). */
+async function dayHasEnded(handle: ReturnType<Client['workflow']['getHandle']>): Promise<boolean> {
+  try {
+    return (await handle.describe()).status.name !== 'RUNNING';
+  } catch {
+    return false;
+  }
+}
+
 async function decide(
   kind: 'approve' | 'reject',
   ctx: HandlerContext<
@@ -237,7 +246,7 @@ async function decide(
       duplicate: result.duplicate,
     };
   } catch (e) {
-    if (e instanceof WorkflowNotFoundError && /completed|closed/i.test(e.message)) {
+    if (e instanceof WorkflowNotFoundError && (await dayHasEnded(handle))) {
       // The account's day has ended (since the v7 patch, as soon as it will not trade): the book answers.
       const now = (await oneProposal(deps.db, principal, p.id)) ?? p;
       const dayOver = `the day of ${p.tradeDate} for account ${p.accountId} is over`;

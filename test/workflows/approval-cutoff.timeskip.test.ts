@@ -66,8 +66,9 @@ describe('approval cut-off', () => {
     await assert.rejects(
       handle.executeUpdate(approveUpdate, { args: [{ proposalId, advisorId: 'ADV-BEN' }] }),
       (e: Error) => {
+        // The server's words differ ("workflow execution already completed", the test server's
+        // "update … not found"); the API tells an ended day by describing it (src/api/routes.ts).
         assert.ok(e instanceof WorkflowNotFoundError, `${e.name}: ${e.message}`);
-        assert.match(e.message, /completed/);
         return true;
       },
     );

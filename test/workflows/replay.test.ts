@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH, workflowBundle } from '../../src/workers/worker';
+import { WAIT_STAGES_EARLY_END_PATCH } from '../../src/workflows/account-day/workflow';
 import { CALENDAR_MEMO_PATCH } from '../../src/workflows/market-calendar';
 import { BUYS_AT_DEADLINE_PATCH } from '../../src/workflows/trading-day';
 import { HISTORIES_DIR } from '../support/histories';
@@ -55,10 +56,37 @@ describe('replay of recorded workflow histories', () => {
     // The buys waited for the sells (the deadline's timer cancelled) or for the deadline (a halted sell).
     for (const f of ['DailyTradingDay-completed.v6.pb', 'DailyTradingDay-sell-halted-buys-at-deadline.v6.pb'])
       assert.ok(read(f).includes(BUYS_AT_DEADLINE_PATCH), f);
-    for (const f of files.filter((f) => f.startsWith('DailyTradingDay-') && !f.endsWith('.v6.pb')))
+    for (const f of files.filter((f) => f.startsWith('DailyTradingDay-') && /\.v[345]\.pb$/.test(f)))
       assert.ok(!read(f).includes(BUYS_AT_DEADLINE_PATCH), `${f} keeps the old order (sells, then buys)`);
     assert.ok(read('AccountDay-manual-approved-confirmed.v6.pb').includes('decision-origin'));
     assert.ok(!read('AccountDay-manual-approved-confirmed.v4.pb').includes('decision-origin'));
+  });
+
+  it('covers the v7 change: AccountDay writes its stage at waits and ends a day that will not trade at once', () => {
+    const read = (f: string) => readFileSync(path.join(HISTORIES_DIR, f));
+    const v7 = files.filter((f) => f.startsWith('AccountDay-') && f.endsWith('.v7.pb'));
+    assert.ok(v7.length >= 7, v7.join(', '));
+    for (const f of v7) assert.ok(read(f).includes(WAIT_STAGES_EARLY_END_PATCH), f);
+    for (const f of files.filter((f) => f.startsWith('AccountDay-') && !f.endsWith('.v7.pb')))
+      assert.ok(!read(f).includes(WAIT_STAGES_EARLY_END_PATCH), f);
+    // The shapes it changes: a no-action day ends without a timer; a confirmed one writes fewer upserts.
+    const events = (f: string) => temporal.api.history.v1.History.decode(read(f)).events;
+    const count = (f: string, t: temporal.api.enums.v1.EventType) =>
+      events(f).filter((e) => e.eventType === t).length;
+    const T = temporal.api.enums.v1.EventType;
+    assert.equal(
+      count('AccountDay-no-action.v7.pb', T.EVENT_TYPE_TIMER_STARTED),
+      0,
+      'no wait for the window',
+    );
+    assert.equal(count('AccountDay-no-action.v6.pb', T.EVENT_TYPE_TIMER_STARTED), 1);
+    const upserts = (f: string) =>
+      count(f, T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES) +
+      count(f, T.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED);
+    assert.ok(
+      upserts('AccountDay-auto-confirmed.v7.pb') < upserts('AccountDay-auto-confirmed.v6.pb') - 5,
+      `${upserts('AccountDay-auto-confirmed.v7.pb')} upserts against ${upserts('AccountDay-auto-confirmed.v6.pb')}`,
+    );
   });
 
   // The calendar table changes under running days: a year is added in answer to the coverage

@@ -12,6 +12,7 @@
  */
 import {
   condition,
+  deprecatePatch,
   log,
   patched,
   sleep,
@@ -107,8 +108,10 @@ class AccountDayRun {
       );
       const ended = await this.review(proposal);
       if (ended) return ended;
-      // Workflow change v2 (the transient `Approved` stage is not written) is the only path: its
-      // deprecated patch call is gone (v7). Histories that carry its marker replay without it.
+      // Workflow change v2, now the only path: the transient `Approved` stage is not written. The
+      // patch is deprecated, but the v3/v4 histories carry its marker as a patch (not deprecated):
+      // the call stays until they are retired (docs/workflow-changes.md).
+      deprecatePatch('skip-transient-approved-stage');
       this.setStage('WaitingForWindow');
       const notTraded = await this.tradeInBlocks(proposal.proposalId!);
       if (notTraded) return notTraded;
