@@ -57,6 +57,16 @@ describe('migrations on a fresh embedded PostgreSQL', () => {
     await assert.rejects(t.db('audit_log').del(), /append-only/);
   });
 
+  it("read a proposal's orders through an index, not a scan of every order", async () => {
+    // With sequential scans priced out, the planner still scans when no index serves the filter.
+    const plan = await t.db.transaction(async (trx) => {
+      await trx.raw('SET LOCAL enable_seqscan = off');
+      const r = await trx.raw("EXPLAIN SELECT * FROM orders WHERE proposal_id = 'P20261124-ACC001'");
+      return r.rows.map((x: { 'QUERY PLAN': string }) => x['QUERY PLAN']).join('\n');
+    });
+    assert.match(plan, /orders_proposal_id_idx/, plan);
+  });
+
   it('go down to nothing and up again', async () => {
     await t.db.migrate.rollback(undefined, true);
     assert.deepEqual(await tables(t, 'public'), ['knex_migrations', 'knex_migrations_lock']);
