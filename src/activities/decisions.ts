@@ -8,6 +8,15 @@ import { writeAudit } from './audit';
 import type { ActivityDeps } from './deps';
 import { notifyContextOf } from './notifications';
 
+/** The decision a proposal has in the book; `asked: false` when another call recorded it first. */
+export interface RecordedDecision {
+  decision: 'APPROVE' | 'REJECT' | 'EXPIRE';
+  actor: string;
+  via: string;
+  note?: string;
+  asked: boolean;
+}
+
 export function decisionActivities(deps: ActivityDeps) {
   const { db } = deps;
   const notifyCtx = notifyContextOf(deps);
@@ -15,7 +24,11 @@ export function decisionActivities(deps: ActivityDeps) {
     /**
      * Records the one decision on a proposal; a repeated call is a no-op. The advisor's reminder is
      * cancelled; a manual account's proposal that expired at the cut-off is reported to its advisor
-     * (written to the outbox in the same transaction).
+     * (written to the outbox in the same transaction). Returns the decision the book holds, which
+     * is not the one asked for when another was recorded first: a workflow task that took an
+     * approval and recorded it can be lost with its worker (the book keeps the approval, the
+     * replayed workflow never saw it and expires the proposal at the cut-off). The workflow goes
+     * by the book's answer (src/workflows/account-day/workflow.ts).
      */
     async recordDecision(input: {
       proposalId: string;
@@ -26,9 +39,9 @@ export function decisionActivities(deps: ActivityDeps) {
       at: string;
       /** Who the channel authenticated (the API's token), when known: kept in the audit row. */
       principal?: string;
-    }): Promise<void> {
+    }): Promise<RecordedDecision> {
       const status = { APPROVE: 'APPROVED', REJECT: 'REJECTED', EXPIRE: 'EXPIRED' }[input.decision];
-      await db.transaction(async (trx) => {
+      return db.transaction(async (trx) => {
         const proposal = await trx('proposals').where({ id: input.proposalId }).forUpdate().first();
         if (!proposal)
           throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, 'NotFound');
@@ -44,7 +57,16 @@ export function decisionActivities(deps: ActivityDeps) {
           .onConflict('proposal_id')
           .ignore()
           .returning('id');
-        if (inserted.length === 0) return;
+        if (inserted.length === 0) {
+          const held = await trx('approvals').where({ proposal_id: input.proposalId }).first();
+          return {
+            decision: held.decision,
+            actor: held.actor,
+            via: held.via,
+            note: held.note ?? undefined,
+            asked: false,
+          };
+        }
         await trx('proposals').where({ id: input.proposalId }).update({ status });
         await writeAudit(trx, {
           actor: input.actor,
@@ -64,6 +86,13 @@ export function decisionActivities(deps: ActivityDeps) {
           const acct = await trx('accounts').where({ id: proposal.account_id }).first('mode');
           if (acct?.mode === 'MANUAL') await proposalExpired(trx, notifyCtx, input.proposalId);
         }
+        return {
+          decision: input.decision,
+          actor: input.actor,
+          via: input.via,
+          note: input.note,
+          asked: true,
+        };
       });
     },
 

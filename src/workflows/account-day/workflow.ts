@@ -20,6 +20,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { RecordedDecision } from '../../activities/decisions';
 import type { ProposeResult } from '../../contracts';
 import { isNonZeroQty } from '../../contracts';
 import { bookSteps, bookStepsLocal } from '../activity-options';
@@ -29,7 +30,7 @@ import { msUntil, nowIso } from '../time';
 import type { AccountDayInput, AccountDayResult, ConfirmSummary } from '../types';
 import { registerHandlers } from './handlers';
 import { StagePublisher } from './stage-publisher';
-import { AccountDayState } from './state';
+import { AccountDayState, type Decision } from './state';
 
 /** Before the `local-db-activities` patch: the book's steps as ordinary activities. */
 const book = bookSteps();
@@ -308,16 +309,29 @@ class AccountDayRun {
   /** The decision (or its absence at the cut-off) recorded; the day's result if it ends the day. */
   private async recordDecision(proposalId: string): Promise<AccountDayResult | undefined> {
     const s = this.state;
-    const d = s.decision;
-    await this.db.recordDecision({
+    const asked = s.decision;
+    const recorded = await this.db.recordDecision({
       proposalId,
-      decision: !d ? 'EXPIRE' : d.kind === 'APPROVED' ? 'APPROVE' : 'REJECT',
-      actor: d?.by ?? 'system',
-      via: d?.via ?? 'timer',
-      note: d ? d.note : 'not approved by the cut-off',
+      decision: !asked ? 'EXPIRE' : asked.kind === 'APPROVED' ? 'APPROVE' : 'REJECT',
+      actor: asked?.by ?? 'system',
+      via: asked?.via ?? 'timer',
+      note: asked ? asked.note : 'not approved by the cut-off',
       at: nowIso(),
-      ...(d?.principal !== undefined ? { principal: d.principal } : {}),
+      ...(asked?.principal !== undefined ? { principal: asked.principal } : {}),
     });
+    // The book's decision stands when another was recorded first: an approval whose workflow task
+    // was lost with its worker is in the book, and the blocks trade what the book approved. (A
+    // history from before the activity answered has no result: the asked decision stands.)
+    const d = recorded && !recorded.asked ? bookDecision(recorded) : asked;
+    if (d !== asked) {
+      log.warn('the book holds another decision than the workflow took; going by the book', {
+        accountId: this.input.accountId,
+        proposalId,
+        asked: asked?.kind ?? 'EXPIRE',
+        book: recorded?.decision,
+      });
+      s.decision = d;
+    }
     if (!d) {
       s.status.decision = { decision: 'EXPIRED', by: 'system', via: 'timer', at: nowIso() };
       this.setStage('Expired');
@@ -436,6 +450,17 @@ class AccountDayRun {
     this.setStage('Skipped');
     return this.result('Skipped', { note: 'skipped by ops' });
   }
+}
+
+/** A decision read back from the book (`recordDecision`'s answer) as the workflow holds one; none for an expiry. */
+function bookDecision(r: RecordedDecision): Decision | undefined {
+  if (r.decision === 'EXPIRE') return undefined;
+  return {
+    kind: r.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED',
+    by: r.actor,
+    via: r.via,
+    ...(r.note !== undefined ? { note: r.note } : {}),
+  };
 }
 
 /** The innermost message of an error chain ("Activity task failed" says nothing to ops). */
