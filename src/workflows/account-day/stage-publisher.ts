@@ -3,15 +3,16 @@
  * attributes (the UI's filters, `ops stuck`, the day's progress) and the memo's one-line summary.
  *
  * Each write is a command, an event in the history and a row update in Temporal's visibility
- * store. Before the v7 patch (`WAIT_STAGES_EARLY_END_PATCH`, ./workflow.ts) every stage the account passed was written at once,
- * twice (search attribute and memo): 23 of the 51 events of an auto account's day, most of them
- * for stages that last a few milliseconds inside one workflow task (`Scanning` between the
- * reconcile and the proposal, `AwaitingAllocation` and `Traded` between the blocks and the
- * confirms' timer). Since the patch the stage is written where the account waits (before every
- * condition or timer), when a step fails, and at the end, with the identity attributes and any
- * changed break count in the same single upsert. The `status` query still lists every stage in
- * `stageHistory`. A step that retries shows the stage written before it (`Reconciling` for the
- * morning's steps) until it succeeds or, after its attempts, `Failed`.
+ * store. Before the v7 patch (`WAIT_STAGES_EARLY_END_PATCH`, ./workflow.ts) every stage the
+ * account passed was written at once, twice (search attribute and memo): 20 of the 51 events of
+ * an auto account's day (v6), most of them for stages that last a few milliseconds inside one
+ * workflow task (`Scanning` between the reconcile and the proposal, `AwaitingAllocation` and
+ * `Traded` between the blocks and the confirms' timer). Since the patch the stage is written
+ * where the account waits (before every condition or timer), when a step fails, and at the end,
+ * with the identity attributes and any changed break count in the same single upsert: 10 writes
+ * in that day's 43 events (v7). The `status` query still lists every stage in `stageHistory`. A
+ * step that retries shows the stage written before it (`Reconciling` for the morning's steps)
+ * until it succeeds or, after its attempts, `Failed`.
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
