@@ -322,8 +322,12 @@ class AccountDayRun {
     // The book's decision stands when another was recorded first: an approval whose workflow task
     // was lost with its worker is in the book, and the blocks trade what the book approved. (A
     // history from before the activity answered has no result: the asked decision stands.)
-    const d = recorded && !recorded.asked ? bookDecision(recorded) : asked;
-    if (d !== asked) {
+    const book = recorded && !recorded.asked ? bookDecision(recorded) : asked;
+    // The same decision recorded first by an earlier attempt of this step (a re-run local
+    // activity) is no disagreement: only another kind of decision replaces the one taken.
+    const differs = (book?.kind ?? 'EXPIRED') !== (asked?.kind ?? 'EXPIRED');
+    const d = differs ? book : asked;
+    if (differs) {
       log.warn('the book holds another decision than the workflow took; going by the book', {
         accountId: this.input.accountId,
         proposalId,
