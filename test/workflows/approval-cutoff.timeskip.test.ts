@@ -3,47 +3,26 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { dayClock } from '../../src/domain/calendar';
-import { accountDayWorkflowId } from '../../src/workflows/ids';
 import { approveUpdate, statusQuery } from '../../src/workflows/messages';
 import type { AccountDayResult } from '../../src/workflows/types';
-import { type DayFixture, type Stack, skipToEt, timeSkippingDay } from '../support/harness';
+import { type DayFixture, type Stack, timeSkippingDay } from '../support/harness';
+import { manualDayAwaitingApproval } from '../support/manual-day';
 
 describe('approval cut-off', () => {
   let day: DayFixture;
   let env: TestWorkflowEnvironment;
   let stack: Stack;
-  let tradeDate: string;
 
   before(async () => {
     day = await timeSkippingDay('cutoff-test');
-    ({ env, stack, tradeDate } = day);
+    ({ env, stack } = day);
   });
   after(async () => day?.close());
 
   it('expires the proposal at the cut-off and ends the day there; a late approval finds it over', async () => {
-    const clock = dayClock(tradeDate);
-    await skipToEt(env, tradeDate, '06:30');
-    await stack.deps.custodian.requestStartOfDayFiles(tradeDate);
-    // The parent ingests files; here the account day runs alone, so ingest first.
-    const { createActivities } = await import('../../src/activities');
-    await createActivities(stack.deps).ingestMorningFiles({ processDate: tradeDate });
-
-    const workflowId = accountDayWorkflowId(tradeDate, 'ACC002');
-    const handle = await env.client.workflow.start('AccountDay', {
-      taskQueue: 'cutoff-test',
-      workflowId,
-      args: [
-        { accountId: 'ACC002', advisorId: 'ADV-BEN', mode: 'MANUAL', tradeDate, clock, fillPollSeconds: 60 },
-      ],
-    });
-    let status = await handle.query(statusQuery);
-    for (let i = 0; i < 600 && status.stage !== 'AwaitingApproval'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = await handle.query(statusQuery);
-    }
-    assert.equal(status.stage, 'AwaitingApproval');
-    const proposalId = status.proposal!.id;
+    const waiting = await manualDayAwaitingApproval(day, 'cutoff-test');
+    const { handle, clock, proposalId } = waiting;
+    let status = waiting.status;
 
     // Let the clock pass the cut-off (11:45 ET) by a minute.
     await env.sleep(Date.parse(clock.approvalCutoff) - (await env.currentTimeMs()) + 60_000);

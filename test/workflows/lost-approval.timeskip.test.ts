@@ -8,44 +8,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { dayClock } from '../../src/domain/calendar';
-import { accountDayWorkflowId } from '../../src/workflows/ids';
 import { statusQuery } from '../../src/workflows/messages';
-import { type DayFixture, type Stack, skipToEt, timeSkippingDay } from '../support/harness';
+import { type DayFixture, type Stack, timeSkippingDay } from '../support/harness';
+import { manualDayAwaitingApproval } from '../support/manual-day';
 
 describe('an approval in the book that the workflow lost', () => {
   let day: DayFixture;
   let env: TestWorkflowEnvironment;
   let stack: Stack;
-  let tradeDate: string;
 
   before(async () => {
     day = await timeSkippingDay('lost-approval-test');
-    ({ env, stack, tradeDate } = day);
+    ({ env, stack } = day);
   });
   after(async () => day?.close());
 
   it('goes on as approved at the cut-off instead of expiring what the book approved', async () => {
-    const clock = dayClock(tradeDate);
-    await skipToEt(env, tradeDate, '06:30');
-    await stack.deps.custodian.requestStartOfDayFiles(tradeDate);
+    const waiting = await manualDayAwaitingApproval(day, 'lost-approval-test');
+    const { handle, clock, proposalId } = waiting;
+    let status = waiting.status;
     const { createActivities } = await import('../../src/activities');
-    await createActivities(stack.deps).ingestMorningFiles({ processDate: tradeDate });
-
-    const handle = await env.client.workflow.start('AccountDay', {
-      taskQueue: 'lost-approval-test',
-      workflowId: accountDayWorkflowId(tradeDate, 'ACC002'),
-      args: [
-        { accountId: 'ACC002', advisorId: 'ADV-BEN', mode: 'MANUAL', tradeDate, clock, fillPollSeconds: 60 },
-      ],
-    });
-    let status = await handle.query(statusQuery);
-    for (let i = 0; i < 600 && status.stage !== 'AwaitingApproval'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = await handle.query(statusQuery);
-    }
-    assert.equal(status.stage, 'AwaitingApproval');
-    const proposalId = status.proposal!.id;
 
     // What the lost workflow task left behind: its recordDecision ran, its Update was never accepted.
     await createActivities(stack.deps).recordDecision({
