@@ -14,7 +14,7 @@
  * | block-orders.ts | submitBlockOrder, pollBlockOrders, cancelBlockOrders |
  * | allocation.ts | allocateBlock |
  * | booking.ts | bookFills, proposalOrders |
- * | confirms.ts | matchConfirms |
+ * | confirms.ts | matchConfirms, matchBatchConfirms |
  * | audit.ts | audit |
  */
 import { accountActivities } from './accounts';

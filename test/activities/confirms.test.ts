@@ -1,7 +1,8 @@
 /**
  * Next-morning confirm matching through the activity: our fills against the custodian's trade
  * file (EXT872 rows), with a price outside tolerance, a fill the custodian does not know, and a
- * custodian trade we do not know (a "DK").
+ * custodian trade we do not know (a "DK"); and the same for a batch of accounts at once, with an
+ * account that cannot be matched answered by its error while the others are stored.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +10,7 @@ import { createActivities } from '../../src/activities';
 import { nextSettlementDay, nextTradingDay } from '../../src/domain/calendar';
 import { type Stack, startStack } from '../support/harness';
 
-describe('matchConfirms activity', () => {
+describe('matchConfirms and matchBatchConfirms activities', () => {
   const tradeDate = '2026-12-01';
   const processDate = nextTradingDay(tradeDate);
   const settle = nextSettlementDay(tradeDate);
@@ -105,5 +106,51 @@ describe('matchConfirms activity', () => {
     // Running it again (a retried activity) changes nothing.
     await createActivities(stack.deps).matchConfirms({ tradeDate, accountId: 'ACC001' });
     assert.equal((await stack.t.db('confirm_matches').where({ trade_date: tradeDate })).length, 4);
+  });
+
+  it('matches a batch in one call: the same rows as one account at a time, an unknown account answered by its error', async () => {
+    const db = stack.t.db;
+    const rowsOf = async () =>
+      (
+        await db('confirm_matches')
+          .where({ trade_date: tradeDate })
+          .select('account_id', 'client_order_id', 'custodian_order_id', 'result', 'diffs')
+      )
+        .map((r: Record<string, unknown>) => JSON.stringify(r))
+        .sort();
+    const perAccount = await rowsOf();
+    assert.equal(perAccount.length, 4, 'the first test stored one account at a time');
+    await db('confirm_matches').where({ trade_date: tradeDate }).delete();
+    const act = createActivities(stack.deps);
+    const out = await act.matchBatchConfirms({ tradeDate, accountIds: ['ACC001', 'ACC002', 'NOPE'] });
+    assert.deepEqual(out, [
+      {
+        accountId: 'ACC001',
+        confirms: {
+          matched: 1,
+          matchedWithinTolerance: 0,
+          mismatched: 1,
+          unmatchedOurs: 1,
+          unmatchedTheirs: 1,
+        },
+      },
+      {
+        accountId: 'ACC002',
+        confirms: {
+          matched: 0,
+          matchedWithinTolerance: 0,
+          mismatched: 0,
+          unmatchedOurs: 0,
+          unmatchedTheirs: 0,
+        },
+      },
+      { accountId: 'NOPE', error: 'account NOPE does not exist' },
+    ]);
+    assert.deepEqual(await rowsOf(), perAccount);
+    // Retried: the same rows, and the break's notifications written once.
+    await act.matchBatchConfirms({ tradeDate, accountIds: ['ACC001', 'ACC002'] });
+    assert.deepEqual(await rowsOf(), perAccount);
+    const advised = await db('notifications').where({ kind: 'ADVISOR_CONFIRM_BREAK' }).count({ n: '*' });
+    assert.equal(Number(advised[0]?.n), 1);
   });
 });
