@@ -1,21 +1,24 @@
 /**
  * AccountBatch: `account-batch/{date}/{n}`, one per few hundred accounts. It starts their
- * AccountDay children and hands the day back counts only, so neither this history nor the
- * day's grows with the number of accounts beyond a batch.
+ * AccountDay children, passes the day's `blocksDone` on to them, matches the next morning's
+ * confirms of those that traded (./batch-confirms.ts) and hands the day back counts only, so
+ * neither this history nor the day's grows with the number of accounts beyond a batch.
  */
 import { ParentClosePolicy, condition, log, setHandler, startChild } from '@temporalio/workflow';
-import { emptyConfirms } from '../contracts';
+import { type ConfirmSummary, confirmsBroken, emptyConfirms } from '../contracts';
 import { AccountDay } from './account-day';
 import { bookSteps } from './activity-options';
+import { BatchConfirms } from './batch-confirms';
 import { accountDayWorkflowId } from './ids';
 import { blocksDoneSignal } from './messages';
-import type { AccountBatchInput, AccountBatchResult, AccountDayResult, ConfirmSummary } from './types';
+import type { AccountBatchInput, AccountBatchResult, AccountDayResult } from './types';
 
 const act = bookSteps();
 
 export async function AccountBatch(input: AccountBatchInput): Promise<AccountBatchResult> {
   const { tradeDate, range } = input;
   let blocksDone = false;
+  const confirmsOfBatch = new BatchConfirms(tradeDate, input.clock);
   setHandler(
     blocksDoneSignal,
     () => {
@@ -66,6 +69,16 @@ export async function AccountBatch(input: AccountBatchInput): Promise<AccountBat
       ),
     );
   const settled = await results;
+  // Accounts whose day ended `Traded` (since `batch-matches-confirms`; a day recorded before it
+  // matched its own confirms and ended Confirmed or ConfirmBreak): the batch matches them. No
+  // marker is needed here: only a history whose children ran the new AccountDay has such results.
+  const traded = settled.flatMap((s) =>
+    s.status === 'fulfilled' && s.value.stage === 'Traded' ? [s.value] : [],
+  );
+  const matched =
+    traded.length > 0
+      ? await confirmsOfBatch.match(traded.map((r) => r.accountId))
+      : new Map<string, ConfirmSummary>();
   const out: AccountBatchResult = {
     batchNo: range.batchNo,
     accounts: accounts.length,
@@ -81,10 +94,13 @@ export async function AccountBatch(input: AccountBatchInput): Promise<AccountBat
       return;
     }
     const r: AccountDayResult = s.value;
-    out.byStage[r.stage] = (out.byStage[r.stage] ?? 0) + 1;
+    const confirms = r.confirms ?? matched.get(r.accountId);
+    const stage =
+      r.stage === 'Traded' && confirms ? (confirmsBroken(confirms) ? 'ConfirmBreak' : 'Confirmed') : r.stage;
+    out.byStage[stage] = (out.byStage[stage] ?? 0) + 1;
     out.ordersFilled += r.filledOrders;
-    if (r.confirms) {
-      for (const k of Object.keys(out.confirms) as (keyof ConfirmSummary)[]) out.confirms[k] += r.confirms[k];
+    if (confirms) {
+      for (const k of Object.keys(out.confirms) as (keyof ConfirmSummary)[]) out.confirms[k] += confirms[k];
     }
   });
   return out;

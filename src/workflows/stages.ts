@@ -38,6 +38,8 @@ export const FINAL_STAGES: ReadonlySet<Stage> = new Set<Stage>([
   'Expired',
   'Skipped',
   'NotTraded',
+  // Since `batch-matches-confirms`: the fills are booked and the batch matches the confirms.
+  'Traded',
   'Confirmed',
   'ConfirmBreak',
   'PendingSetup',
@@ -62,6 +64,10 @@ export const DAY_STAGES = [
   'CompletedWithFailures',
 ] as const;
 export type DayStage = (typeof DAY_STAGES)[number];
+
+/** A batch's next-morning confirm matching (AccountBatch, src/workflows/batch-confirms.ts), in order. */
+export const BATCH_STAGES = ['AwaitingConfirms', 'Failed', 'Confirmed', 'ConfirmBreak'] as const;
+export type BatchStage = (typeof BATCH_STAGES)[number];
 
 /** One block order (BlockOrder), in order. */
 export const BLOCK_STAGES = ['Trading', 'CancelPending', 'Allocating', 'Allocated'] as const;

@@ -16,7 +16,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { lotsAsOf } from '../../src/custodian/sim/sod';
 import { nextTradingDay } from '../../src/domain/calendar';
 import { dec } from '../../src/domain/money';
-import { accountDayWorkflowId, blockOrderWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
+import {
+  accountBatchWorkflowId,
+  accountDayWorkflowId,
+  blockOrderWorkflowId,
+  tradingDayWorkflowId,
+} from '../../src/workflows/ids';
 import type { TradingDayResult } from '../../src/workflows/types';
 import { approvedLegs, resultOrDiagnose as diagnosed } from '../support/block-day';
 import { type DayFixture, type Stack, skipToEt, timeSkippingDay } from '../support/harness';
@@ -484,10 +489,18 @@ describe('next-morning confirms: a mismatch and an unknown custodian trade', () 
     );
     assert.ok(theirs, 'the unknown trade is UNMATCHED_THEIRS in its account');
     assert.equal(theirs.custodian_order_id, unknown.orderId);
+    // Each account's day ended Traded once booked; its batch matched the confirms and names the
+    // accounts with a break (stage ConfirmBreak on the batch).
+    const broken = [bent.account_id, other.account_id];
     for (const a of accounts) {
       const s = await env.client.workflow.getHandle(accountDayWorkflowId(tradeDate, a)).query('status');
-      const expected = a === bent.account_id || a === other.account_id ? 'ConfirmBreak' : 'Confirmed';
-      assert.equal((s as { stage: string }).stage, expected, a);
+      assert.equal((s as { stage: string }).stage, 'Traded', a);
     }
+    assert.equal(r.byStage.ConfirmBreak, new Set(broken).size, JSON.stringify(r.byStage));
+    assert.equal(r.byStage.Confirmed, accounts.length - new Set(broken).size);
+    const memo =
+      (await env.client.workflow.getHandle(accountBatchWorkflowId(tradeDate, 0)).describe()).memo ?? {};
+    assert.equal(memo.stage, 'ConfirmBreak');
+    assert.deepEqual([...(memo.confirmBreaks as string[])].sort(), [...new Set(broken)].sort());
   });
 });

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH, workflowBundle } from '../../src/workers/worker';
-import { WAIT_STAGES_EARLY_END_PATCH } from '../../src/workflows/account-day/workflow';
+import { BATCH_CONFIRMS_PATCH, WAIT_STAGES_EARLY_END_PATCH } from '../../src/workflows/account-day/workflow';
 import { CALENDAR_MEMO_PATCH } from '../../src/workflows/market-calendar';
 import { BUYS_AT_DEADLINE_PATCH } from '../../src/workflows/trading-day';
 import { HISTORIES_DIR } from '../support/histories';
@@ -19,6 +19,11 @@ import { HISTORIES_DIR } from '../support/histories';
 const files = readdirSync(HISTORIES_DIR)
   .filter((f) => f.endsWith('.pb'))
   .sort();
+
+/** The version tag of a history file (AccountDay-no-action.v7.pb → 7). */
+function tagOf(file: string): number {
+  return Number(/\.v(\d+)\.pb$/.exec(file)?.[1] ?? 0);
+}
 
 describe('replay of recorded workflow histories', () => {
   it('has histories of every workflow type', () => {
@@ -66,9 +71,8 @@ describe('replay of recorded workflow histories', () => {
     const read = (f: string) => readFileSync(path.join(HISTORIES_DIR, f));
     const v7 = files.filter((f) => f.startsWith('AccountDay-') && f.endsWith('.v7.pb'));
     assert.ok(v7.length >= 7, v7.join(', '));
-    for (const f of v7) assert.ok(read(f).includes(WAIT_STAGES_EARLY_END_PATCH), f);
-    for (const f of files.filter((f) => f.startsWith('AccountDay-') && !f.endsWith('.v7.pb')))
-      assert.ok(!read(f).includes(WAIT_STAGES_EARLY_END_PATCH), f);
+    for (const f of files.filter((f) => f.startsWith('AccountDay-')))
+      assert.equal(read(f).includes(WAIT_STAGES_EARLY_END_PATCH), tagOf(f) >= 7, f);
     // The shapes it changes: a no-action day ends without a timer; a confirmed one writes fewer upserts.
     const events = (f: string) => temporal.api.history.v1.History.decode(read(f)).events;
     const count = (f: string, t: temporal.api.enums.v1.EventType) =>
@@ -87,6 +91,27 @@ describe('replay of recorded workflow histories', () => {
       upserts('AccountDay-auto-confirmed.v7.pb') < upserts('AccountDay-auto-confirmed.v6.pb') - 5,
       `${upserts('AccountDay-auto-confirmed.v7.pb')} upserts against ${upserts('AccountDay-auto-confirmed.v6.pb')}`,
     );
+  });
+
+  it('covers the v8 change: a trading account ends once booked, its batch matches the confirms', () => {
+    const read = (f: string) => readFileSync(path.join(HISTORIES_DIR, f));
+    const events = (f: string) => temporal.api.history.v1.History.decode(read(f)).events;
+    const T = temporal.api.enums.v1.EventType;
+    const count = (f: string, t: temporal.api.enums.v1.EventType) =>
+      events(f).filter((e) => e.eventType === t).length;
+    // Only a day that trades asks for the patch: a no-action or rejected one never reaches it.
+    for (const f of ['AccountDay-auto-confirmed.v8.pb', 'AccountDay-manual-approved-confirmed.v8.pb'])
+      assert.ok(read(f).includes(BATCH_CONFIRMS_PATCH), f);
+    for (const f of files.filter((f) => f.startsWith('AccountDay-') && tagOf(f) < 8))
+      assert.ok(!read(f).includes(BATCH_CONFIRMS_PATCH), f);
+    // No timer left in an auto account's traded day (before: the window's and the confirms'),
+    // and no confirm matching in it: the batch's history has that activity instead.
+    assert.equal(count('AccountDay-auto-confirmed.v8.pb', T.EVENT_TYPE_TIMER_STARTED), 0);
+    assert.ok(count('AccountDay-auto-confirmed.v7.pb', T.EVENT_TYPE_TIMER_STARTED) >= 2);
+    assert.ok(!read('AccountDay-auto-confirmed.v8.pb').includes('matchConfirms'));
+    assert.ok(read('AccountDay-auto-confirmed.v7.pb').includes('matchConfirms'));
+    assert.ok(read('AccountBatch-completed.v8.pb').includes('matchBatchConfirms'));
+    assert.ok(!read('AccountBatch-completed.v7.pb').includes('matchBatchConfirms'));
   });
 
   // The calendar table changes under running days: a year is added in answer to the coverage

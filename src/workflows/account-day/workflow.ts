@@ -3,7 +3,8 @@
  *
  *   reconcile → (break? hold until ops resolve/skip) → scan & propose → review
  *   (auto: approved, or a trader for a flagged one; manual: advisor approve/reject until the
- *   cut-off) → wait for the day's blocks → book its allocations → next morning: confirm matching.
+ *   cut-off) → wait for the day's blocks → book its allocations (→ next morning: confirm matching,
+ *   before `batch-matches-confirms`; since it the account's batch matches them).
  *
  * Its stage is kept in the `Stage` search attribute (src/workflows/stages.ts), written where the
  * account waits (./stage-publisher.ts). An account that will not trade today ends its day at once;
@@ -22,7 +23,7 @@ import {
 } from '@temporalio/workflow';
 import type { RecordedDecision } from '../../activities/decisions';
 import type { ProposeResult } from '../../contracts';
-import { isNonZeroQty } from '../../contracts';
+import { confirmsBroken, isNonZeroQty } from '../../contracts';
 import { bookSteps, bookStepsLocal } from '../activity-options';
 import { SA } from '../search-attributes';
 import type { Stage } from '../stages';
@@ -44,6 +45,14 @@ export const LOCAL_DB_PATCH = 'local-db-activities';
  * waits (./stage-publisher.ts) and a day that will not trade ending at once (`holdUntilWindowClose`).
  */
 export const WAIT_STAGES_EARLY_END_PATCH = 'wait-stages-and-early-end';
+/**
+ * Workflow change v8, asked where a trading account's day first differs (its wait for the day's
+ * blocks): no timer at the window (a skip is taken until the blocks took the proposal, as before),
+ * and the day ends once its fills are booked (`Traded`): its batch matches the next morning's
+ * confirms for all of its traded accounts at once (src/workflows/batch-confirms.ts), so no
+ * AccountDay stays open overnight.
+ */
+export const BATCH_CONFIRMS_PATCH = 'batch-matches-confirms';
 
 type Book = typeof book;
 
@@ -67,6 +76,8 @@ class AccountDayRun {
   private readonly state: AccountDayState;
   /** What ops see without opening the workflow: Stage, BreakCount, the memo. */
   private readonly shown: StagePublisher;
+  /** Since the v8 patch (asked at the wait for the blocks): no window timer, the batch matches the confirms. */
+  private batchConfirms = false;
 
   constructor(
     private readonly input: AccountDayInput,
@@ -116,6 +127,8 @@ class AccountDayRun {
       this.setStage('WaitingForWindow');
       const notTraded = await this.tradeInBlocks(proposal.proposalId!);
       if (notTraded) return notTraded;
+      if (this.batchConfirms)
+        return this.result('Traded', { note: 'fills booked; its batch matches the confirms next morning' });
       return await this.confirms();
     } catch (e) {
       if (e instanceof SkipToday) return this.skipped();
@@ -367,19 +380,14 @@ class AccountDayRun {
   private async tradeInBlocks(proposalId: string): Promise<AccountDayResult | undefined> {
     const s = this.state;
     const { clock } = this.input;
-    await this.wait(() => s.opsSkip !== undefined || s.blocksDone, msUntil(clock.windowOpen));
-    if (s.opsSkip && !s.blocksDone) {
-      const withdrawn = await this.db.withdrawProposal({
-        proposalId,
-        by: s.opsSkip.by,
-        note: s.opsSkip.note ?? '',
-      });
-      if (withdrawn) throw new SkipToday();
-      s.refuse('skipToday', 'too late to skip: the proposal was already released into block orders');
-      s.opsSkip = undefined;
+    this.batchConfirms = patched(BATCH_CONFIRMS_PATCH);
+    if (this.batchConfirms) await this.untilBlocksDone(proposalId);
+    else {
+      await this.wait(() => s.opsSkip !== undefined || s.blocksDone, msUntil(clock.windowOpen));
+      if (s.opsSkip && !s.blocksDone) await this.withdrawForSkip(proposalId);
+      this.setStage('Trading');
+      await this.wait(() => s.blocksDone);
     }
-    this.setStage('Trading');
-    await this.wait(() => s.blocksDone);
     this.setStage('AwaitingAllocation');
     await this.step('book fills', () => this.db.bookFills({ proposalId }));
     const orders = await this.db.proposalOrders({ proposalId });
@@ -416,7 +424,37 @@ class AccountDayRun {
     return undefined;
   }
 
-  /** 6. Next morning: the custodian's trade confirms matched against the account's fills. */
+  /**
+   * Since the v8 patch: waits (in WaitingForWindow, no timer) for the day's `blocksDone`; a skip
+   * before it withdraws the proposal unless the day's blocks took it already.
+   */
+  private async untilBlocksDone(proposalId: string): Promise<void> {
+    const s = this.state;
+    for (;;) {
+      await this.wait(() => s.opsSkip !== undefined || s.blocksDone);
+      if (s.blocksDone) break;
+      await this.withdrawForSkip(proposalId);
+    }
+    if (s.opsSkip) {
+      s.refuse('skipToday', 'too late to skip: the blocks are done');
+      s.opsSkip = undefined;
+    }
+  }
+
+  /** Ops' skip before the blocks: the proposal withdrawn and the day skipped, or the skip refused. */
+  private async withdrawForSkip(proposalId: string): Promise<void> {
+    const s = this.state;
+    const withdrawn = await this.db.withdrawProposal({
+      proposalId,
+      by: s.opsSkip!.by,
+      note: s.opsSkip!.note ?? '',
+    });
+    if (withdrawn) throw new SkipToday();
+    s.refuse('skipToday', 'too late to skip: the proposal was already released into block orders');
+    s.opsSkip = undefined;
+  }
+
+  /** 6. Next morning (before the v8 patch): the custodian's trade confirms matched against the account's fills. */
   private async confirms(): Promise<AccountDayResult> {
     const { tradeDate, accountId, clock } = this.input;
     this.setStage('AwaitingConfirms');
@@ -425,8 +463,7 @@ class AccountDayRun {
     const confirms: ConfirmSummary = await this.step('match confirms', () =>
       this.db.matchConfirms({ tradeDate, accountId }),
     );
-    const clean = confirms.mismatched + confirms.unmatchedOurs + confirms.unmatchedTheirs === 0;
-    this.setStage(clean ? 'Confirmed' : 'ConfirmBreak');
+    this.setStage(confirmsBroken(confirms) ? 'ConfirmBreak' : 'Confirmed');
     return this.result(this.state.status.stage, { confirms });
   }
 
