@@ -36,16 +36,38 @@ async function latestTradeDates(db: Knex): Promise<string[]> {
   return [...new Set([utcToEtDate(new Date().toISOString()), ...rows.map((r) => r.d)])].sort();
 }
 
-/** Accounts per stage on one trade date: one count per stage (SQL visibility has no GROUP BY Stage). */
-async function stageCounts(client: Client, tradeDate: string) {
+/**
+ * Accounts per stage on one trade date: one count per stage (SQL visibility has no GROUP BY Stage).
+ * An account whose day ended `Traded` (since `batch-matches-confirms` its batch matches the
+ * confirms) is counted as the book's matching says: Confirmed, ConfirmBreak, or Traded until then.
+ */
+async function stageCounts(client: Client, db: Knex, tradeDate: string) {
   const out: { tradeDate: string; stage: string; n: number }[] = [];
   const base = `WorkflowType="AccountDay" AND TradeDate="${tradeDate}"`;
   const total = (await client.workflow.count(base)).count;
   if (total === 0) return out;
-  for (const stage of STAGES) {
-    const n = (await client.workflow.count(`${base} AND Stage="${stage}"`)).count;
-    out.push({ tradeDate, stage, n });
+  const counts = new Map<string, number>();
+  for (const stage of STAGES)
+    counts.set(stage, (await client.workflow.count(`${base} AND Stage="${stage}"`)).count);
+  if ((counts.get('Traded') ?? 0) > 0) {
+    const traded: string[] = [];
+    for await (const wf of client.workflow.list({ query: `${base} AND Stage="Traded"` }))
+      traded.push(String(wf.searchAttributes.AccountId?.[0] ?? ''));
+    const matched = (await db('confirm_matches')
+      .where({ trade_date: tradeDate })
+      .whereIn('account_id', traded)
+      .groupBy('account_id')
+      .select(
+        'account_id',
+        db.raw("bool_or(result NOT IN ('MATCHED', 'MATCHED_WITHIN_TOLERANCE')) AS broken"),
+      )) as { account_id: string; broken: boolean }[];
+    const broken = matched.filter((m) => m.broken).length;
+    const add = (stage: string, n: number) => counts.set(stage, (counts.get(stage) ?? 0) + n);
+    add('ConfirmBreak', broken);
+    add('Confirmed', matched.length - broken);
+    add('Traded', -matched.length);
   }
+  for (const stage of STAGES) out.push({ tradeDate, stage, n: counts.get(stage) ?? 0 });
   return out;
 }
 
@@ -137,7 +159,7 @@ export function registerDayGauges(registry: Registry, opts: DayGaugeOptions): vo
     if (opts.client) {
       for (const date of dates) {
         try {
-          accounts.push(...(await stageCounts(opts.client, date)));
+          accounts.push(...(await stageCounts(opts.client, opts.db, date)));
         } catch {
           errors.inc({ source: 'temporal' });
         }
