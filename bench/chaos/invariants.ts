@@ -5,7 +5,8 @@
  * strings; JavaScript numbers are used for counts only.
  *
  *   dayCompleted          the day's workflow completed, with every eligible account in its result
- *   accountDaysTerminal   every eligible account's AccountDay completed in a terminal stage
+ *   accountDaysTerminal   every eligible account's AccountDay completed in a terminal stage, and every
+ *                         filled order has its next-morning confirm match (a batch matches them)
  *   noDuplicateOrders     no client order id twice at the simulator; no two live orders for the same
  *                         (account, symbol, side, trade date, attempt), at the simulator or in the
  *                         book; as many simulator orders as book orders carrying a custodian order id
@@ -156,13 +157,27 @@ async function checkDay(
       )
     ).map((r) => [r.result, r.n]),
   );
+  // A day that ends Traded leaves the confirms to its batch: every filled order must have its match.
+  const unconfirmed = await rows<{ account_id: string; client_order_id: string }>(
+    db,
+    `SELECT o.account_id, o.client_order_id FROM orders o
+      WHERE o.trade_date = ? AND o.filled_qty > 0 AND NOT EXISTS (
+        SELECT 1 FROM confirm_matches m WHERE m.trade_date = o.trade_date AND m.account_id = o.account_id
+          AND m.client_order_id = o.client_order_id)
+      ORDER BY 2 LIMIT ${SAMPLE}`,
+    [tradeDate],
+  );
+  const violations = [
+    ...bad.slice(0, SAMPLE),
+    ...unconfirmed.map((u) => ({ ...u, problem: 'filled, no confirm match' })),
+  ];
   return [
     dayCheck,
     {
       name: 'accountDaysTerminal',
-      ok: bad.length === 0,
+      ok: bad.length === 0 && unconfirmed.length === 0,
       details: { accounts: described.length, byStage, confirmMatches },
-      violations: bad.length ? bad.slice(0, SAMPLE) : undefined,
+      violations: violations.length ? violations : undefined,
     },
   ];
 }

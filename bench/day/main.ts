@@ -323,7 +323,8 @@ async function main(): Promise<void> {
     // A day cut short: nothing after the deadline counts (the worker ran on while it was stopped).
     const tradingDone =
       a.bookFills && Math.min(a.bookFills.last, outcome.done ? Number.POSITIVE_INFINITY : dayEnd);
-    const firstConfirm = a.matchConfirms?.first;
+    // Since `batch-matches-confirms` each batch matches its accounts' confirms (matchBatchConfirms).
+    const firstConfirm = minOf(a.matchConfirms?.first, a.matchBatchConfirms?.first);
     const phase = (from: number | undefined, to: number | undefined) =>
       from !== undefined && to !== undefined
         ? { s: secs(to - from), cpuSeconds: cpu.between(from, to) }
@@ -365,6 +366,7 @@ async function main(): Promise<void> {
             pastReview: report.pastReview.filter((t) => t <= dayEnd).length,
             tradingDone: report.tradingDone.filter((t) => t <= dayEnd).length,
             confirmsMatched: a.matchConfirms?.count ?? 0,
+            batchConfirmsMatched: a.matchBatchConfirms?.count ?? 0,
             note: 'accounts past review and with fills booked by the deadline; activities below run until the worker stopped',
           },
       machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -407,7 +409,11 @@ async function main(): Promise<void> {
           from: 'first buildBlocks (or submitOrders)',
           to: 'last bookFills',
         },
-        confirms: { ...phase(firstConfirm, dayEnd), from: 'first matchConfirms', to: 'day result' },
+        confirms: {
+          ...phase(firstConfirm, dayEnd),
+          from: 'first matchConfirms or matchBatchConfirms',
+          to: 'day result',
+        },
         total: phase(dayStart, dayEnd),
         busyS: busyMs === undefined ? undefined : secs(busyMs),
         busyNote: 'fan-out to review + trading + confirms: the total without the waits for the fixed clock',
@@ -477,3 +483,8 @@ main().then(
     process.exit(1);
   },
 );
+
+/** The smaller of two optional instants. */
+function minOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}

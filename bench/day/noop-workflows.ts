@@ -1,7 +1,7 @@
 /**
  * The orchestration floor: a workflow tree of the same shape as the trading day, doing nothing.
  * NoopDay (like DailyTradingDay: ingest, plan, fan out, audit) → NoopBatch per `batchSize`
- * children (like AccountBatch: one listing activity, then the children) → NoopAccount, one
+ * children (like AccountBatch: one listing activity, the children, one confirm matching) → NoopAccount, one
  * trivial activity each. Runs on its own worker and task queue (bench/day/worker-child.ts).
  */
 import { ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
@@ -53,6 +53,7 @@ export async function NoopBatch(input: { from: number; count: number }): Promise
     ),
   );
   const settled = await Promise.allSettled(handles.map((h) => h.result()));
+  await act.noop(); // match the batch's confirms
   return settled.filter((s) => s.status === 'fulfilled').length;
 }
 
