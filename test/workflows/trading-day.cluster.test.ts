@@ -141,14 +141,26 @@ describe('DailyTradingDay on the cluster server (temporal-server on PostgreSQL)'
     await eventually(
       async () => {
         ids.length = 0;
-        const q = `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="Confirmed"`;
+        // Since `batch-matches-confirms` a trading account's day ends Traded; its batch shows the confirms.
+        const q = `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="Traded"`;
         for await (const wf of client.workflow.list({ query: q })) ids.push(wf.workflowId);
         return ids.length;
       },
-      (c) => c === result.byStage.Confirmed,
-      'confirmed accounts in SQL visibility',
+      (c) => c === (result.byStage.Confirmed ?? 0) + (result.byStage.ConfirmBreak ?? 0),
+      'traded accounts in SQL visibility',
     );
     assert.ok(ids.includes(accountDayWorkflowId(tradeDate, 'ACC002')));
+    const batches = await eventually(
+      async () =>
+        (
+          await client.workflow.count(
+            `WorkflowType="AccountBatch" AND TradeDate="${tradeDate}" AND Stage="Confirmed"`,
+          )
+        ).count,
+      (c) => c === 1,
+      'the batch, confirmed, in SQL visibility',
+    );
+    assert.equal(batches, 1);
     // The server's own Prometheus endpoint counted persistence calls for this day.
     const metrics = await (await fetch(cluster.metricsUrl)).text();
     const persistence = metrics

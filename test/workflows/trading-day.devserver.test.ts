@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { findStuck } from '../../src/cli/ops';
 import { nextTradingDay, utcToEtDate } from '../../src/domain/calendar';
-import { accountDayWorkflowId } from '../../src/workflows/ids';
+import { accountBatchWorkflowId, accountDayWorkflowId } from '../../src/workflows/ids';
 import { approveUpdate, statusQuery } from '../../src/workflows/messages';
 import type { TradingDayResult } from '../../src/workflows/types';
 import { eventually } from '../support/eventually';
@@ -83,12 +83,19 @@ describe('DailyTradingDay on the Temporal dev server', () => {
     assert.equal(result.byStage.Expired, 1, JSON.stringify(result.byStage));
     assert.ok((result.byStage.Confirmed ?? 0) >= 2, JSON.stringify(result.byStage));
 
-    const confirmed = await eventually(
-      () => listIds(env, `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="Confirmed"`),
-      (v) => v.length === result.byStage.Confirmed,
-      'confirmed accounts in visibility',
+    // Since `batch-matches-confirms` a trading account's day ends Traded; its batch shows the confirms.
+    const traded = await eventually(
+      () => listIds(env, `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="Traded"`),
+      (v) => v.length === (result.byStage.Confirmed ?? 0) + (result.byStage.ConfirmBreak ?? 0),
+      'traded accounts in visibility',
     );
-    assert.ok(confirmed.includes(accountDayWorkflowId(tradeDate, 'ACC002')));
+    assert.ok(traded.includes(accountDayWorkflowId(tradeDate, 'ACC002')));
+    const batches = await eventually(
+      () => listIds(env, `WorkflowType="AccountBatch" AND TradeDate="${tradeDate}" AND Stage="Confirmed"`),
+      (v) => v.length === 1,
+      'the batch, confirmed, in visibility',
+    );
+    assert.deepEqual(batches, [accountBatchWorkflowId(tradeDate, 0)]);
     const orders = await stack.t.db('orders').where({ trade_date: tradeDate, account_id: 'ACC002' });
     assert.ok(orders.length > 0);
     const dupes = await stack.t.db.raw(
