@@ -43,6 +43,7 @@ import { runAuditCommand } from './audit';
 import { runBookCommand } from './book';
 import { cmdCash } from './cash';
 import { runConfigCommand } from './config';
+import { endedDayMessage } from './ended-day';
 import { findStuck, listBreaks, opsSignal, renderBreaks } from './ops';
 import { dayProgress, renderProgress } from './progress';
 import { openDatabase } from './runtime';
@@ -114,6 +115,7 @@ async function cmdDecide(kind: 'approve' | 'reject', args: string[]) {
   await withClient(async (client) => {
     const handle = client.workflow.getHandle(accountDayWorkflowId(tradeDate, parsed.account));
     const status = await handle.query(statusQuery);
+    if ((await handle.describe()).status.name !== 'RUNNING') throw new Error(endedDayMessage(kind, status));
     if (!status.proposal)
       throw new Error(`${parsed.account} has no open proposal on ${tradeDate} (stage ${status.stage})`);
     // Signed as the CLI when this shell has the key (docs/security.md); else it goes via TEMPORAL.
