@@ -9,7 +9,7 @@
  * Its stage is kept in the `Stage` search attribute (src/workflows/stages.ts), written where the
  * account waits (./stage-publisher.ts). An account that will not trade today ends its day at once;
  * a late decision is then answered from the book (src/api/closed-day.ts). State and message
- * rules: ./state.ts; handlers: ./handlers.ts.
+ * rules: ./state.ts; handlers: ./handlers.ts; skip, book decision and error text: ./outcomes.ts.
  */
 import {
   condition,
@@ -21,7 +21,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { RecordedDecision } from '../../activities/decisions';
 import type { ProposeResult } from '../../contracts';
 import { confirmsBroken, isNonZeroQty } from '../../contracts';
 import { bookSteps, bookStepsLocal } from '../activity-options';
@@ -30,8 +29,9 @@ import type { Stage } from '../stages';
 import { msUntil, nowIso } from '../time';
 import type { AccountDayInput, AccountDayResult, ConfirmSummary } from '../types';
 import { registerHandlers } from './handlers';
+import { SkipToday, bookDecision, errorText } from './outcomes';
 import { StagePublisher } from './stage-publisher';
-import { AccountDayState, type Decision } from './state';
+import { AccountDayState } from './state';
 
 /** Before the `local-db-activities` patch: the book's steps as ordinary activities. */
 const book = bookSteps();
@@ -62,14 +62,6 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
   const v7 = !input.pendingSetup && patched(WAIT_STAGES_EARLY_END_PATCH);
   const run = new AccountDayRun(input, db, v7);
   return run.run();
-}
-
-/** Ops skipped the account: unwinds whatever step it was in. */
-class SkipToday extends Error {
-  constructor() {
-    super('skipped by ops');
-    this.name = 'SkipToday';
-  }
 }
 
 class AccountDayRun {
@@ -491,22 +483,4 @@ class AccountDayRun {
     this.setStage('Skipped');
     return this.result('Skipped', { note: 'skipped by ops' });
   }
-}
-
-/** A decision read back from the book (`recordDecision`'s answer) as the workflow holds one; none for an expiry. */
-function bookDecision(r: RecordedDecision): Decision | undefined {
-  if (r.decision === 'EXPIRE') return undefined;
-  return {
-    kind: r.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED',
-    by: r.actor,
-    via: r.via,
-    ...(r.note !== undefined ? { note: r.note } : {}),
-  };
-}
-
-/** The innermost message of an error chain ("Activity task failed" says nothing to ops). */
-function errorText(e: unknown): string {
-  let cur = e as (Error & { cause?: unknown }) | undefined;
-  while (cur?.cause instanceof Error) cur = cur.cause as Error & { cause?: unknown };
-  return cur?.message ?? String(e);
 }
