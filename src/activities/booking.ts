@@ -23,72 +23,7 @@ export function bookingActivities(deps: ActivityDeps) {
      * executed in full tells its advisor what is carried to tomorrow and why (outbox, same transaction).
      */
     async bookFills(input: { proposalId: string }): Promise<{ booked: number }> {
-      return db.transaction(async (trx) => {
-        const proposal = await trx('proposals').where({ id: input.proposalId }).forUpdate().first();
-        if (!proposal)
-          throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, 'NotFound');
-        // The proposal's account and date as well: they pick the (trade_date, account_id) index.
-        const mine = { account_id: proposal.account_id, trade_date: proposal.trade_date };
-        const orders = await trx('orders')
-          .where({ ...mine, proposal_id: input.proposalId, booked: false })
-          .whereIn('status', ['FILLED', 'CANCELED', 'REJECTED'])
-          .orderBy('client_order_id');
-        let booked = 0;
-        for (const o of orders) {
-          const filled = dec(o.filled_qty);
-          if (filled.gt(0)) {
-            const leg = await trx('proposal_legs')
-              .where({ proposal_id: input.proposalId, leg_no: o.leg_no })
-              .first();
-            await applyFill(trx, {
-              accountId: o.account_id,
-              symbol: o.symbol,
-              side: o.side,
-              qty: filled,
-              price: dec(o.avg_price),
-              tradeDate: proposal.trade_date,
-              clientOrderId: o.client_order_id,
-              lotInstructions: (leg?.lots ?? []) as { lotId: string }[],
-            });
-            booked++;
-          }
-          await trx('orders')
-            .where({ client_order_id: o.client_order_id })
-            .update({
-              booked: true,
-              // The custodian must show the trade settled the morning after this (./sync/settlement.ts).
-              ...(filled.gt(0) ? { settle_date: nextSettlementDay(proposal.trade_date) } : {}),
-              updated_at: trx.fn.now(),
-            });
-        }
-        const legs = await trx('proposal_legs').where({ proposal_id: input.proposalId });
-        const all = await trx('orders').where({ ...mine, proposal_id: input.proposalId });
-        const filledByLeg = (legNo: number) =>
-          sum(
-            all
-              .filter((o: { leg_no: number }) => o.leg_no === legNo)
-              .map((o: { filled_qty: string }) => dec(o.filled_qty)),
-          );
-        const complete = legs.every((l: { leg_no: number; qty: string }) =>
-          filledByLeg(l.leg_no).gte(dec(l.qty)),
-        );
-        const anyFill = all.some((o: { filled_qty: string }) => dec(o.filled_qty).gt(0));
-        const status = complete ? 'EXECUTED' : anyFill ? 'PARTIALLY_EXECUTED' : 'FAILED';
-        await trx('proposals').where({ id: input.proposalId }).update({ status });
-        // The account now holds the model version it traded on: MODEL_CHANGE does not fire again.
-        if (status === 'EXECUTED')
-          await recordTradedModelVersion(trx, proposal.account_id, proposal.model_version);
-        await writeAudit(trx, {
-          actor: 'system',
-          action: `PROPOSAL_${status}`,
-          entity: 'proposal',
-          entityId: input.proposalId,
-          details: { booked },
-          idempotencyKey: `booked:${input.proposalId}`,
-        });
-        if (status !== 'EXECUTED') await carriedLegs(trx, notifyCtx, input.proposalId);
-        return { booked };
-      });
+      return db.transaction((trx) => bookProposal(trx, notifyCtx, input.proposalId));
     },
 
     async proposalOrders(input: { proposalId: string }): Promise<OrderStatusView[]> {
@@ -112,6 +47,76 @@ export function bookingActivities(deps: ActivityDeps) {
       }));
     },
   };
+}
+
+/**
+ * Books one proposal's terminal orders in `trx` (once per order: an order booked is marked so) and
+ * settles the proposal's status: EXECUTED, PARTIALLY_EXECUTED (its advisor is told what is carried)
+ * or FAILED.
+ */
+export async function bookProposal(
+  trx: Knex.Transaction,
+  notifyCtx: ReturnType<typeof notifyContextOf>,
+  proposalId: string,
+): Promise<{ booked: number }> {
+  const proposal = await trx('proposals').where({ id: proposalId }).forUpdate().first();
+  if (!proposal) throw ApplicationFailure.nonRetryable(`proposal ${proposalId} not found`, 'NotFound');
+  // The proposal's account and date as well: they pick the (trade_date, account_id) index.
+  const mine = { account_id: proposal.account_id, trade_date: proposal.trade_date };
+  const orders = await trx('orders')
+    .where({ ...mine, proposal_id: proposalId, booked: false })
+    .whereIn('status', ['FILLED', 'CANCELED', 'REJECTED'])
+    .orderBy('client_order_id');
+  let booked = 0;
+  for (const o of orders) {
+    const filled = dec(o.filled_qty);
+    if (filled.gt(0)) {
+      const leg = await trx('proposal_legs').where({ proposal_id: proposalId, leg_no: o.leg_no }).first();
+      await applyFill(trx, {
+        accountId: o.account_id,
+        symbol: o.symbol,
+        side: o.side,
+        qty: filled,
+        price: dec(o.avg_price),
+        tradeDate: proposal.trade_date,
+        clientOrderId: o.client_order_id,
+        lotInstructions: (leg?.lots ?? []) as { lotId: string }[],
+      });
+      booked++;
+    }
+    await trx('orders')
+      .where({ client_order_id: o.client_order_id })
+      .update({
+        booked: true,
+        // The custodian must show the trade settled the morning after this (./sync/settlement.ts).
+        ...(filled.gt(0) ? { settle_date: nextSettlementDay(proposal.trade_date) } : {}),
+        updated_at: trx.fn.now(),
+      });
+  }
+  const legs = await trx('proposal_legs').where({ proposal_id: proposalId });
+  const all = await trx('orders').where({ ...mine, proposal_id: proposalId });
+  const filledByLeg = (legNo: number) =>
+    sum(
+      all
+        .filter((o: { leg_no: number }) => o.leg_no === legNo)
+        .map((o: { filled_qty: string }) => dec(o.filled_qty)),
+    );
+  const complete = legs.every((l: { leg_no: number; qty: string }) => filledByLeg(l.leg_no).gte(dec(l.qty)));
+  const anyFill = all.some((o: { filled_qty: string }) => dec(o.filled_qty).gt(0));
+  const status = complete ? 'EXECUTED' : anyFill ? 'PARTIALLY_EXECUTED' : 'FAILED';
+  await trx('proposals').where({ id: proposalId }).update({ status });
+  // The account now holds the model version it traded on: MODEL_CHANGE does not fire again.
+  if (status === 'EXECUTED') await recordTradedModelVersion(trx, proposal.account_id, proposal.model_version);
+  await writeAudit(trx, {
+    actor: 'system',
+    action: `PROPOSAL_${status}`,
+    entity: 'proposal',
+    entityId: proposalId,
+    details: { booked },
+    idempotencyKey: `booked:${proposalId}`,
+  });
+  if (status !== 'EXECUTED') await carriedLegs(trx, notifyCtx, proposalId);
+  return { booked };
 }
 
 /** The model version an account is aligned with (the engine compares it with the model's current one). */

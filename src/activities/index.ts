@@ -14,12 +14,14 @@
  * | block-orders.ts | submitBlockOrder, pollBlockOrders, cancelBlockOrders |
  * | allocation.ts | allocateBlock |
  * | booking.ts | bookFills, proposalOrders |
+ * | batch-booking.ts | bookBatchFills |
  * | confirms.ts | matchConfirms, matchBatchConfirms |
  * | audit.ts | audit |
  */
 import { accountActivities } from './accounts';
 import { allocationActivities } from './allocation';
 import { auditActivities } from './audit';
+import { batchBookingActivities } from './batch-booking';
 import { blockOrderActivities } from './block-orders';
 import { blockActivities } from './blocks';
 import { bookingActivities } from './booking';
@@ -46,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
     ...blockOrderActivities(deps),
     ...allocationActivities(deps),
     ...bookingActivities(deps),
+    ...batchBookingActivities(deps),
     ...confirmActivities(deps, ingest),
     ...auditActivities(deps),
   };

@@ -6,6 +6,7 @@
 export * from './accounts';
 export * from './audit';
 export * from './blocks';
+export * from './booking';
 export * from './confirms';
 export * from './ingestion';
 export * from './orders';
