@@ -39,7 +39,7 @@ export const CUSTODIAN_CALL: ActivityOptions = {
 /** The day's own set-based steps (file ingestion, batches, blocks built for the whole day). */
 export const DAY_STEP: ActivityOptions = { startToCloseTimeout: '5 minutes', retry: BACKOFF };
 
-/** Allocating a block: one booking per account, heartbeating as it goes. */
+/** Allocating a block, or booking a batch's fills: one booking per account, heartbeating as it goes. */
 export const BLOCK_ALLOCATION: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
@@ -51,3 +51,4 @@ export const bookStepsLocal = () => proxyLocalActivities<Activities>(BOOK_STEP_L
 export const custodianCalls = () => proxyActivities<Activities>(CUSTODIAN_CALL);
 export const daySteps = () => proxyActivities<Activities>(DAY_STEP);
 export const blockAllocation = () => proxyActivities<Activities>(BLOCK_ALLOCATION);
+export const batchBooking = () => proxyActivities<Activities>(BLOCK_ALLOCATION);

@@ -71,6 +71,15 @@ export const OpsSchema = z.object({ by: actor, note: note.optional() }).strict()
 export type OpsInput = z.infer<typeof OpsSchema>;
 
 /**
+ * `skipAccount`, to an AccountBatch (since `batch-books-fills` an approved account's day has ended
+ * and its batch holds the proposal until the blocks): which account, who, why.
+ */
+export const SkipAccountSchema = OpsSchema.extend({
+  accountId: z.string().regex(/^[A-Za-z0-9_-]{1,30}$/, 'is not an account id'),
+}).strict();
+export type SkipAccountInput = z.infer<typeof SkipAccountSchema>;
+
+/**
  * `resolveBreak`: ops choose what happens to the book (docs/book-sync.md). EXPLAINED (default):
  * the difference is explained by a named item (`item`, else the note) and does not reopen while
  * it persists; ADOPT: the custodian's figures are posted to the book.
@@ -131,6 +140,7 @@ export const rejectSignal = defineSignal<[RejectInput]>('rejectSignal');
 export const resolveBreakSignal = defineSignal<[ResolveBreakInput]>('resolveBreak');
 export const skipTodaySignal = defineSignal<[OpsInput]>('skipToday');
 export const retrySignal = defineSignal<[OpsInput]>('retry');
+export const skipAccountSignal = defineSignal<[SkipAccountInput]>('skipAccount');
 export const statusQuery = defineQuery<AccountDayStatus>('status');
 /**
  * From the day (to its batches, which pass it on to their accounts): every block of the day is

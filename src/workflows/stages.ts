@@ -38,6 +38,8 @@ export const FINAL_STAGES: ReadonlySet<Stage> = new Set<Stage>([
   'Expired',
   'Skipped',
   'NotTraded',
+  // Since `batch-books-fills`: approved, and its batch books the fills and matches the confirms.
+  'Approved',
   // Since `batch-matches-confirms`: the fills are booked and the batch matches the confirms.
   'Traded',
   'Confirmed',
@@ -65,8 +67,20 @@ export const DAY_STAGES = [
 ] as const;
 export type DayStage = (typeof DAY_STAGES)[number];
 
-/** A batch's next-morning confirm matching (AccountBatch, src/workflows/batch-confirms.ts), in order. */
-export const BATCH_STAGES = ['AwaitingConfirms', 'Failed', 'Confirmed', 'ConfirmBreak'] as const;
+/**
+ * A batch's booking and next-morning confirm matching (AccountBatch, src/workflows/batch-booking.ts
+ * and batch-confirms.ts), in order; Failed can come in either step.
+ */
+export const BATCH_STAGES = [
+  // Since `batch-books-fills`: the batch holds its approved accounts until the blocks, then books them.
+  'AwaitingBlocks',
+  'Booking',
+  'NotTraded',
+  'AwaitingConfirms',
+  'Failed',
+  'Confirmed',
+  'ConfirmBreak',
+] as const;
 export type BatchStage = (typeof BATCH_STAGES)[number];
 
 /** One block order (BlockOrder), in order. */

@@ -10,7 +10,7 @@ import { temporal } from '@temporalio/proto';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
 /** The workflow code's version tag for newly recorded histories; older ones stay and replay. */
-export const HISTORY_TAG = process.env.HISTORY_TAG ?? 'v8';
+export const HISTORY_TAG = process.env.HISTORY_TAG ?? 'v9';
 
 export async function recordHistories(client: Client, byName: Record<string, string>): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;

@@ -1,6 +1,6 @@
 /**
- * Since `batch-matches-confirms`: a trading account's day ends once its fills are booked
- * (`Traded`, no timer left in it) and its AccountBatch matches the next morning's confirms. An
+ * Since `batch-matches-confirms` (and `batch-books-fills`): a trading account's day ends before
+ * the confirms (`Approved`, no timer left in it) and its AccountBatch matches the next morning's confirms. An
  * account whose matching cannot run parks the batch in stage Failed (the memo says which and why)
  * until ops send `retry`; a malformed retry is refused and changes nothing.
  */
@@ -85,12 +85,12 @@ describe('confirms matched by the batch', () => {
     assert.deepEqual(failed.failed, [
       { accountId: 'ACC001', error: 'simulated: a trade row that does not parse' },
     ]);
-    // The account's day itself ended when its fills were booked: Traded, without a timer.
+    // The account's day itself ended at its approval (Approved, without a timer); the batch booked it.
     const accountDay = env.client.workflow.getHandle(accountDayWorkflowId(tradeDate, 'ACC001'));
     // (Its status, not its result: awaiting a result lets the test server skip time, and the
     // batch, waiting for ops without a timer, would be skipped past.)
     assert.equal((await accountDay.describe()).status.name, 'COMPLETED');
-    assert.equal((await accountDay.query(statusQuery)).stage, 'Traded');
+    assert.equal((await accountDay.query(statusQuery)).stage, 'Approved');
     const T = temporal.api.enums.v1.EventType;
     const events = (await accountDay.fetchHistory()).events ?? [];
     assert.equal(events.filter((e) => e.eventType === T.EVENT_TYPE_TIMER_STARTED).length, 0);

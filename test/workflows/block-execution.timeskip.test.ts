@@ -489,12 +489,12 @@ describe('next-morning confirms: a mismatch and an unknown custodian trade', () 
     );
     assert.ok(theirs, 'the unknown trade is UNMATCHED_THEIRS in its account');
     assert.equal(theirs.custodian_order_id, unknown.orderId);
-    // Each account's day ended Traded once booked; its batch matched the confirms and names the
-    // accounts with a break (stage ConfirmBreak on the batch).
+    // Each account's day ended Approved; its batch booked the fills, matched the confirms and
+    // names the accounts with a break (stage ConfirmBreak on the batch).
     const broken = [bent.account_id, other.account_id];
     for (const a of accounts) {
       const s = await env.client.workflow.getHandle(accountDayWorkflowId(tradeDate, a)).query('status');
-      assert.equal((s as { stage: string }).stage, 'Traded', a);
+      assert.equal((s as { stage: string }).stage, 'Approved', a);
     }
     assert.equal(r.byStage.ConfirmBreak, new Set(broken).size, JSON.stringify(r.byStage));
     assert.equal(r.byStage.Confirmed, accounts.length - new Set(broken).size);

@@ -24,8 +24,8 @@ import { recordHistories } from '../support/histories';
 
 /** The auto accounts of the demo book but ACC011 (its deliberate break) and ACC013 (its wire is flagged). */
 const ACCOUNTS = ['ACC001', 'ACC003', 'ACC005', 'ACC007', 'ACC009', 'ACC015', 'ACC017', 'ACC019'];
-/** Where an account's day stands once review is over and it waits for the window (or will not trade). */
-const SETTLED = new Set(['WaitingForWindow', 'NoAction', 'Skipped', 'ReconBreak', 'AwaitingZoeReview']);
+/** Where an account's day stands once review is over (approved: its batch books it after the blocks; or it will not trade). */
+const SETTLED = new Set(['Approved', 'NoAction', 'Skipped', 'ReconBreak', 'AwaitingZoeReview']);
 
 interface Leg {
   account_id: string;

@@ -115,7 +115,7 @@ describe('ops, trader review and notifications', () => {
       by: 'ops-jane',
       note: 'DRIP fraction booked late at the custodian',
     });
-    await stageOf('ACC011', ['Scanning', 'NoAction', 'AwaitingZoeReview', 'WaitingForWindow']);
+    await stageOf('ACC011', ['Scanning', 'NoAction', 'AwaitingZoeReview', 'Approved']);
     const b = await stack.t.db('breaks').where({ account_id: 'ACC011', trade_date: tradeDate }).first();
     assert.equal(b.status, 'RESOLVED_MANUAL');
     assert.equal(b.resolved_by, 'ops-jane');
@@ -151,7 +151,7 @@ describe('ops, trader review and notifications', () => {
       ],
     });
     assert.equal(r.decision, 'APPROVED');
-    await stageOf('ACC001', ['WaitingForWindow']);
+    await stageOf('ACC001', ['Approved']);
     const approval = await stack.t.db('approvals').where({ proposal_id: s.proposal!.id }).first();
     assert.equal(approval.actor, 'trader-kim');
     assert.equal(approval.via, 'TEMPORAL', 'sent straight through Temporal, not through the API');

@@ -11,7 +11,8 @@ import { describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH, workflowBundle } from '../../src/workers/worker';
-import { BATCH_CONFIRMS_PATCH, WAIT_STAGES_EARLY_END_PATCH } from '../../src/workflows/account-day/workflow';
+import { BATCH_CONFIRMS_PATCH } from '../../src/workflows/account-day/own-booking';
+import { BATCH_BOOKS_PATCH, WAIT_STAGES_EARLY_END_PATCH } from '../../src/workflows/account-day/workflow';
 import { CALENDAR_MEMO_PATCH } from '../../src/workflows/market-calendar';
 import { BUYS_AT_DEADLINE_PATCH } from '../../src/workflows/trading-day';
 import { HISTORIES_DIR } from '../support/histories';
@@ -112,6 +113,25 @@ describe('replay of recorded workflow histories', () => {
     assert.ok(read('AccountDay-auto-confirmed.v7.pb').includes('matchConfirms'));
     assert.ok(read('AccountBatch-completed.v8.pb').includes('matchBatchConfirms'));
     assert.ok(!read('AccountBatch-completed.v7.pb').includes('matchBatchConfirms'));
+  });
+
+  it('covers the v9 change: an approved account ends at its decision, its batch books the fills', () => {
+    const read = (f: string) => readFileSync(path.join(HISTORIES_DIR, f));
+    for (const f of ['AccountDay-auto-confirmed.v9.pb', 'AccountDay-manual-approved-confirmed.v9.pb'])
+      assert.ok(read(f).includes(BATCH_BOOKS_PATCH), f);
+    for (const f of files.filter((f) => f.startsWith('AccountDay-') && tagOf(f) < 9))
+      assert.ok(!read(f).includes(BATCH_BOOKS_PATCH), f);
+    // A day that does not reach an approval never asks.
+    assert.ok(!read('AccountDay-no-action.v9.pb').includes(BATCH_BOOKS_PATCH));
+    // The approved day no longer books (no blocksDone, no bookFills); the batch does, in one activity.
+    for (const f of ['AccountDay-auto-confirmed.v9.pb', 'AccountDay-auto-approved.v9.pb']) {
+      assert.ok(!read(f).includes('bookFills'), f);
+      assert.ok(!read(f).includes('blocksDone'), f);
+    }
+    assert.ok(read('AccountDay-auto-confirmed.v8.pb').includes('bookFills'));
+    assert.ok(read('AccountBatch-completed.v9.pb').includes('bookBatchFills'));
+    assert.ok(!read('AccountBatch-completed.v8.pb').includes('bookBatchFills'));
+    assert.ok(read('AccountBatch-booking-retried.v9.pb').includes('skipAccount'));
   });
 
   // The calendar table changes under running days: a year is added in answer to the coverage

@@ -141,12 +141,16 @@ describe('DailyTradingDay on the cluster server (temporal-server on PostgreSQL)'
     await eventually(
       async () => {
         ids.length = 0;
-        // Since `batch-matches-confirms` a trading account's day ends Traded; its batch shows the confirms.
-        const q = `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="Traded"`;
+        // Since `batch-books-fills` an approved account's day ends Approved; its batch books it and shows the confirms.
+        const q = `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="Approved"`;
         for await (const wf of client.workflow.list({ query: q })) ids.push(wf.workflowId);
         return ids.length;
       },
-      (c) => c === (result.byStage.Confirmed ?? 0) + (result.byStage.ConfirmBreak ?? 0),
+      (c) =>
+        c ===
+        (result.byStage.Confirmed ?? 0) +
+          (result.byStage.ConfirmBreak ?? 0) +
+          (result.byStage.NotTraded ?? 0),
       'traded accounts in SQL visibility',
     );
     assert.ok(ids.includes(accountDayWorkflowId(tradeDate, 'ACC002')));

@@ -83,10 +83,14 @@ describe('DailyTradingDay on the Temporal dev server', () => {
     assert.equal(result.byStage.Expired, 1, JSON.stringify(result.byStage));
     assert.ok((result.byStage.Confirmed ?? 0) >= 2, JSON.stringify(result.byStage));
 
-    // Since `batch-matches-confirms` a trading account's day ends Traded; its batch shows the confirms.
+    // Since `batch-books-fills` an approved account's day ends Approved; its batch books it and shows the confirms.
     const traded = await eventually(
-      () => listIds(env, `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="Traded"`),
-      (v) => v.length === (result.byStage.Confirmed ?? 0) + (result.byStage.ConfirmBreak ?? 0),
+      () => listIds(env, `WorkflowType="AccountDay" AND TradeDate="${tradeDate}" AND Stage="Approved"`),
+      (v) =>
+        v.length ===
+        (result.byStage.Confirmed ?? 0) +
+          (result.byStage.ConfirmBreak ?? 0) +
+          (result.byStage.NotTraded ?? 0),
       'traded accounts in visibility',
     );
     assert.ok(traded.includes(accountDayWorkflowId(tradeDate, 'ACC002')));

@@ -102,10 +102,14 @@ describe('DailyTradingDay on the time-skipping server', () => {
       args: [{ proposalId: pending.proposal.id, advisorId: 'ADV-BEN', note: 'ok' }],
     });
     assert.deepEqual(approved, { proposalId: pending.proposal.id, decision: 'APPROVED', duplicate: false });
-    const again = await env.client.workflow.getHandle(manualApprove).executeUpdate(approveUpdate, {
-      args: [{ proposalId: pending.proposal.id, advisorId: 'ADV-BEN' }],
-    });
-    assert.equal(again.duplicate, true, 'a duplicate approval is harmless');
+    // Approved, the day has ended (since `batch-books-fills`: its batch books it): a repeat cannot
+    // reach it and changes nothing; the API answers it from the book (src/api/closed-day.ts).
+    await assert.rejects(
+      env.client.workflow.getHandle(manualApprove).executeUpdate(approveUpdate, {
+        args: [{ proposalId: pending.proposal.id, advisorId: 'ADV-BEN' }],
+      }),
+    );
+    assert.equal((await env.client.workflow.getHandle(manualApprove).query(statusQuery)).stage, 'Approved');
 
     const rejecting = await env.client.workflow.getHandle(manualReject).query(statusQuery);
     await rejectsWith(

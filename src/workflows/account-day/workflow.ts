@@ -3,8 +3,9 @@
  *
  *   reconcile → (break? hold until ops resolve/skip) → scan & propose → review
  *   (auto: approved, or a trader for a flagged one; manual: advisor approve/reject until the
- *   cut-off) → wait for the day's blocks → book its allocations (→ next morning: confirm matching,
- *   before `batch-matches-confirms`; since it the account's batch matches them).
+ *   cut-off) → since `batch-books-fills` the day ends Approved and its batch books the fills and
+ *   matches the confirms; before it: wait for the day's blocks → book its allocations (→ next
+ *   morning: confirm matching, before `batch-matches-confirms`; since it the batch matches them).
  *
  * Its stage is kept in the `Stage` search attribute (src/workflows/stages.ts), written where the
  * account waits (./stage-publisher.ts). An account that will not trade today ends its day at once;
@@ -16,20 +17,20 @@ import {
   deprecatePatch,
   log,
   patched,
-  sleep,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ProposeResult } from '../../contracts';
-import { confirmsBroken, isNonZeroQty } from '../../contracts';
+import { isNonZeroQty } from '../../contracts';
 import { bookSteps, bookStepsLocal } from '../activity-options';
 import { SA } from '../search-attributes';
 import type { Stage } from '../stages';
 import { msUntil, nowIso } from '../time';
-import type { AccountDayInput, AccountDayResult, ConfirmSummary } from '../types';
+import type { AccountDayInput, AccountDayResult } from '../types';
 import { registerHandlers } from './handlers';
 import { SkipToday, bookDecision, errorText } from './outcomes';
+import { OwnBooking } from './own-booking';
 import { StagePublisher } from './stage-publisher';
 import { AccountDayState } from './state';
 
@@ -46,15 +47,14 @@ export const LOCAL_DB_PATCH = 'local-db-activities';
  */
 export const WAIT_STAGES_EARLY_END_PATCH = 'wait-stages-and-early-end';
 /**
- * Workflow change v8, asked where a trading account's day first differs (its wait for the day's
- * blocks): no timer at the window (a skip is taken until the blocks took the proposal, as before),
- * and the day ends once its fills are booked (`Traded`): its batch matches the next morning's
- * confirms for all of its traded accounts at once (src/workflows/batch-confirms.ts), so no
- * AccountDay stays open overnight.
+ * Workflow change v9, asked once the account is approved: its day ends there (`Approved`); its
+ * batch waits for the day's blocks, books the fills of all of its approved accounts at once and
+ * matches their confirms (src/workflows/batch-booking.ts), so no AccountDay waits for the blocks
+ * in the worker's cache. Until the blocks ops skip such an account with `skipAccount` on its batch.
  */
-export const BATCH_CONFIRMS_PATCH = 'batch-matches-confirms';
+export const BATCH_BOOKS_PATCH = 'batch-books-fills';
 
-type Book = typeof book;
+export type Book = typeof book;
 
 export async function AccountDay(input: AccountDayInput): Promise<AccountDayResult> {
   const db = patched(LOCAL_DB_PATCH) ? bookLocal : book;
@@ -64,16 +64,14 @@ export async function AccountDay(input: AccountDayInput): Promise<AccountDayResu
   return run.run();
 }
 
-class AccountDayRun {
-  private readonly state: AccountDayState;
+export class AccountDayRun {
+  readonly state: AccountDayState;
   /** What ops see without opening the workflow: Stage, BreakCount, the memo. */
-  private readonly shown: StagePublisher;
-  /** Since the v8 patch (asked at the wait for the blocks): no window timer, the batch matches the confirms. */
-  private batchConfirms = false;
+  readonly shown: StagePublisher;
 
   constructor(
-    private readonly input: AccountDayInput,
-    private readonly db: Book,
+    readonly input: AccountDayInput,
+    readonly db: Book,
     /** Since the v7 patch: stages written at waits, a day that will not trade ends at once. */
     private readonly v7: boolean,
   ) {
@@ -116,16 +114,23 @@ class AccountDayRun {
       // patch is deprecated, but the v3/v4 histories carry its marker as a patch (not deprecated):
       // the call stays until they are retired (docs/workflow-changes.md).
       deprecatePatch('skip-transient-approved-stage');
-      this.setStage('WaitingForWindow');
-      const notTraded = await this.tradeInBlocks(proposal.proposalId!);
-      if (notTraded) return notTraded;
-      if (this.batchConfirms)
-        return this.result('Traded', { note: 'fills booked; its batch matches the confirms next morning' });
-      return await this.confirms();
+      if (patched(BATCH_BOOKS_PATCH)) return this.approved();
+      // Recorded before the v9 patch: the day waits for the blocks and books its own fills.
+      return await new OwnBooking(this).trade(proposal.proposalId!);
     } catch (e) {
       if (e instanceof SkipToday) return this.skipped();
       throw e;
     }
+  }
+
+  /** Since the v9 patch: the day ends at the approval; its batch books the fills (src/workflows/batch-booking.ts). */
+  private approved(): AccountDayResult {
+    this.setStage('Approved');
+    this.shown.note(
+      'next',
+      "its batch books the fills after the day's blocks; skipAccount on the batch until then",
+    );
+    return this.result('Approved', { note: 'approved: its batch books the fills after the blocks' });
   }
 
   /**
@@ -150,18 +155,18 @@ class AccountDayRun {
     return this.result('PendingSetup', { note: 'waiting for ops to set it up (model, mode, advisor)' });
   }
 
-  private setStage(stage: Stage): void {
+  setStage(stage: Stage): void {
     this.shown.enter(stage, this.state.enter(stage));
     log.info('stage', { accountId: this.input.accountId, stage });
   }
 
   /** Waits for `fn` (until `timeoutMs`), with what ops see written first. */
-  private wait(fn: () => boolean, timeoutMs?: number): Promise<boolean> {
+  wait(fn: () => boolean, timeoutMs?: number): Promise<boolean> {
     this.shown.publish();
     return timeoutMs === undefined ? condition(fn).then(() => true) : condition(fn, timeoutMs);
   }
 
-  private result(stage: Stage, extra: Partial<AccountDayResult> = {}): AccountDayResult {
+  result(stage: Stage, extra: Partial<AccountDayResult> = {}): AccountDayResult {
     const s = this.state.status;
     return {
       accountId: this.input.accountId,
@@ -174,7 +179,7 @@ class AccountDayRun {
   }
 
   /** Runs a step; on a non-retryable failure parks the account in Failed until ops send `retry`. */
-  private async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
         return await fn();
@@ -361,102 +366,6 @@ class AccountDayRun {
       return this.result('Rejected', { note: d.note });
     }
     return undefined;
-  }
-
-  /**
-   * 4–5. Block execution: until the window opens ops may still skip the account (its approved
-   * proposal is withdrawn, unless the day has released it into blocks already); then it waits for
-   * the day's `blocksDone`, books its allocations and says what was traded. Returns the day's
-   * result when the account ends here (nothing traded), undefined when it goes on to confirms.
-   */
-  private async tradeInBlocks(proposalId: string): Promise<AccountDayResult | undefined> {
-    const s = this.state;
-    const { clock } = this.input;
-    this.batchConfirms = patched(BATCH_CONFIRMS_PATCH);
-    if (this.batchConfirms) await this.untilBlocksDone(proposalId);
-    else {
-      await this.wait(() => s.opsSkip !== undefined || s.blocksDone, msUntil(clock.windowOpen));
-      if (s.opsSkip && !s.blocksDone) await this.withdrawForSkip(proposalId);
-      this.setStage('Trading');
-      await this.wait(() => s.blocksDone);
-    }
-    this.setStage('AwaitingAllocation');
-    await this.step('book fills', () => this.db.bookFills({ proposalId }));
-    const orders = await this.db.proposalOrders({ proposalId });
-    s.status.orders.splice(
-      0,
-      s.status.orders.length,
-      ...orders.map((o) => ({
-        clientOrderId: o.clientOrderId,
-        status: o.status,
-        qty: o.qty,
-        filledQty: o.filledQty,
-      })),
-    );
-    const filled = orders.filter((o) => isNonZeroQty(o.filledQty));
-    if (orders.length === 0 || filled.length === 0) {
-      await this.db.audit({
-        actor: 'system',
-        action: orders.length === 0 ? 'NOT_RELEASED' : 'NOT_FILLED',
-        entity: 'proposal',
-        entityId: proposalId,
-        details: { windowClose: clock.windowClose, orders: orders.length },
-      });
-      this.setStage('NotTraded');
-      return this.result('NotTraded', {
-        note:
-          orders.length === 0
-            ? 'approved after the day released its block orders; tomorrow proposes afresh'
-            : 'its blocks were not filled (halt or window closed); carried to tomorrow',
-      });
-    }
-    this.setStage('Traded');
-    const short = orders.filter((o) => o.status !== 'FILLED').length;
-    if (short > 0) this.shown.note('carried', `${short} leg(s) not fully filled: carried to tomorrow`);
-    return undefined;
-  }
-
-  /**
-   * Since the v8 patch: waits (in WaitingForWindow, no timer) for the day's `blocksDone`; a skip
-   * before it withdraws the proposal unless the day's blocks took it already.
-   */
-  private async untilBlocksDone(proposalId: string): Promise<void> {
-    const s = this.state;
-    for (;;) {
-      await this.wait(() => s.opsSkip !== undefined || s.blocksDone);
-      if (s.blocksDone) break;
-      await this.withdrawForSkip(proposalId);
-    }
-    if (s.opsSkip) {
-      s.refuse('skipToday', 'too late to skip: the blocks are done');
-      s.opsSkip = undefined;
-    }
-  }
-
-  /** Ops' skip before the blocks: the proposal withdrawn and the day skipped, or the skip refused. */
-  private async withdrawForSkip(proposalId: string): Promise<void> {
-    const s = this.state;
-    const withdrawn = await this.db.withdrawProposal({
-      proposalId,
-      by: s.opsSkip!.by,
-      note: s.opsSkip!.note ?? '',
-    });
-    if (withdrawn) throw new SkipToday();
-    s.refuse('skipToday', 'too late to skip: the proposal was already released into block orders');
-    s.opsSkip = undefined;
-  }
-
-  /** 6. Next morning (before the v8 patch): the custodian's trade confirms matched against the account's fills. */
-  private async confirms(): Promise<AccountDayResult> {
-    const { tradeDate, accountId, clock } = this.input;
-    this.setStage('AwaitingConfirms');
-    this.shown.publish();
-    await sleep(msUntil(clock.confirmAt));
-    const confirms: ConfirmSummary = await this.step('match confirms', () =>
-      this.db.matchConfirms({ tradeDate, accountId }),
-    );
-    this.setStage(confirmsBroken(confirms) ? 'ConfirmBreak' : 'Confirmed');
-    return this.result(this.state.status.stage, { confirms });
   }
 
   /** Ops skipped the account: audited, an open proposal expires. */
