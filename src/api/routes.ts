@@ -251,7 +251,8 @@ async function decide(
       const now = (await oneProposal(deps.db, principal, p.id)) ?? p;
       const dayOver = `the day of ${p.tradeDate} for account ${p.accountId} is over`;
       const asked = kind === 'approve' ? 'APPROVED' : 'REJECTED';
-      const answer = closedDayAnswer(now, asked, dayOver, ctx.body.version);
+      const by = principal.kind === 'trader' ? 'trader' : 'advisor';
+      const answer = closedDayAnswer(now, asked, dayOver, ctx.body.version, by);
       const outcome = answer instanceof Problem ? 'REFUSED' : answer.decision;
       await auditDecision(deps, ctx, p.id, action, {
         outcome,

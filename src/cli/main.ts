@@ -6,11 +6,14 @@
  *                                              (--cluster: on temporal-server + PostgreSQL)
  *   seed [--reset] [--date YYYY-MM-DD]         demo data
  *   day start [--date D] [--demo-clock]        start a trading day by hand (idempotent)
- *   day status [--date D]                      accounts per stage for a day
+ *   day status [--date D]                      accounts per stage for a day (a day ended Approved or
+ *                                              Traded: as the book says, src/metrics/book-stage.ts)
  *   approve --account A --advisor X [--date D] approve an account's open proposal (Update)
  *   reject --account A --advisor X --reason R [--date D]
- *   ops stuck [--date D] [--minutes 30]        accounts that need someone or have not moved
+ *   ops stuck [--date D] [--minutes 30]        accounts that need someone or have not moved, and
+ *                                              batches in Failed or whose booking retries (src/cli/stuck-batches.ts)
  *   ops retry|skip|resolve --account A --by NAME [--note T] [--date D]
+ *        skip of a day ended Approved: sent to its batch (skipAccount), which says what it did
  *        resolve: [--adopt] (post the custodian's figures) | [--item T] (what explains it; default)
  *   cash withdraw --account A --amount 15000.00 --by NAME [--date D] [--request-id ID]
  *   cash flows --account A                     the account's cash flows and where each came from
@@ -44,10 +47,11 @@ import { runBookCommand } from './book';
 import { cmdCash } from './cash';
 import { runConfigCommand } from './config';
 import { endedDayMessage } from './ended-day';
-import { findStuck, listBreaks, opsSignal, renderBreaks } from './ops';
+import { findStuck, listBreaks, opsOutcomeLine, opsSignal, renderBreaks } from './ops';
 import { dayProgress, renderProgress } from './progress';
 import { openDatabase } from './runtime';
 import { cmdSim, cmdStart } from './start';
+import { findStuckBatches, stuckBatchLine } from './stuck-batches';
 import {
   checkCalendar,
   clockSettings,
@@ -77,12 +81,18 @@ async function cmdDay(args: string[]) {
       say(`${handle.workflowId} ${started ? 'started' : 'already exists'}`);
     });
   } else if (sub === 'status') {
-    await withClient(async (client) => {
-      const p = await dayProgress(client, tradeDate);
-      say(renderProgress(p));
-      for (const [stage, ids] of Object.entries(p.accountsByStage))
-        say(`  ${stage}: ${ids.sort().join(', ')}`);
-    });
+    // The book too: an account whose day ended Approved or Traded is listed as the book says.
+    const database = await openDatabase(loadConfig());
+    try {
+      await withClient(async (client) => {
+        const p = await dayProgress(client, tradeDate, database.db);
+        say(renderProgress(p));
+        for (const [stage, ids] of Object.entries(p.accountsByStage))
+          say(`  ${stage}: ${ids.sort().join(', ')}`);
+      });
+    } finally {
+      await database.stop();
+    }
   } else throw new Error('usage: day start|status [--date YYYY-MM-DD] [--demo-clock]');
 }
 
@@ -206,6 +216,8 @@ async function cmdOps(args: string[]) {
       const stuck = await findStuck(client, tradeDate, minutes);
       if (stuck.length === 0) say(`no stuck accounts on ${tradeDate} (threshold ${minutes} min)`);
       for (const s of stuck) say(`${s.workflowId}  ${s.stage} for ${s.minutes} min  ${s.reason}`);
+      // Since `batch-books-fills` an approved account's booking is its batch's: the batches that need someone.
+      for (const b of await findStuckBatches(client, tradeDate, minutes)) say(stuckBatchLine(b));
     });
     return;
   }
@@ -229,9 +241,8 @@ async function cmdOps(args: string[]) {
               ...(item ? { item } : {}),
             }
           : {};
-      const s = await opsSignal(client, sub, tradeDate, p.account, p.by, note, resolution);
       say(
-        `${p.account}: stage ${s.stage}${s.refusedMessages.length ? `; refused: ${s.refusedMessages.at(-1)?.reason}` : ''}`,
+        opsOutcomeLine(p.account, await opsSignal(client, sub, tradeDate, p.account, p.by, note, resolution)),
       );
     });
     return;

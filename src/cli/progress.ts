@@ -1,5 +1,11 @@
-/** A live view of one trading day: accounts per stage, from the `Stage` search attribute. */
+/**
+ * A live view of one trading day: accounts per stage, from the `Stage` search attribute; with the
+ * book, an account whose day ended before its trading did (`Traded`, `Approved`: its batch books
+ * and matches it) is listed as the book says (src/metrics/book-stage.ts), in one query.
+ */
 import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import { endedBeforeBook, stagesByBook } from '../metrics/book-stage';
 import { SA } from '../workflows/search-attributes';
 import { ACCOUNT_STAGES_FOR_PROGRESS, FINAL_STAGES } from '../workflows/stages';
 
@@ -9,22 +15,33 @@ const ORDER: readonly string[] = ACCOUNT_STAGES_FOR_PROGRESS;
 
 export interface DayProgress {
   total: number;
+  /** Accounts whose day has ended (by the `Stage` it ended in; its batch may still book it). */
   finished: number;
   byStage: Record<string, number>;
   accountsByStage: Record<string, string[]>;
 }
 
-export async function dayProgress(client: Client, tradeDate: string): Promise<DayProgress> {
+export async function dayProgress(client: Client, tradeDate: string, db?: Knex): Promise<DayProgress> {
   const byStage: Record<string, number> = {};
   const accountsByStage: Record<string, string[]> = {};
   let total = 0;
   let finished = 0;
+  const listed: { account: string; stage: string }[] = [];
   const query = `WorkflowType="AccountDay" AND TradeDate="${tradeDate}"`;
   for await (const wf of client.workflow.list({ query })) {
     const stage = wf.typedSearchAttributes.get(SA.Stage) ?? 'Starting';
     const account = wf.typedSearchAttributes.get(SA.AccountId) ?? wf.workflowId;
     total++;
     if (FINAL.has(stage)) finished++;
+    listed.push({ account, stage });
+  }
+  const ended = listed.flatMap((l) =>
+    endedBeforeBook(l.stage) ? [{ accountId: l.account, stage: l.stage }] : [],
+  );
+  const byBook =
+    db && ended.length > 0 ? await stagesByBook(db, tradeDate, ended) : new Map<string, string>();
+  for (const { account, stage: shown } of listed) {
+    const stage = byBook.get(account) ?? shown;
     byStage[stage] = (byStage[stage] ?? 0) + 1;
     accountsByStage[stage] = [...(accountsByStage[stage] ?? []), account];
   }

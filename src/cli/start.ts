@@ -201,7 +201,7 @@ export async function cmdStart(args: string[]) {
   let lastLine = '';
   const timer = setInterval(async () => {
     try {
-      const p = await dayProgress(client, tradeDate);
+      const p = await dayProgress(client, tradeDate, database.db);
       const line = renderProgress(p);
       if (tty) process.stdout.write(`\r\x1b[2K${line}`);
       else if (line !== lastLine) say(line);

@@ -9,7 +9,9 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { utcToEtDate } from '../domain/calendar';
+import { SA } from '../workflows/search-attributes';
 import { STAGES } from '../workflows/types';
+import { ENDED_BEFORE_BOOK, type EndedBeforeBook, endedBeforeBook, stagesByBook } from './book-stage';
 
 export interface DayGaugeOptions {
   db: Knex;
@@ -38,8 +40,9 @@ async function latestTradeDates(db: Knex): Promise<string[]> {
 
 /**
  * Accounts per stage on one trade date: one count per stage (SQL visibility has no GROUP BY Stage).
- * An account whose day ended `Traded` (since `batch-matches-confirms` its batch matches the
- * confirms) is counted as the book's matching says: Confirmed, ConfirmBreak, or Traded until then.
+ * An account whose day ended before the book had its last word (`Traded` since
+ * `batch-matches-confirms`, `Approved` since `batch-books-fills`: its batch books and matches it)
+ * is counted as the book says, in one query for all of them (./book-stage.ts has the mapping).
  */
 async function stageCounts(client: Client, db: Knex, tradeDate: string) {
   const out: { tradeDate: string; stage: string; n: number }[] = [];
@@ -49,25 +52,23 @@ async function stageCounts(client: Client, db: Knex, tradeDate: string) {
   const counts = new Map<string, number>();
   for (const stage of STAGES)
     counts.set(stage, (await client.workflow.count(`${base} AND Stage="${stage}"`)).count);
-  if ((counts.get('Traded') ?? 0) > 0) {
-    const traded: string[] = [];
-    for await (const wf of client.workflow.list({ query: `${base} AND Stage="Traded"` }))
-      traded.push(String(wf.searchAttributes.AccountId?.[0] ?? ''));
-    const matched = (await db('confirm_matches')
-      .where({ trade_date: tradeDate })
-      .whereIn('account_id', traded)
-      .groupBy('account_id')
-      .select(
-        'account_id',
-        db.raw("bool_or(result NOT IN ('MATCHED', 'MATCHED_WITHIN_TOLERANCE')) AS broken"),
-      )) as { account_id: string; broken: boolean }[];
-    const broken = matched.filter((m) => m.broken).length;
+  if (ENDED_BEFORE_BOOK.some((s) => (counts.get(s) ?? 0) > 0)) {
+    const ended: { accountId: string; stage: EndedBeforeBook }[] = [];
+    const query = `${base} AND Stage IN (${ENDED_BEFORE_BOOK.map((s) => `"${s}"`).join(', ')})`;
+    for await (const wf of client.workflow.list({ query })) {
+      const stage = wf.typedSearchAttributes.get(SA.Stage);
+      const accountId = wf.typedSearchAttributes.get(SA.AccountId);
+      if (accountId && stage && endedBeforeBook(stage)) ended.push({ accountId, stage });
+    }
+    const byBook = await stagesByBook(db, tradeDate, ended);
     const add = (stage: string, n: number) => counts.set(stage, (counts.get(stage) ?? 0) + n);
-    add('ConfirmBreak', broken);
-    add('Confirmed', matched.length - broken);
-    add('Traded', -matched.length);
+    for (const e of ended) {
+      add(e.stage, -1);
+      add(byBook.get(e.accountId) ?? e.stage, 1);
+    }
   }
-  for (const stage of STAGES) out.push({ tradeDate, stage, n: counts.get(stage) ?? 0 });
+  // A day that ends between the counts and the list is moved without having been counted: never below 0.
+  for (const stage of STAGES) out.push({ tradeDate, stage, n: Math.max(0, counts.get(stage) ?? 0) });
   return out;
 }
 

@@ -88,11 +88,53 @@ describe('closedDayAnswer', () => {
     assert.match(open.detail, /not awaiting a decision: .* is PENDING_APPROVAL \(no decision was taken\)/);
   });
 
+  it('a day ended Approved (batch-books-fills): the book holds the approval whatever the batch did with it', () => {
+    // Waiting for the blocks, in them, booked (traded or not): a second approval is a repeat, a rejection too late.
+    for (const status of ['APPROVED', 'RELEASED', 'EXECUTED', 'PARTIALLY_EXECUTED', 'FAILED']) {
+      const approved = proposal(status, decided('APPROVED', 'update'));
+      assert.deepEqual(closedDayAnswer(approved, 'APPROVED', OVER), {
+        proposalId: 'P-2026-11-24-ACC004',
+        accountId: 'ACC004',
+        decision: 'APPROVED',
+        duplicate: true,
+      });
+      const p = problem(closedDayAnswer(approved, 'REJECTED', OVER));
+      assert.equal(p.title, 'Already decided', status);
+      assert.match(p.detail, /already approved \(by ADV-ANA at 2026-11-24T15:00:00.000Z\)/);
+    }
+  });
+
+  it('approved, then withdrawn by ops (skipAccount on the batch): 409 not awaiting, either way', () => {
+    const withdrawn = proposal('EXPIRED', decided('APPROVED', 'update'));
+    for (const asked of ['APPROVED', 'REJECTED'] as const) {
+      const p = problem(closedDayAnswer(withdrawn, asked, OVER));
+      assert.equal(p.status, 409);
+      assert.equal(p.title, 'Not awaiting a decision');
+      assert.match(
+        p.detail,
+        /is over; proposal P-2026-11-24-ACC004 was approved \(by ADV-ANA at .+\), then withdrawn by ops: it does not trade today$/,
+      );
+    }
+  });
+
   it("a version that is not the proposal's: 409 wrong version, in body.version", () => {
     const p = problem(
       closedDayAnswer(proposal('REJECTED', decided('REJECTED', 'update')), 'REJECTED', OVER, 2),
     );
     assert.equal(p.title, 'Wrong proposal version');
     assert.equal(p.where, 'body.version');
+  });
+});
+
+describe('a closed day refuses the wrong channel for the mode', () => {
+  it('an advisor approving an auto account is refused as the workflow refuses it; a trader may repeat it', () => {
+    const auto = { ...proposal('EXECUTED', decided('APPROVED', 'auto')), mode: 'AUTO' as const };
+    const advisor = closedDayAnswer(auto, 'APPROVED', OVER, undefined, 'advisor');
+    assert.ok(advisor instanceof Problem);
+    assert.equal(advisor.status, 409);
+    assert.match(advisor.detail, /rebalances automatically/);
+    const trader = closedDayAnswer(auto, 'APPROVED', OVER, undefined, 'trader');
+    assert.ok(!(trader instanceof Problem));
+    assert.equal(trader.duplicate, true);
   });
 });

@@ -105,7 +105,7 @@ describe('advisor API on live account days (time-skipping server)', () => {
       });
     }
     for (const a of ['ACC002', 'ACC008', 'ACC004']) await waitForStage(a, ['AwaitingApproval']);
-    await waitForStage('ACC001', ['WaitingForWindow']);
+    await waitForStage('ACC001', ['Approved']);
   });
 
   after(async () => {
