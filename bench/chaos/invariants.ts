@@ -5,13 +5,21 @@
  * strings; JavaScript numbers are used for counts only.
  *
  *   dayCompleted          the day's workflow completed, with every eligible account in its result
- *   accountDaysTerminal   every eligible account's AccountDay completed in a terminal stage, and every
- *                         filled order has its next-morning confirm match (a batch matches them)
+ *   accountDaysTerminal   every eligible account's AccountDay completed in a terminal stage, every
+ *                         filled order has its next-morning confirm match (a batch matches them),
+ *                         and every day that ended Approved (since `batch-books-fills` its batch
+ *                         books it) has its approved proposal booked by the batch (EXECUTED,
+ *                         PARTIALLY_EXECUTED or FAILED) or withdrawn by ops' skip (EXPIRED, audited)
+ *   batchesDone           every AccountBatch of the day completed and not left in Stage Failed,
+ *                         AwaitingBlocks, Booking or AwaitingConfirms, and the day's result counts
+ *                         no account Approved or Traded (its batch booked and matched every one)
  *   noDuplicateOrders     no client order id twice at the simulator; no two live orders for the same
  *                         (account, symbol, side, trade date, attempt), at the simulator or in the
  *                         book; as many simulator orders as book orders carrying a custodian order id
  *   approvalsHonoured     every proposal has its one decision; every approval was traded, or did
- *                         not fully trade for a recorded reason; nothing rejected or expired traded
+ *                         not fully trade for a recorded reason (an approval ops withdrew with a
+ *                         skip before the blocks: EXPIRED, PROPOSAL_WITHDRAWN audited, no orders);
+ *                         nothing rejected or expired traded
  *   bookMatchesCustodian  nothing half-written: every order terminal and booked, its fill equal to
  *                         the simulator's and to the sum of its executions, no leg over-filled, and
  *                         book-vs-custodian position differences unchanged from before the day
@@ -20,13 +28,32 @@
  *   blocksAllocated       (only when block tables exist) Σ allocated = filled per block, and each
  *                         allocation within its requested quantity
  */
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
+import { accountBatchWorkflowId, accountDayWorkflowId, tradingDayWorkflowId } from '../../src/workflows/ids';
 import { SA } from '../../src/workflows/search-attributes';
+import type { BatchStage } from '../../src/workflows/stages';
 import { FINAL_STAGES, type TradingDayResult } from '../../src/workflows/types';
 
 export const TERMINAL_STAGES: ReadonlySet<string> = FINAL_STAGES;
+
+/**
+ * A batch's stages it may not end in: waiting for the blocks, booking, waiting for the confirms,
+ * or Failed (ops' retry outstanding). A batch ends Confirmed, ConfirmBreak or NotTraded, or with no
+ * stage at all when none of its accounts was approved.
+ */
+export const BATCH_NOT_DONE: ReadonlySet<BatchStage> = new Set<BatchStage>([
+  'AwaitingBlocks',
+  'Booking',
+  'AwaitingConfirms',
+  'Failed',
+]);
+
+/** What a day's result may not count: an account its batch did not book or whose confirms it did not match. */
+const RESULT_NOT_DONE = ['Approved', 'Traded'];
+
+/** The proposal statuses a booked approval ends in (src/activities/booking.ts `bookProposal`). */
+const BOOKED = ['EXECUTED', 'PARTIALLY_EXECUTED', 'FAILED'];
 
 export interface InvariantCheck {
   name: string;
@@ -167,19 +194,123 @@ async function checkDay(
       ORDER BY 2 LIMIT ${SAMPLE}`,
     [tradeDate],
   );
+  // Since `batch-books-fills` an approved account's day ends Approved and its batch books it after
+  // the blocks: its proposal must be booked (or withdrawn by ops' skip before them, audited).
+  const approvedDays = described
+    .filter((d) => d.status === 'COMPLETED' && d.stage === 'Approved')
+    .map((d) => d.accountId);
+  const approvedProposals = approvedDays.length
+    ? await rows<{
+        account_id: string;
+        proposal_id: string | null;
+        status: string | null;
+        decision: string | null;
+        withdrawn: boolean;
+      }>(
+        db,
+        `SELECT x.id AS account_id, p.id AS proposal_id, p.status,
+                (SELECT a.decision FROM approvals a WHERE a.proposal_id = p.id ORDER BY a.id DESC LIMIT 1) AS decision,
+                EXISTS (SELECT 1 FROM audit_log l WHERE l.entity = 'proposal' AND l.entity_id = p.id
+                         AND l.action = 'PROPOSAL_WITHDRAWN') AS withdrawn
+           FROM unnest(?::text[]) AS x(id)
+           LEFT JOIN proposals p ON p.account_id = x.id AND p.trade_date = ?
+          ORDER BY 1`,
+        [approvedDays, tradeDate],
+      )
+    : [];
+  const approvedOutcomes: Record<string, number> = {};
+  const unbooked: { accountId: string; proposalId: string | null; status: string | null; problem: string }[] =
+    [];
+  for (const p of approvedProposals) {
+    const problem =
+      p.proposal_id === null
+        ? 'day ended Approved, no proposal in the book'
+        : p.decision !== 'APPROVE'
+          ? `day ended Approved, the book's decision is ${p.decision ?? 'none'}`
+          : BOOKED.includes(p.status ?? '')
+            ? undefined
+            : p.status === 'EXPIRED' && p.withdrawn
+              ? undefined
+              : `day ended Approved, proposal left ${p.status} (its batch did not book it)`;
+    const key = problem ? 'VIOLATION' : p.status === 'EXPIRED' ? 'EXPIRED (withdrawn by a skip)' : p.status!;
+    approvedOutcomes[key] = (approvedOutcomes[key] ?? 0) + 1;
+    if (problem)
+      unbooked.push({ accountId: p.account_id, proposalId: p.proposal_id, status: p.status, problem });
+  }
   const violations = [
     ...bad.slice(0, SAMPLE),
     ...unconfirmed.map((u) => ({ ...u, problem: 'filled, no confirm match' })),
+    ...unbooked.slice(0, SAMPLE),
   ];
   return [
     dayCheck,
     {
       name: 'accountDaysTerminal',
-      ok: bad.length === 0 && unconfirmed.length === 0,
-      details: { accounts: described.length, byStage, confirmMatches },
+      ok: bad.length === 0 && unconfirmed.length === 0 && unbooked.length === 0,
+      details: {
+        accounts: described.length,
+        byStage,
+        confirmMatches,
+        approvedDaysByProposalStatus: approvedDays.length ? approvedOutcomes : undefined,
+      },
       violations: violations.length ? violations : undefined,
     },
+    await checkBatches(client, tradeDate, result),
   ];
+}
+
+/**
+ * The day's AccountBatches (`account-batch/{date}/{n}`, numbered from 0; found by describing them
+ * in turn until one is not found): each completed and in a stage a batch ends in.
+ */
+async function checkBatches(
+  client: Client,
+  tradeDate: string,
+  result: TradingDayResult | undefined,
+): Promise<InvariantCheck> {
+  const batches: { workflowId: string; status: string; stage?: string }[] = [];
+  for (let n = 0; ; n++) {
+    const workflowId = accountBatchWorkflowId(tradeDate, n);
+    try {
+      const d = await client.workflow.getHandle(workflowId).describe();
+      batches.push({
+        workflowId,
+        status: d.status.name as string,
+        stage: d.typedSearchAttributes.get(SA.Stage),
+      });
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) break;
+      batches.push({ workflowId, status: `describe failed (${(e as Error).message})` });
+      break;
+    }
+  }
+  const byStage: Record<string, number> = {};
+  const byStatus: Record<string, number> = {};
+  for (const b of batches) {
+    byStage[b.stage ?? '(none)'] = (byStage[b.stage ?? '(none)'] ?? 0) + 1;
+    byStatus[b.status] = (byStatus[b.status] ?? 0) + 1;
+  }
+  const bad: unknown[] = batches
+    .filter((b) => b.status !== 'COMPLETED' || BATCH_NOT_DONE.has((b.stage ?? '') as BatchStage))
+    .map((b) => ({
+      ...b,
+      problem: b.status !== 'COMPLETED' ? 'batch not completed' : `batch left ${b.stage}`,
+    }));
+  if (batches.length === 0) bad.push({ problem: `no AccountBatch found for ${tradeDate}` });
+  const resultNotDone = Object.fromEntries(
+    RESULT_NOT_DONE.flatMap((s) => ((result?.byStage[s] ?? 0) > 0 ? [[s, result!.byStage[s]!]] : [])),
+  );
+  if (Object.keys(resultNotDone).length > 0)
+    bad.push({
+      problem: "the day's result counts accounts not booked or not matched",
+      byStage: resultNotDone,
+    });
+  return {
+    name: 'batchesDone',
+    ok: bad.length === 0,
+    details: { batches: batches.length, byStatus, byStage },
+    violations: bad.length ? bad.slice(0, SAMPLE) : undefined,
+  };
 }
 
 async function checkOrders(db: Knex, tradeDate: string): Promise<InvariantCheck> {
@@ -290,6 +421,7 @@ interface ProposalRow {
   orders: number;
   flagged: boolean;
   window_missed: boolean;
+  withdrawn: boolean;
   custodian_rejects: string[] | null;
   short_legs: number;
   short_legs_cancelled: number;
@@ -314,6 +446,8 @@ async function checkApprovals(db: Knex, tradeDate: string): Promise<InvariantChe
                      AND x.action = 'PROPOSAL_' || p.status) AS flagged,
             EXISTS (SELECT 1 FROM audit_log x WHERE x.entity = 'proposal' AND x.entity_id = p.id
                      AND x.action = 'WINDOW_MISSED') AS window_missed,
+            EXISTS (SELECT 1 FROM audit_log x WHERE x.entity = 'proposal' AND x.entity_id = p.id
+                     AND x.action = 'PROPOSAL_WITHDRAWN') AS withdrawn,
             (SELECT array_agg(DISTINCT o.reject_reason) FROM o
               WHERE o.proposal_id = p.id AND o.reject_reason IS NOT NULL) AS custodian_rejects,
             (SELECT count(*)::int FROM leg WHERE leg.proposal_id = p.id AND leg.filled < leg.qty) AS short_legs,
@@ -357,6 +491,13 @@ async function checkApprovals(db: Knex, tradeDate: string): Promise<InvariantChe
     }
     if (p.status === 'EXECUTED' && p.short_legs === 0) {
       count('APPROVE: traded in full');
+      continue;
+    }
+    // Ops' skip before the blocks withdrew the approval (the day's or, since `batch-books-fills`,
+    // the batch's `skipAccount`): nothing may have been sent for it.
+    if (p.status === 'EXPIRED' && p.withdrawn) {
+      if (p.orders > 0) bad('withdrawn by a skip but orders were sent');
+      else count('APPROVE: withdrawn by a skip before the blocks (PROPOSAL_WITHDRAWN audited)');
       continue;
     }
     if (p.status !== 'PARTIALLY_EXECUTED' && p.status !== 'FAILED' && p.status !== 'EXECUTED') {

@@ -14,6 +14,8 @@ export interface HistorySize {
   events: number;
   protoBytes: number;
   jsonBytes: number;
+  /** Events by type (EVENT_TYPE_ left off), e.g. ACTIVITY_TASK_SCHEDULED: 3. */
+  eventTypes: Record<string, number>;
 }
 
 export async function historySize(client: Client, workflowId: string): Promise<HistorySize> {
@@ -25,22 +27,38 @@ export async function historySize(client: Client, workflowId: string): Promise<H
   const json = JSON.stringify(
     History.toObject(History.decode(bytes), { longs: String, enums: String, bytes: String }),
   );
+  const eventTypes: Record<string, number> = {};
+  for (const e of h.events ?? []) {
+    const t = (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(
+      /^EVENT_TYPE_/,
+      '',
+    );
+    eventTypes[t] = (eventTypes[t] ?? 0) + 1;
+  }
   return {
     workflowId,
     events: h.events?.length ?? 0,
     protoBytes: bytes.length,
     jsonBytes: Buffer.byteLength(json),
+    eventTypes,
   };
 }
 
 export interface HistoryReport {
   /** The largest history by events, and by bytes, of those measured. */
-  largestByEvents: HistorySize;
-  largestByBytes: HistorySize;
+  largestByEvents: Omit<HistorySize, 'eventTypes'>;
+  largestByBytes: Omit<HistorySize, 'eventTypes'>;
   /** Largest as a share of Temporal's limits (target: under 10%). */
   pctOfEventLimit: number;
   pctOfSizeLimit: number;
-  measured: { kind: string; count: number; maxEvents: number; maxProtoBytes: number }[];
+  measured: {
+    kind: string;
+    count: number;
+    maxEvents: number;
+    maxProtoBytes: number;
+    /** The events by type of the kind's largest history (the shapes of the trees compared). */
+    largestEventTypes?: Record<string, number>;
+  }[];
   bytesAre: string;
 }
 
@@ -61,13 +79,18 @@ export async function measureHistories(
       count: sizes.length,
       maxEvents: Math.max(0, ...sizes.map((s) => s.events)),
       maxProtoBytes: Math.max(0, ...sizes.map((s) => s.protoBytes)),
+      largestEventTypes: sizes.reduce<HistorySize | undefined>(
+        (a, b) => (a === undefined || b.events > a.events ? b : a),
+        undefined,
+      )?.eventTypes,
     });
   }
   const byEvents = all.reduce((a, b) => (b.events > a.events ? b : a));
   const byBytes = all.reduce((a, b) => (b.protoBytes > a.protoBytes ? b : a));
+  const size = ({ eventTypes: _, ...s }: HistorySize) => s;
   return {
-    largestByEvents: byEvents,
-    largestByBytes: byBytes,
+    largestByEvents: size(byEvents),
+    largestByBytes: size(byBytes),
     pctOfEventLimit: Math.round((byEvents.events / LIMITS.events) * 10_000) / 100,
     pctOfSizeLimit: Math.round((byBytes.protoBytes / LIMITS.bytes) * 10_000) / 100,
     measured,

@@ -320,9 +320,15 @@ async function main(): Promise<void> {
     const allPastReview = report.pastReview.length >= args.accounts;
     // Block orders start with buildBlocks at the window; days of per-account orders with submitOrders.
     const firstSubmit = a.buildBlocks?.first ?? a.submitOrders?.first;
-    // A day cut short: nothing after the deadline counts (the worker ran on while it was stopped).
+    // The trading ends with the last booking: since `batch-books-fills` each batch books its approved
+    // accounts in one bookBatchFills once the blocks are done; before it each account's day ran
+    // bookFills. A day cut short: nothing after the deadline counts (the worker ran on while it was
+    // stopped).
+    const lastBooking = maxOf(a.bookFills?.last, a.bookBatchFills?.last);
     const tradingDone =
-      a.bookFills && Math.min(a.bookFills.last, outcome.done ? Number.POSITIVE_INFINITY : dayEnd);
+      lastBooking === undefined
+        ? undefined
+        : Math.min(lastBooking, outcome.done ? Number.POSITIVE_INFINITY : dayEnd);
     // Since `batch-matches-confirms` each batch matches its accounts' confirms (matchBatchConfirms).
     const firstConfirm = minOf(a.matchConfirms?.first, a.matchBatchConfirms?.first);
     const phase = (from: number | undefined, to: number | undefined) =>
@@ -365,6 +371,7 @@ async function main(): Promise<void> {
             atS: secs(dayEnd - dayStart),
             pastReview: report.pastReview.filter((t) => t <= dayEnd).length,
             tradingDone: report.tradingDone.filter((t) => t <= dayEnd).length,
+            batchBookings: a.bookBatchFills?.count ?? 0,
             confirmsMatched: a.matchConfirms?.count ?? 0,
             batchConfirmsMatched: a.matchBatchConfirms?.count ?? 0,
             note: 'accounts past review and with fills booked by the deadline; activities below run until the worker stopped',
@@ -407,7 +414,17 @@ async function main(): Promise<void> {
         trading: {
           ...phase(firstSubmit, tradingDone),
           from: 'first buildBlocks (or submitOrders)',
-          to: 'last bookFills',
+          to: 'last bookBatchFills (bookFills before batch-books-fills)',
+          // Booking activities: one bookBatchFills per batch with approved accounts since
+          // `batch-books-fills` (its retries after ops' retry counted), before it a bookFills and a
+          // proposalOrders per approved account; accountsBooked: the accounts they booked.
+          booking: {
+            bookBatchFills: a.bookBatchFills?.count ?? 0,
+            bookFills: a.bookFills?.count ?? 0,
+            proposalOrders: a.proposalOrders?.count ?? 0,
+            accountsBooked: report.tradingDone.length,
+            batches,
+          },
         },
         confirms: {
           ...phase(firstConfirm, dayEnd),
@@ -483,6 +500,11 @@ main().then(
     process.exit(1);
   },
 );
+
+/** The larger of two optional instants. */
+function maxOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
 
 /** The smaller of two optional instants. */
 function minOf(a: number | undefined, b: number | undefined): number | undefined {

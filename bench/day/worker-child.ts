@@ -180,10 +180,20 @@ async function main(): Promise<void> {
       const acct = accountOf(a.proposalId);
       if (acct && !stats.pastReview.has(acct)) stats.pastReview.set(acct, at);
     }
+    // An account's fills booked: by its own day (bookFills, before `batch-books-fills`) or in its
+    // batch's one bookBatchFills (since it; an account it could not book comes back with an error).
     if (type === 'bookFills') {
       const acct = accountOf(a.proposalId);
       if (acct) stats.tradingDone.set(acct, at);
     }
+    // The batch steps work for many accounts: each account done (no error in its result) counts as
+    // one run for it, so that "no account runs twice" covers them too.
+    if (type === 'bookBatchFills' || type === 'matchBatchConfirms')
+      for (const r of Array.isArray(result) ? (result as { accountId?: string; error?: string }[]) : []) {
+        if (!r.accountId || r.error !== undefined) continue;
+        stats.ran(type, r.accountId);
+        if (type === 'bookBatchFills') stats.tradingDone.set(r.accountId, at);
+      }
   };
 
   let worker: import('@temporalio/worker').Worker;

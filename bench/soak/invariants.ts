@@ -1,7 +1,8 @@
 /**
  * What must hold after every day of the soak, on top of bench/chaos/invariants.ts (the day
- * completed, every account terminal, no duplicate orders, approvals honoured, fills booked as the
- * custodian filled them, orders inside the window, Σ allocations = block fills). Checked in SQL on
+ * completed, every account terminal and an approved one booked by its batch, every batch done, no
+ * duplicate orders, approvals honoured, fills booked as the custodian filled them, orders inside
+ * the window, Σ allocations = block fills). Checked in SQL on
  * NUMERIC; quantities and money reach JavaScript as decimal strings only.
  *
  *   noUnexpectedBreaks      no break of any kind on the day, except on the demo's deliberate break
