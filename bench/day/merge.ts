@@ -24,6 +24,7 @@ function mergeStats(xs: ActivityStats[]): ActivityStats {
   return {
     count,
     failed: xs.reduce((a, s) => a + s.failed, 0),
+    ...mergeErrors(xs),
     execMeanMs: weighted((s) => s.execMeanMs),
     // The larger of the processes' own percentiles (an upper bound of the combined one).
     execP95Ms: Math.max(...xs.map((s) => s.execP95Ms)),
@@ -34,6 +35,12 @@ function mergeStats(xs: ActivityStats[]): ActivityStats {
     first: Math.min(...xs.map((s) => s.first)),
     last: Math.max(...xs.map((s) => s.last)),
   };
+}
+
+function mergeErrors(xs: ActivityStats[]): { errors?: Record<string, number> } {
+  const errors: Record<string, number> = {};
+  for (const s of xs) for (const [m, n] of Object.entries(s.errors ?? {})) errors[m] = (errors[m] ?? 0) + n;
+  return Object.keys(errors).length ? { errors } : {};
 }
 
 function earliest(maps: Record<string, number>[]): number[] {

@@ -19,6 +19,8 @@ export interface ChildConfig {
 export interface ActivityStats {
   count: number;
   failed: number;
+  /** The failed attempts' messages (first 120 characters), by message: the first 5 distinct. */
+  errors?: Record<string, number>;
   execMeanMs: number;
   execP95Ms: number;
   execMaxMs: number;

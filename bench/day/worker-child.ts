@@ -21,7 +21,15 @@ const MiB = 1024 * 1024;
 class Stats {
   readonly byType = new Map<
     string,
-    { count: number; failed: number; execMs: number[]; s2sMs: number[]; first: number; last: number }
+    {
+      count: number;
+      failed: number;
+      errors: Map<string, number>;
+      execMs: number[];
+      s2sMs: number[];
+      first: number;
+      last: number;
+    }
   >();
   /** When each account got past review (proposal NONE or a decision recorded). */
   readonly pastReview = new Map<string, number>();
@@ -34,14 +42,19 @@ class Stats {
     m.set(account, (m.get(account) ?? 0) + 1);
   }
 
-  record(type: string, start: number, end: number, scheduled: number, ok: boolean): void {
+  /** One attempt: `error` is the failed attempt's message, undefined when it succeeded. */
+  record(type: string, start: number, end: number, scheduled: number, error?: string): void {
     let s = this.byType.get(type);
     if (!s) {
-      s = { count: 0, failed: 0, execMs: [], s2sMs: [], first: start, last: end };
+      s = { count: 0, failed: 0, errors: new Map(), execMs: [], s2sMs: [], first: start, last: end };
       this.byType.set(type, s);
     }
     s.count++;
-    if (!ok) s.failed++;
+    if (error !== undefined) {
+      s.failed++;
+      const m = error.slice(0, 120);
+      if (s.errors.has(m) || s.errors.size < 5) s.errors.set(m, (s.errors.get(m) ?? 0) + 1);
+    }
     s.execMs.push(end - start);
     s.s2sMs.push(Math.max(0, start - scheduled));
     s.first = Math.min(s.first, start);
@@ -59,6 +72,7 @@ class Stats {
       out[type] = {
         count: s.count,
         failed: s.failed,
+        ...(s.errors.size ? { errors: Object.fromEntries(s.errors) } : {}),
         execMeanMs: Math.round(mean(s.execMs) * 10) / 10,
         execP95Ms: pct(s.execMs, 0.95),
         execMaxMs: pct(s.execMs, 1),
@@ -158,11 +172,11 @@ async function main(): Promise<void> {
         try {
           const r = await next(input);
           const end = Date.now();
-          stats.record(type, start, end, scheduled, true);
+          stats.record(type, start, end, scheduled);
           observe(type, input.args[0], r, end);
           return r;
         } catch (e) {
-          stats.record(type, start, Date.now(), scheduled, false);
+          stats.record(type, start, Date.now(), scheduled, e instanceof Error ? e.message : String(e));
           throw e;
         }
       },
