@@ -35,6 +35,9 @@ const WithdrawalAnswer = z.object({
   state: z.object({ state: z.string() }),
 });
 
+/** How long the simulator may take to write a process date's file set (see requestStartOfDayFiles). */
+export const SOD_FILES_TIMEOUT_MS = 120_000;
+
 export class HttpCustodian implements CustodianPort {
   /** `simToken`: the simulator's own token (its hand-written dialect needs it, src/custodian/sim/guard.ts). */
   constructor(
@@ -43,7 +46,12 @@ export class HttpCustodian implements CustodianPort {
     private readonly timeoutMs = 15_000,
   ) {}
 
-  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+  private async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = this.timeoutMs,
+  ): Promise<unknown> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
@@ -51,7 +59,7 @@ export class HttpCustodian implements CustodianPort {
         ...(body ? { 'content-type': 'application/json' } : {}),
       },
       body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(this.timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
     let json: unknown;
@@ -199,8 +207,14 @@ export class HttpCustodian implements CustodianPort {
     return { withdrawalId: id, state: w.state.state, duplicate };
   }
 
+  /**
+   * The simulator writes the whole file set before it answers, which takes longer than an order
+   * call as the book grows (tens of seconds at 10,000 accounts): this call waits up to
+   * SOD_FILES_TIMEOUT_MS, inside the activity's own timeout, instead of failing the first attempt.
+   */
   async requestStartOfDayFiles(processDate: string): Promise<string[]> {
-    const json = (await this.call('POST', `/sim/v1/sod-files/${processDate}`)) as { files?: string[] };
+    const path = `/sim/v1/sod-files/${processDate}`;
+    const json = (await this.call('POST', path, undefined, SOD_FILES_TIMEOUT_MS)) as { files?: string[] };
     return json.files ?? [];
   }
 }
