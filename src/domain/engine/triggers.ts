@@ -53,7 +53,10 @@ function reportBlocked(ctx: PlanContext): void {
   }
 }
 
-/** CASH_IN (cash above target by more than the threshold) and CASH_OUT (withdrawal not covered with the buffer). */
+/**
+ * CASH_IN (cash above target by more than the threshold) and CASH_OUT (a withdrawal not covered with
+ * the buffer, or a debit balance).
+ */
 function cashTriggers(ctx: PlanContext, cTarget: Fx, excess: Fx): number {
   let n = 0;
   const tol = ctx.cfg.investExcessThreshold.times(ctx.netValue);
@@ -73,14 +76,20 @@ function cashTriggers(ctx: PlanContext, cTarget: Fx, excess: Fx): number {
       ),
     );
   }
-  if (ctx.withdrawal.isPos()) {
+  // A debit balance (cash below zero: money left the account that the book did not send, e.g. an
+  // ACH pulled at the custodian after the book had invested the cash) is raised like a withdrawal.
+  const debit = ctx.cash.isNeg();
+  if (ctx.withdrawal.isPos() || debit) {
     ctx.hardRaise = ctx.cash.lt(ctx.withdrawal);
     if (ctx.hardRaise || excess.neg().gt(tol)) {
       n++;
       ctx.cashOut = true;
       const need = ctx.withdrawal.plus(cTarget).minus(ctx.cash);
+      const what = ctx.withdrawal.isPos()
+        ? `for a ${usd(ctx.withdrawal)} withdrawal${debit ? `, a ${usd(ctx.cash.neg())} debit balance` : ''}`
+        : `to cover a ${usd(ctx.cash.neg())} debit balance`;
       ctx.reasons.push(
-        reason('CASH_OUT', `Raise ${usd(need)} for a ${usd(ctx.withdrawal)} withdrawal and the cash buffer`, {
+        reason('CASH_OUT', `Raise ${usd(need)} ${what} and the cash buffer`, {
           withdrawal: usd(ctx.withdrawal),
           cash: usd(ctx.cash),
           raise: usd(need),

@@ -158,6 +158,24 @@ describe('planAccount: cash flows', () => {
     assert.equal(p.after.weights.$CASH, '0.020000');
     assert.equal(p.compliance.ok, true);
   });
+  test('CASH_OUT: a debit balance (money out the book did not send) is raised back to the buffer', () => {
+    // Cash -5,000 (an ACH pulled at the custodian after the book had invested its cash): value
+    // 93,000, cash goal 0.02 × 93,000 = 1,860, so 6,860 is raised pro rata to the holdings.
+    const p = planAccount(atTarget({ cash: '-5000' }));
+    assert.equal(p.action, 'TRADE');
+    assert.deepEqual(codes(p).slice(0, 1), ['CASH_OUT']);
+    assert.match(
+      reasonOf(p, 'CASH_OUT')!.message,
+      /^Raise 6860\.00 to cover a 5000\.00 debit balance and the cash buffer$/,
+    );
+    assert.deepEqual(legs(p), [
+      'SELL BND 27.44000 2744.00',
+      'SELL VTI 24.69600 2469.60',
+      'SELL VXUS 32.92800 1646.40',
+    ]);
+    assert.equal(p.after.cash, '1860.00');
+    assert.equal(p.compliance.ok, true);
+  });
   test('a withdrawal above 10 % of value forces a full rebalance', () => {
     const p = planAccount(atTarget({ pendingWithdrawal: '15000' }));
     assert.equal(p.mode, 'FULL');
