@@ -245,7 +245,6 @@ async function main(): Promise<number> {
       ? { min: walls[0], median: walls[Math.floor(walls.length / 2)], max: walls[walls.length - 1] }
       : undefined,
     // The last day against the first: wall, stack CPU and the largest history (issue #12: within 20%).
-    // The last day against the first: wall, stack CPU and the largest history (issue #12: within 20%).
     lastVsFirstDay: firstRun && lastRun && last,
     clock: {
       reviewSeconds: args.reviewSeconds,
