@@ -44,8 +44,7 @@ export async function noNegativeCash(db: Knex, tradeDate: string) {
         WHERE s.cash < 0)
      SELECT n.side, n.account_id AS account, n.cash::text AS cash, n.unreported::text AS unreported,
             p.id AS proposal, p.status AS "proposalStatus",
-            coalesce(EXISTS (SELECT 1 FROM jsonb_array_elements(p.reasons) r WHERE r->>'code' = 'CASH_OUT'),
-                     false) AS raises
+            EXISTS (SELECT 1 FROM jsonb_array_elements(p.reasons) r WHERE r->>'code' = 'CASH_OUT') AS raises
        FROM neg n LEFT JOIN proposals p ON p.account_id = n.account_id AND p.trade_date = ?::date
       ORDER BY 1, 2`,
     [tradeDate, tradeDate],
