@@ -108,10 +108,12 @@ async function clusterServer(
   pgUrl: string,
   log: (m: string) => void,
   embeddedPg: boolean,
+  name?: string,
 ): Promise<BenchTemporal> {
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-bench-cluster-'));
-  const database = `temporal_bench_${process.pid}`;
-  const visibilityDatabase = `temporal_visibility_bench_${process.pid}`;
+  const suffix = name ? `${name}_${process.pid}` : `${process.pid}`;
+  const database = `temporal_bench_${suffix}`;
+  const visibilityDatabase = `temporal_visibility_bench_${suffix}`;
   const port = await freePortBlock(PORTS_USED);
   let membershipPort = await freePortBlock(MEMBERSHIP_PORTS_USED);
   while (membershipPort < port + PORTS_USED && membershipPort + MEMBERSHIP_PORTS_USED > port)
@@ -140,8 +142,9 @@ async function clusterServer(
     async stop() {
       await connection.close().catch(() => undefined);
       await cluster.stop();
-      if (!embeddedPg) {
-        // A server of someone else's: its two databases go (an embedded one goes whole).
+      if (!embeddedPg || name) {
+        // A server of someone else's, or a second server of the run (the no-op tree's): its two
+        // databases go (an embedded PostgreSQL goes whole at the end).
         const admin = new pg.Client({ connectionString: databaseUrl(pgUrl, 'postgres') });
         await admin.connect();
         for (const db of [database, visibilityDatabase])
@@ -161,7 +164,9 @@ export function startBenchTemporal(opts: {
   pgUrl: string;
   embeddedPg: boolean;
   log: (m: string) => void;
+  /** A second server in one run (bench:day's no-op tree): cluster databases named after it. */
+  name?: string;
 }): Promise<BenchTemporal> {
-  if (opts.kind === 'cluster') return clusterServer(opts.pgUrl, opts.log, opts.embeddedPg);
+  if (opts.kind === 'cluster') return clusterServer(opts.pgUrl, opts.log, opts.embeddedPg, opts.name);
   return opts.inMemory ? inMemoryDevServer() : devServer();
 }
