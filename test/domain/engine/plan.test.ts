@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import Decimal from 'decimal.js';
 import { type EnginePlan, checkCompliance, planAccount, resolveConfig } from '../../../src/domain/engine';
 import { PRICES, SECURITIES, atTarget, holding, sec, snapshot } from './fixtures';
 
@@ -174,6 +175,20 @@ describe('planAccount: cash flows', () => {
       'SELL VXUS 32.92800 1646.40',
     ]);
     assert.equal(p.after.cash, '1860.00');
+    assert.equal(p.compliance.ok, true);
+  });
+  test('CASH_OUT: a debit balance and a pending withdrawal are raised together, with the buffer', () => {
+    // Cash -1,000 and a 2,000 withdrawal: value 97,000, after the withdrawal 95,000, cash goal
+    // 0.02 × 95,000 + 2,000 = 3,900, so 3,900 + 1,000 = 4,900 is raised; one CASH_OUT names both.
+    const p = planAccount(atTarget({ cash: '-1000', pendingWithdrawal: '2000' }));
+    assert.equal(p.action, 'TRADE');
+    assert.deepEqual(
+      p.reasons.filter((r) => r.code === 'CASH_OUT').map((r) => r.message),
+      ['Raise 4900.00 for a 2000.00 withdrawal, a 1000.00 debit balance and the cash buffer'],
+    );
+    assert.ok(p.legs.every((l) => l.side === 'SELL'));
+    assert.equal(p.legs.reduce((sum, l) => sum.plus(l.estNotional), new Decimal(0)).toFixed(2), '4900.00');
+    assert.equal(p.after.cash, '3900.00');
     assert.equal(p.compliance.ok, true);
   });
   test('a withdrawal above 10 % of value forces a full rebalance', () => {
