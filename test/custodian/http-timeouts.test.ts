@@ -36,11 +36,10 @@ describe('HttpCustodian timeouts', () => {
 
   test('an ordinary call fails after the client timeout', async () => {
     const client = new HttpCustodian(url, 'token-0123456789abcdef', 150);
-    const t0 = Date.now();
+    // The server answers 200 after SLOW_MS, so only the client's own timeout can reject the call.
     await assert.rejects(client.findOrder('A1', 'none'), (e: Error) =>
       /timeout|aborted/i.test(`${e.name} ${e.message}`),
     );
-    assert.ok(Date.now() - t0 < SLOW_MS, 'gave up before the answer came');
   });
 
   test('the start-of-day files request waits past it, for its own longer timeout', async () => {
