@@ -5,7 +5,7 @@
  * parses the payload first, so a trimmed reason is signed trimmed).
  */
 import { type DecisionOrigin, decisionOrigin } from '../domain/decision-signature';
-import { ApproveSchema, RejectSchema, ZoeReviewSchema } from '../workflows/messages';
+import { ApproveSchema, RejectSchema, ZoeReviewSchema } from '../workflows/message-schemas';
 import type { Principal } from './tokens';
 
 type Payload =

@@ -4,11 +4,9 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { type AgeBucket, UNRESOLVED_STATUSES, ageBucket, ageInTradingDays } from '../domain/recon';
 import { accountDayWorkflowId } from '../workflows/ids';
+import { ResolveBreakSchema, type SkipAccountInput, SkipAccountSchema } from '../workflows/message-schemas';
 import {
   type AccountDayStatus,
-  ResolveBreakSchema,
-  type SkipAccountInput,
-  SkipAccountSchema,
   resolveBreakSignal,
   retrySignal,
   skipAccountSignal,

@@ -1,98 +1,67 @@
 /**
- * Messages that AccountDay takes. Payloads are validated with zod: an Update with a bad
- * payload is refused by its validator (the caller gets the reason); a bad signal is ignored
- * and recorded in the `status` query's `refusedMessages`.
+ * Messages that AccountDay takes. Payloads are validated with zod (./message-schemas.ts): an
+ * Update with a bad payload is refused by its validator (the caller gets the reason); a bad signal
+ * is ignored and recorded in the `status` query's `refusedMessages`.
+ *
+ * In a workflow the schemas are loaded on its first message, not when it starts: most accounts
+ * never take one, and every new workflow evaluates its modules afresh in the SDK's shared V8
+ * context (zod among them, when it is imported). The schemas here only parse (`safeParse`).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
-import { storableText } from '../domain/text';
+import type * as Schemas from './message-schemas';
+import type {
+  ApproveInput,
+  OpsInput,
+  RejectInput,
+  ResolveBreakInput,
+  SkipAccountInput,
+  ZoeReviewInput,
+} from './message-schemas';
 import type { Stage } from './types';
 
-// Every string a message carries is refused here when PostgreSQL could not store it (NUL, an
-// unpaired surrogate: src/domain/text.ts): a message the workflow takes must be one it can record.
-const actor = storableText({ max: 200, min: 1, trim: true, emptyMessage: 'must name who decides' });
-const proposalId = storableText({ max: 60, min: 1, emptyMessage: 'proposalId is required' });
-const note = storableText({ max: 2000 });
+export type {
+  DecisionOriginInput,
+  ApproveInput,
+  RejectInput,
+  ZoeReviewInput,
+  OpsInput,
+  SkipAccountInput,
+  ResolveBreakInput,
+} from './message-schemas';
 
-/**
- * Where a decision came from, as its sender says (src/domain/decision-signature.ts): the API or
- * the CLI, the principal it authenticated, and an HMAC signature. Checked by the worker's
- * `verifyDecision` activity before the decision is taken (docs/security.md); a message without
- * it came straight through Temporal (recorded via TEMPORAL, refused when a signing key is set).
- */
-export const DecisionOriginSchema = z
-  .object({
-    via: z.enum(['API', 'CLI']),
-    principal: z.string().min(1).max(300),
-    at: z.string().datetime(),
-    nonce: z.string().regex(/^[0-9a-f]{8,64}$/),
-    signature: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .optional(),
-  })
-  .strict();
-export type DecisionOriginInput = z.infer<typeof DecisionOriginSchema>;
+let schemas: typeof Schemas | undefined;
+function loaded(): typeof Schemas {
+  // A plain require, evaluated where it is called: webpack bundles the module, and this workflow
+  // evaluates it (and zod) the first time one of its messages is parsed.
+  schemas ??= require('./message-schemas') as typeof Schemas;
+  return schemas;
+}
 
-export const ApproveSchema = z
-  .object({
-    proposalId,
-    version: z.number().int().positive().optional(),
-    advisorId: actor,
-    note: note.optional(),
-    origin: DecisionOriginSchema.optional(),
-  })
-  .strict();
-export type ApproveInput = z.infer<typeof ApproveSchema>;
+type SchemaName =
+  | 'DecisionOriginSchema'
+  | 'ApproveSchema'
+  | 'RejectSchema'
+  | 'ZoeReviewSchema'
+  | 'OpsSchema'
+  | 'SkipAccountSchema'
+  | 'ResolveBreakSchema';
+/** A schema of ./message-schemas.ts that loads it when it first parses. */
+export interface LazySchema<K extends SchemaName> {
+  safeParse(arg: unknown): ReturnType<(typeof Schemas)[K]['safeParse']>;
+}
+function lazy<K extends SchemaName>(name: K): LazySchema<K> {
+  return {
+    safeParse: (arg) => loaded()[name].safeParse(arg) as ReturnType<(typeof Schemas)[K]['safeParse']>,
+  };
+}
 
-export const RejectSchema = z
-  .object({
-    proposalId,
-    version: z.number().int().positive().optional(),
-    advisorId: actor,
-    reason: storableText({ max: 2000, min: 1, trim: true, emptyMessage: 'a rejection needs a reason' }),
-    origin: DecisionOriginSchema.optional(),
-  })
-  .strict();
-export type RejectInput = z.infer<typeof RejectSchema>;
-
-export const ZoeReviewSchema = z
-  .object({
-    proposalId,
-    trader: actor,
-    decision: z.enum(['APPROVE', 'REJECT']),
-    note: storableText({ max: 2000, min: 1, trim: true, emptyMessage: 'a review needs a note' }),
-    origin: DecisionOriginSchema.optional(),
-  })
-  .strict();
-export type ZoeReviewInput = z.infer<typeof ZoeReviewSchema>;
-
-export const OpsSchema = z.object({ by: actor, note: note.optional() }).strict();
-export type OpsInput = z.infer<typeof OpsSchema>;
-
-/**
- * `skipAccount`, to an AccountBatch (since `batch-books-fills` an approved account's day has ended
- * and its batch holds the proposal until the blocks): which account, who, why.
- */
-export const SkipAccountSchema = OpsSchema.extend({
-  accountId: z.string().regex(/^[A-Za-z0-9_-]{1,30}$/, 'is not an account id'),
-}).strict();
-export type SkipAccountInput = z.infer<typeof SkipAccountSchema>;
-
-/**
- * `resolveBreak`: ops choose what happens to the book (docs/book-sync.md). EXPLAINED (default):
- * the difference is explained by a named item (`item`, else the note) and does not reopen while
- * it persists; ADOPT: the custodian's figures are posted to the book.
- */
-export const ResolveBreakSchema = z
-  .object({
-    by: actor,
-    note: note.optional(),
-    resolution: z.enum(['ADOPT', 'EXPLAINED']).optional(),
-    item: storableText({ max: 200, min: 1, trim: true }).optional(),
-  })
-  .strict();
-export type ResolveBreakInput = z.infer<typeof ResolveBreakSchema>;
+export const DecisionOriginSchema = lazy('DecisionOriginSchema');
+export const ApproveSchema = lazy('ApproveSchema');
+export const RejectSchema = lazy('RejectSchema');
+export const ZoeReviewSchema = lazy('ZoeReviewSchema');
+export const OpsSchema = lazy('OpsSchema');
+export const SkipAccountSchema = lazy('SkipAccountSchema');
+export const ResolveBreakSchema = lazy('ResolveBreakSchema');
 
 export interface DecisionResult {
   proposalId: string;
@@ -149,6 +118,6 @@ export const statusQuery = defineQuery<AccountDayStatus>('status');
 export const blocksDoneSignal = defineSignal('blocksDone');
 
 /** Formats a zod error as "field: message; field: message". */
-export function zodMessage(err: z.ZodError): string {
+export function zodMessage(err: { issues: { path: (string | number)[]; message: string }[] }): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'payload'}: ${i.message}`).join('; ');
 }
