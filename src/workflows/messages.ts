@@ -37,14 +37,8 @@ function loaded(): typeof Schemas {
   return schemas;
 }
 
-type SchemaName =
-  | 'DecisionOriginSchema'
-  | 'ApproveSchema'
-  | 'RejectSchema'
-  | 'ZoeReviewSchema'
-  | 'OpsSchema'
-  | 'SkipAccountSchema'
-  | 'ResolveBreakSchema';
+/** The schemas of ./message-schemas.ts, by their export names (`ApproveSchema`, …). */
+type SchemaName = Extract<keyof typeof Schemas, `${string}Schema`>;
 /** A schema of ./message-schemas.ts that loads it when it first parses. */
 export interface LazySchema<K extends SchemaName> {
   safeParse(arg: unknown): ReturnType<(typeof Schemas)[K]['safeParse']>;
@@ -55,7 +49,6 @@ function lazy<K extends SchemaName>(name: K): LazySchema<K> {
   };
 }
 
-export const DecisionOriginSchema = lazy('DecisionOriginSchema');
 export const ApproveSchema = lazy('ApproveSchema');
 export const RejectSchema = lazy('RejectSchema');
 export const ZoeReviewSchema = lazy('ZoeReviewSchema');
