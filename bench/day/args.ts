@@ -26,13 +26,15 @@ export interface BenchArgs {
   dbPool: number;
   /** Create the indexes the benchmark found missing (bench/day/db.ts), in the bench's database only. */
   proposedIndexes: boolean;
+  /** The top statements by PostgreSQL execution time (pg_stat_statements) in the JSON. */
+  pgStats: boolean;
 }
 
 export const USAGE = `usage: npm run bench:day -- --accounts N [--server dev|cluster] [--workers 1]
   [--batch-size 200] [--skip-noop]
   [--review-seconds S] [--window-seconds S] [--confirm-delay-seconds S] [--fill-poll-seconds 1]
   [--partial-fill-rate 0.3] [--no-approve] [--timeout-minutes 60] [--db-pool 10]
-  [--max-cached-workflows N] [--max-activities N] [--max-workflow-tasks N] [--proposed-indexes]`;
+  [--max-cached-workflows N] [--max-activities N] [--max-workflow-tasks N] [--proposed-indexes] [--pg-stats]`;
 
 export class ArgError extends Error {}
 
@@ -42,7 +44,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     const a = argv[i]!;
     if (!a.startsWith('--')) throw new ArgError(`unexpected argument ${JSON.stringify(a)}`);
     const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
-    if (['skip-noop', 'no-approve', 'proposed-indexes', 'help'].includes(name)) {
+    if (['skip-noop', 'no-approve', 'proposed-indexes', 'pg-stats', 'help'].includes(name)) {
       flags.set(name, true);
       continue;
     }
@@ -69,6 +71,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     'max-workflow-tasks',
     'db-pool',
     'proposed-indexes',
+    'pg-stats',
   ]);
   for (const k of flags.keys()) if (!known.has(k)) throw new ArgError(`unknown flag --${k}`);
 
@@ -116,6 +119,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     maxConcurrentWorkflowTaskExecutions: int('max-workflow-tasks', undefined, 2),
     dbPool: int('db-pool', 10)!,
     proposedIndexes: flags.has('proposed-indexes'),
+    pgStats: flags.has('pg-stats'),
   };
 }
 

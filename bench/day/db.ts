@@ -25,13 +25,23 @@ export interface BenchDb {
   stop(): Promise<void>;
 }
 
-export async function openBenchDb(opts: { pool: number }): Promise<BenchDb> {
+/** The server flag that loads pg_stat_statements (`--pg-stats`). */
+const PG_STATS_FLAGS = [
+  '-c',
+  'shared_preload_libraries=pg_stat_statements',
+  '-c',
+  'pg_stat_statements.max=2000',
+];
+
+export async function openBenchDb(opts: { pool: number; pgStats?: boolean }): Promise<BenchDb> {
   const name = `zoe_bench_${process.pid}`;
   if (process.env.DATABASE_URL) {
     const url = databaseUrl(process.env.DATABASE_URL, name);
     await ensureDatabase(url);
     const db = createKnex(url, { max: opts.pool });
     await migrateLatest(db);
+    if (opts.pgStats)
+      await enableStatements(db, 'on DATABASE_URL, add pg_stat_statements to its shared_preload_libraries');
     return {
       url,
       embedded: false,
@@ -48,12 +58,14 @@ export async function openBenchDb(opts: { pool: number }): Promise<BenchDb> {
   const dataDir = path.join(process.env.DATA_DIR ?? path.join(ROOT_DIR, '.data'), `bench-pg-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   const port = await freePort();
-  let server = await startEmbeddedPostgres({ dataDir, port });
+  const postgresFlags = opts.pgStats ? PG_STATS_FLAGS : undefined;
+  let server = await startEmbeddedPostgres({ dataDir, port, postgresFlags });
   const url = databaseUrl(server.adminUrl, 'zoe_bench');
   try {
     await ensureDatabase(url);
     const db = createKnex(url, { max: opts.pool });
     await migrateLatest(db);
+    if (opts.pgStats) await enableStatements(db, 'the embedded server was started without it');
     return {
       url,
       embedded: true,
@@ -61,7 +73,7 @@ export async function openBenchDb(opts: { pool: number }): Promise<BenchDb> {
       server: {
         stop: () => server.stop(),
         async start() {
-          server = await startEmbeddedPostgres({ dataDir, port });
+          server = await startEmbeddedPostgres({ dataDir, port, postgresFlags });
         },
       },
       db,
@@ -98,4 +110,59 @@ export const PROPOSED_INDEXES = [
 export async function createProposedIndexes(db: Knex): Promise<string[]> {
   for (const sql of PROPOSED_INDEXES) await db.raw(sql);
   return PROPOSED_INDEXES.map((s) => /ON (\S+ \([^)]*\))/.exec(s)?.[1] ?? s);
+}
+
+async function enableStatements(db: Knex, hint: string): Promise<void> {
+  try {
+    await db.raw('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await db.raw('SELECT pg_stat_statements_reset()');
+  } catch (e) {
+    throw new Error(`--pg-stats: pg_stat_statements is not available (${hint}): ${String(e)}`);
+  }
+}
+
+/** Forgets the statements counted so far (the seed's), so that the report covers the day only. */
+export async function resetStatements(db: Knex): Promise<void> {
+  await db.raw('SELECT pg_stat_statements_reset()');
+}
+
+export interface StatementStat {
+  query: string;
+  calls: number;
+  totalMs: number;
+  meanMs: number;
+  rows: number;
+}
+
+/**
+ * The statements of this database with the most execution time since the last reset
+ * (pg_stat_statements; time inside PostgreSQL, not the round trip), the top `n`, and the totals
+ * over all of them.
+ */
+export async function topStatements(
+  db: Knex,
+  n: number,
+): Promise<{ statements: number; calls: number; totalMs: number; top: StatementStat[] }> {
+  const where = 'WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())';
+  const totals = await db.raw(
+    `SELECT count(*) AS statements, coalesce(sum(calls), 0) AS calls, coalesce(sum(total_exec_time), 0) AS ms FROM pg_stat_statements ${where}`,
+  );
+  const top = await db.raw(
+    `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 200) AS query, calls, total_exec_time AS ms, rows FROM pg_stat_statements ${where} ORDER BY total_exec_time DESC LIMIT ?`,
+    [n],
+  );
+  const t = totals.rows[0] as { statements: string; calls: string; ms: number };
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return {
+    statements: Number(t.statements),
+    calls: Number(t.calls),
+    totalMs: round(Number(t.ms)),
+    top: (top.rows as { query: string; calls: string; ms: number; rows: string }[]).map((r) => ({
+      query: r.query,
+      calls: Number(r.calls),
+      totalMs: round(Number(r.ms)),
+      meanMs: Math.round((Number(r.ms) / Math.max(1, Number(r.calls))) * 1000) / 1000,
+      rows: Number(r.rows),
+    })),
+  };
 }

@@ -22,7 +22,7 @@ import { type ApproverStats, startApprover } from './approver';
 import { ArgError, type BenchArgs, USAGE, parseArgs } from './args';
 import { benchClock, benchDayInput } from './clock';
 import { CpuSampler } from './cpu';
-import { createProposedIndexes, openBenchDb } from './db';
+import { createProposedIndexes, openBenchDb, resetStatements, topStatements } from './db';
 import { type HistoryReport, busiestAccounts, measureHistories } from './history';
 import { mergeReports } from './merge';
 import type { ActivityStats } from './protocol';
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
 
   try {
     log(`${args.accounts} accounts, trade date ${tradeDate}, batches of ${args.batchSize}`);
-    const bdb = await openBenchDb({ pool: 10 });
+    const bdb = await openBenchDb({ pool: 10, pgStats: args.pgStats });
     cleanup.push({ name: 'database', fn: () => bdb.stop() });
     log(`PostgreSQL: ${bdb.embedded ? `embedded, data ${bdb.dataDir}` : 'DATABASE_URL'}`);
     const proposedIndexes = args.proposedIndexes ? await createProposedIndexes(bdb.db) : [];
@@ -188,6 +188,7 @@ async function main(): Promise<void> {
     await seedDemoData(bdb.db, { asOf: tradeDate, accounts: args.accounts });
     const seedEnd = Date.now();
     log(`seeded ${args.accounts} accounts in ${secs(seedEnd - seedStart)} s`);
+    if (args.pgStats) await resetStatements(bdb.db);
 
     const { dropDir, sim } = await startBenchSim({
       url: bdb.url,
@@ -316,6 +317,8 @@ async function main(): Promise<void> {
     const reports = await Promise.all(dayWorkers.map((w) => w.stop()));
     const report = { ...reports[0]!, ...mergeReports(reports) };
     const db = await dbSummary(bdb.db, tradeDate);
+    // --pg-stats: the book's statements by time inside PostgreSQL, the seed left out.
+    const pgStatements = args.pgStats ? await topStatements(bdb.db, 25) : undefined;
     cpu.stop();
 
     // Phases, from the activities' own timestamps (epoch ms).
@@ -475,6 +478,7 @@ async function main(): Promise<void> {
       approver: approverStats,
       activities: relative(a, dayStart),
       db,
+      pgStatements,
       noop,
       ratio:
         noop && outcome.done

@@ -20,6 +20,8 @@ const PASSWORD = 'zoe-local-dev';
 export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   port: number;
+  /** Extra `postgres` server flags, e.g. `['-c', 'shared_preload_libraries=pg_stat_statements']`. */
+  postgresFlags?: string[];
 }): Promise<RunningPostgres> {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   mkdirSync(path.dirname(opts.dataDir), { recursive: true });
@@ -31,6 +33,7 @@ export async function startEmbeddedPostgres(opts: {
     persistent: true,
     // PostgreSQL refuses to run as root; as root (CI, containers) run it as a `postgres` user.
     createPostgresUser: isRoot,
+    ...(opts.postgresFlags ? { postgresFlags: opts.postgresFlags } : {}),
     onLog: () => {},
     onError: (e: unknown) => {
       if (process.env.PG_DEBUG) console.error('[postgres]', e);
