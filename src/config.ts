@@ -104,6 +104,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Z0-9]{4,13}$/)
     .default('ZOEAVG01'),
+  /** Allocation bookings in flight at once per block at the custodian (src/activities/allocation.ts). */
+  CUSTODIAN_ALLOCATION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   API_PORT: port.default(3000),
   /** The advisor API's proxy setting, limits and timeouts (src/api/limits.ts, docs/security.md). */
   API_TRUST_PROXY: TrustProxyEnv,
@@ -300,6 +302,7 @@ export function activityPolicy(cfg: AppConfig) {
     mail: mail ? { transport: smtpTransport(mail), from: mail.from } : undefined,
     notify: notifySettings(cfg),
     policy: { autoReviewMaxLegUsd: cfg.AUTO_REVIEW_MAX_LEG_USD },
+    allocationConcurrency: cfg.CUSTODIAN_ALLOCATION_CONCURRENCY,
     ...(cfg.DECISION_SIGNING_KEY ? { decisionSigningKey: cfg.DECISION_SIGNING_KEY } : {}),
   };
 }

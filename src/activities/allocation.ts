@@ -18,12 +18,14 @@ import {
 import { allocateProRata } from '../domain/allocation';
 import { blockFill } from '../domain/block-pricing';
 import type { LegLot } from '../domain/engine/types';
-import { type Dec, ZERO, dec, qtyStr } from '../domain/money';
+import { type Dec, dec, qtyStr } from '../domain/money';
 import { blockShort } from '../notifications/notify';
+import { type Line, type LineOutcome, recordLines } from './allocation-lines';
 import { writeAudit } from './audit';
-import { type AllocationRow, type BlockOrderRow, type BlockRow, blockRow, securitySteps } from './block-rows';
+import { type BlockOrderRow, type BlockRow, blockRow, securitySteps } from './block-rows';
 import type { ActivityDeps } from './deps';
 import { allocationOrderIdFor } from './ids';
+import { inTurns } from './in-turns';
 import { notifyContextOf } from './notifications';
 
 /**
@@ -42,19 +44,15 @@ export function lotsToClose(lots: LegLot[], qty: Dec): LotToClose[] {
   return out;
 }
 
-/** A statement line with its leg: what the account asked for and the lots a sell closes. */
-type Line = AllocationRow & { leg_qty: string; leg_lots: LegLot[] | null };
-
-/** What one line came to: booked at the custodian, refused by it, or nothing to book. */
-interface LineOutcome {
-  qty: Dec;
-  booked?: { allocationId: string; orderId?: string };
-  refusal?: string;
-}
+/** Lines recorded in the book per transaction (./allocation-lines.ts). */
+export const ALLOCATION_CHUNK = 50;
+/** The custodian bookings in flight at once for one block (CUSTODIAN_ALLOCATION_CONCURRENCY). */
+export const DEFAULT_ALLOCATION_CONCURRENCY = 8;
 
 export function allocationActivities(deps: ActivityDeps) {
   const { db, custodian } = deps;
   const avgAccount = deps.averagePriceAccount ?? DEFAULT_AVERAGE_PRICE_ACCOUNT;
+  const concurrency = deps.allocationConcurrency ?? DEFAULT_ALLOCATION_CONCURRENCY;
 
   /** Books one line's share at the custodian; a refusal (not a transient failure) is returned. */
   async function book(b: BlockRow, l: Line, qty: Dec, avgPrice: string, to: string): Promise<LineOutcome> {
@@ -113,21 +111,35 @@ export function allocationActivities(deps: ActivityDeps) {
       }
       const numbers = await accountNumbers(db, lines);
       const counts = { allocated: 0, carried: 0, refused: 0 };
-      let done = 0;
+      const todo: { line: Line; qty: Dec }[] = [];
       for (const l of lines) {
         const qty = dec(shares.get(l.account_id) ?? '0');
         if (qty.lt(dec(l.leg_qty))) counts.carried++;
-        if (l.status !== 'STATEMENT' && l.status !== 'DROPPED') {
-          // Booked by an earlier attempt of this activity.
-          if (l.status === 'ALLOCATED') counts.allocated++;
-          if (l.status === 'REFUSED') counts.refused++;
-          continue;
+        if (l.status === 'STATEMENT' || l.status === 'DROPPED') todo.push({ line: l, qty });
+        // Booked by an earlier attempt of this activity.
+        else if (l.status === 'ALLOCATED') counts.allocated++;
+        else if (l.status === 'REFUSED') counts.refused++;
+      }
+      // A chunk of lines booked at the custodian, a few at a time, then recorded in one transaction:
+      // what the custodian booked is recorded even when another line of the chunk failed, and a
+      // retry books the rest (idempotent by client order id at the custodian and in the book).
+      for (let at = 0; at < todo.length; at += ALLOCATION_CHUNK) {
+        const chunk = todo.slice(at, at + ALLOCATION_CHUNK);
+        const settled = await inTurns(chunk, concurrency, ({ line, qty }) =>
+          book(b, line, qty, fill.avgPrice ?? '0', numbers.get(line.account_id)!),
+        );
+        const done = chunk.flatMap(({ line }, i) => {
+          const s = settled[i]!;
+          return s.status === 'fulfilled' ? [{ line, outcome: s.value }] : [];
+        });
+        await db.transaction((trx) => recordLines(trx, b, done, fill.avgPrice));
+        const failed = settled.find((s) => s.status === 'rejected');
+        if (failed) throw failed.reason;
+        for (const { outcome } of done) {
+          if (outcome.refusal) counts.refused++;
+          else if (outcome.qty.gt(0)) counts.allocated++;
         }
-        const outcome = await book(b, l, qty, fill.avgPrice ?? '0', numbers.get(l.account_id)!);
-        await db.transaction((trx) => recordLine(trx, b, l, outcome, fill.avgPrice));
-        if (outcome.refusal) counts.refused++;
-        else if (qty.gt(0)) counts.allocated++;
-        if (++done % 100 === 0) heartbeat({ blockId: b.id, done });
+        heartbeat({ blockId: b.id, done: at + chunk.length });
       }
       const result = await finishBlock(db, b, fill, counts, residue);
       // A block short at the close: the trading desk hears it (outbox; sent by the dispatcher).
@@ -174,87 +186,6 @@ async function accountNumbers(db: Knex, lines: Line[]): Promise<Map<string, stri
     )
     .select('id', 'custodian_account_number');
   return new Map(rows.map((a) => [a.id, a.custodian_account_number]));
-}
-
-/**
- * Why the account got less than its leg: the custodian's refusal, its buys scaled to its cash, or
- * the block not filled; null when it got its whole leg.
- */
-function shortfallReason(l: Line, got: Dec, refusal: string | undefined): string | null {
-  if (refusal) return refusal;
-  const legQty = dec(l.leg_qty);
-  if (got.gte(legQty)) return null;
-  return dec(l.requested_qty).lt(legQty) && got.gte(dec(l.requested_qty))
-    ? 'SCALED_TO_CASH'
-    : 'BLOCK_NOT_FILLED';
-}
-
-/** One line in the book: the account's order for its leg, its execution, the allocation's status. */
-async function recordLine(
-  trx: Knex.Transaction,
-  b: BlockRow,
-  l: Line,
-  o: LineOutcome,
-  avgPrice: string | null,
-): Promise<void> {
-  const orderId = allocationOrderIdFor(b.trade_date, l.account_id, l.leg_no);
-  const status = o.refusal
-    ? 'REFUSED'
-    : o.qty.gt(0)
-      ? 'ALLOCATED'
-      : l.status === 'DROPPED'
-        ? 'DROPPED'
-        : 'UNFILLED';
-  const got = o.refusal ? ZERO : o.qty;
-  const legQty = dec(l.leg_qty);
-  await trx('orders')
-    .insert({
-      client_order_id: orderId,
-      proposal_id: l.proposal_id,
-      leg_no: l.leg_no,
-      attempt: 1,
-      account_id: l.account_id,
-      trade_date: b.trade_date,
-      symbol: b.symbol,
-      side: b.side,
-      qty: qtyStr(legQty),
-      custodian_order_id: o.booked?.orderId ?? null,
-      status: got.gte(legQty) ? 'FILLED' : 'CANCELED',
-      filled_qty: qtyStr(got),
-      avg_price: got.gt(0) ? avgPrice : null,
-      reject_reason: shortfallReason(l, got, o.refusal),
-    })
-    .onConflict('client_order_id')
-    .ignore();
-  if (o.booked)
-    await trx('executions')
-      .insert({
-        execution_id: o.booked.allocationId,
-        client_order_id: orderId,
-        qty: qtyStr(got),
-        price: avgPrice,
-        executed_at: new Date().toISOString(),
-      })
-      .onConflict('execution_id')
-      .ignore();
-  await trx('allocations')
-    .where({ id: l.id })
-    .update({
-      qty: qtyStr(got),
-      price: got.gt(0) ? avgPrice : null,
-      status,
-      client_order_id: orderId,
-      custodian_allocation_id: o.booked?.allocationId ?? null,
-    });
-  if (o.refusal)
-    await writeAudit(trx, {
-      actor: 'system',
-      action: 'ALLOCATION_REFUSED',
-      entity: 'block',
-      entityId: b.id,
-      details: { accountId: l.account_id, qty: qtyStr(o.qty), reason: o.refusal },
-      idempotencyKey: `alloc-refused:${orderId}`,
-    });
 }
 
 /** The block marked ALLOCATED with its fill, and the result audited. */

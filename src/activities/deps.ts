@@ -12,6 +12,8 @@ export interface ActivityDeps {
   correspondent: string;
   /** The custodian account block orders execute in before allocation (default ZOEAVG01). */
   averagePriceAccount?: string;
+  /** Custodian allocation bookings in flight at once per block (CUSTODIAN_ALLOCATION_CONCURRENCY, default 8). */
+  allocationConcurrency?: number;
   /** Where notifications go (a log line by default; see notifier.ts). */
   notifier?: Notifier;
   /** E-mail through SMTP (unset: no e-mail rows are written); see docs/notifications.md. */

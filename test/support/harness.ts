@@ -47,9 +47,15 @@ export async function startStack(opts: {
   client?: 'ascend' | 'http';
   /** The demo day's events at the simulator too, as `npm start` seeds them (src/demo/day-events.ts). */
   demoDayEvents?: boolean;
+  /** Accounts seeded (default the demo's 20). */
+  accounts?: number;
 }): Promise<Stack> {
   const t = await createTestDb();
-  await seedDemoData(t.db, { asOf: opts.asOf, dayEvents: opts.demoDayEvents });
+  await seedDemoData(t.db, {
+    asOf: opts.asOf,
+    dayEvents: opts.demoDayEvents,
+    ...(opts.accounts ? { accounts: opts.accounts } : {}),
+  });
   const dropDir = mkdtempSync(path.join(os.tmpdir(), 'zoe-drop-'));
   const creds =
     opts.client === 'ascend' ? simServiceAccount(mkdtempSync(path.join(os.tmpdir(), 'zoe-sa-'))) : undefined;
