@@ -496,14 +496,6 @@ export class SimCustodian {
             : null,
       });
       await this.execute(trx, orderId, qty, price, `${orderId}-E1`);
-      // The average-price account gives up what the client account receives (and the reverse).
-      await moveHolding(
-        trx,
-        req.fromAccountId,
-        req.identifier,
-        req.toSide === 'BUY' ? qty.neg() : qty,
-        price,
-      );
       const [row] = await trx('sim.allocations')
         .insert({
           allocation_id: `ALLOC-${orderId.slice(4)}`,
@@ -517,6 +509,16 @@ export class SimCustodian {
           order_id: orderId,
         })
         .returning('*');
+      // The average-price account gives up what the client account receives (and the reverse).
+      // Its rows are the ones every allocation locks: written last, they are held only until the
+      // commit, so the allocations of a block queue on them as briefly as they can.
+      await moveHolding(
+        trx,
+        req.fromAccountId,
+        req.identifier,
+        req.toSide === 'BUY' ? qty.neg() : qty,
+        price,
+      );
       return { allocation: row as AllocationRow, duplicate: false };
     });
   }
