@@ -5,6 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import type { Knex } from 'knex';
+import type { Reference } from '../book/reference-cache';
 import { addCalendarDays, previousTradingDay } from '../domain/calendar';
 import { cashStr, dec, qtyStr } from '../domain/money';
 import type {
@@ -30,10 +31,12 @@ export async function loadReconInput(
   tradeDate: string,
   acct: ReconAccount,
   files: ReadonlySet<string>,
+  /** The day's reference data (src/book/reference-cache.ts): the same for every account. */
+  ref: Reference,
 ): Promise<ReconInput> {
   const custodian = await custodianSide(db, tradeDate, acct.custodian_account_number, files);
   const book = await bookSide(db, acct.id);
-  const reference = await referenceData(db, tradeDate);
+  const reference = await ref.get(`recon-reference:${tradeDate}`, () => referenceData(db, tradeDate));
   const pending = await pendingItems(db, tradeDate, acct);
   const priced = new Set(custodian.positions.map((p) => p.symbol));
   return {
@@ -43,7 +46,7 @@ export async function loadReconInput(
     ...reference,
     pending,
     // Our closes, for the materiality of a holding the custodian reports no price for.
-    prices: book.positions.some((b) => !priced.has(b.symbol)) ? await latestPrices(db, tradeDate) : {},
+    prices: book.positions.some((b) => !priced.has(b.symbol)) ? await latestPrices(db, tradeDate, ref) : {},
   };
 }
 

@@ -4,6 +4,7 @@
  * ./breaks.ts), and ops resolving an account's breaks by hand.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import { referenceOf } from '../book/reference-cache';
 import type { ReconcileResult } from '../contracts';
 import { UNRESOLVED_STATUSES, reconcile } from '../domain/recon';
 import { reconDigest } from '../notifications/digest';
@@ -41,13 +42,16 @@ export function reconciliationActivities(deps: ActivityDeps) {
       afterOpsResolution?: boolean;
     }): Promise<ReconcileResult> {
       const acct = await accountRow(db, input.accountId);
-      const have = new Set(
+      // The day's files, securities and corporate actions: read once per generation, not per account.
+      const ref = await referenceOf(db);
+      const codes = await ref.get(`ingested-codes:${input.tradeDate}`, async () =>
         (
           await db('custodian_files')
             .where({ process_date: input.tradeDate, status: 'INGESTED' })
             .distinct('code')
         ).map((r: { code: string }) => r.code),
       );
+      const have = new Set(codes);
       if (!have.has('EXT871')) {
         throw ApplicationFailure.nonRetryable(
           `no positions file (EXT871) ingested for ${input.tradeDate}: see custodian_files for rejected files`,
@@ -56,9 +60,9 @@ export function reconciliationActivities(deps: ActivityDeps) {
       }
       // Post what the custodian reports and the book can explain; what is left is a break.
       const synced = await db.transaction(async (trx) =>
-        syncAccount(trx, await syncContext(trx, input.tradeDate, acct)),
+        syncAccount(trx, await syncContext(trx, input.tradeDate, acct, ref)),
       );
-      const reconInput = await loadReconInput(db, input.tradeDate, acct, have);
+      const reconInput = await loadReconInput(db, input.tradeDate, acct, have, ref);
       const found = reconcile(reconInput);
       const autoResolved = await writeBreaks(db, input.tradeDate, input.accountId, found);
       const open: BreakRow[] = await db('breaks')

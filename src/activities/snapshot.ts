@@ -11,6 +11,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { type AccountRow, type StoredOverrides, accountEngineLayer } from '../book/accounts';
 import { engineRestrictions, identicalGroups, loadModelLayer } from '../book/engine-inputs';
+import { referenceOf } from '../book/reference-cache';
 import { addCalendarDays } from '../domain/calendar';
 import type { AccountSnapshot, EngineConfig } from '../domain/engine';
 import { cashStr, dec, sum } from '../domain/money';
@@ -35,12 +36,14 @@ export async function loadSnapshot(
   const a: AccountRow = { ...row, ...overlay };
   if (!a.model_id)
     throw ApplicationFailure.nonRetryable(`account ${accountId} has no model (${a.status})`, 'NotSetUp');
-  const model = await loadModelLayer(db, a.model_id);
+  // The securities, closes and model versions every account reads: once per generation.
+  const ref = await referenceOf(db);
+  const model = await loadModelLayer(db, a.model_id, undefined, ref);
   if (!model)
     throw ApplicationFailure.nonRetryable(`model ${a.model_id} of ${accountId} does not exist`, 'NotFound');
   const accountConfig = accountEngineLayer(a) as Partial<EngineConfig>;
 
-  const prices = await latestPrices(db, tradeDate);
+  const prices = await latestPrices(db, tradeDate, ref);
   const positions: { symbol: string; qty: string }[] = await db('positions')
     .where({ account_id: accountId })
     .where('qty', '>', 0)
@@ -74,12 +77,8 @@ export async function loadSnapshot(
     asset_class: string;
     tlh_alternates: string[];
     identical_group: string | null;
-  }[] = await db('securities').select(
-    'symbol',
-    'fractionable',
-    'asset_class',
-    'tlh_alternates',
-    'identical_group',
+  }[] = await ref.get('engine-securities', () =>
+    db('securities').select('symbol', 'fractionable', 'asset_class', 'tlh_alternates', 'identical_group'),
   );
   const modelConfig: Partial<EngineConfig> = {
     ...model.settings,

@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type ModelTarget } from '../domain/engine';
 import { Dec } from '../domain/money';
+import type { Reference } from './reference-cache';
 import { restrictionSource, restrictionsFor } from './restrictions';
 
 export interface ModelLayer {
@@ -19,15 +20,26 @@ export interface ModelLayer {
   alternates: Record<string, string[]>;
 }
 
-/** The model's current version (or the given one); undefined when there is no such model or version. */
+/**
+ * The model's current version (or the given one); undefined when there is no such model or version.
+ * With `ref`, a version's targets and settings are read once per generation of the reference data.
+ */
 export async function loadModelLayer(
   db: Knex,
   modelId: string,
   version?: number,
+  ref?: Reference,
 ): Promise<ModelLayer | undefined> {
   const model = await db('models').where({ id: modelId }).first('id', 'current_version');
   if (!model) return undefined;
-  const v = version ?? model.current_version;
+  const v: number = version ?? model.current_version;
+  return ref
+    ? ref.get(`model:${modelId}:${v}`, () => modelVersionLayer(db, modelId, v))
+    : modelVersionLayer(db, modelId, v);
+}
+
+/** One version of a model as the engine takes it, its securities under the names they go by now. */
+async function modelVersionLayer(db: Knex, modelId: string, v: number): Promise<ModelLayer | undefined> {
   const [row, targets] = await Promise.all([
     db('model_versions').where({ model_id: modelId, version: v }).first('settings'),
     db('model_targets')

@@ -7,6 +7,7 @@
  * nobody explained: a break. The book's withdrawals are sent after it (./withdrawals.ts).
  */
 import type { Knex } from 'knex';
+import type { Reference } from '../../book/reference-cache';
 import { previousTradingDay } from '../../domain/calendar';
 import { type CashPosting, postCashActivity } from './cash';
 import type { SyncContext } from './context';
@@ -28,12 +29,17 @@ export async function syncContext(
   trx: Knex.Transaction | Knex,
   tradeDate: string,
   account: { id: string; custodian_account_number: string; synced_through?: string | null },
+  /** The reference data (src/book/reference-cache.ts): accounts synced through the same day share the list. */
+  ref?: Reference,
 ): Promise<SyncContext> {
-  const files: { process_date: string; code: string; name: string }[] = await trx('custodian_files')
-    .where({ status: 'INGESTED' })
-    .where('process_date', '<=', tradeDate)
-    .where('process_date', '>', account.synced_through ?? previousTradingDay(tradeDate))
-    .select('process_date', 'code', 'name');
+  const after = account.synced_through ?? previousTradingDay(tradeDate);
+  const read = (): Promise<{ process_date: string; code: string; name: string }[]> =>
+    trx('custodian_files')
+      .where({ status: 'INGESTED' })
+      .where('process_date', '<=', tradeDate)
+      .where('process_date', '>', after)
+      .select('process_date', 'code', 'name');
+  const files = await (ref ? ref.get(`sync-files:${tradeDate}:${after}`, read) : read());
   return {
     tradeDate,
     since:
