@@ -136,33 +136,45 @@ export interface StatementStat {
 
 /**
  * The statements of this database with the most execution time since the last reset
- * (pg_stat_statements; time inside PostgreSQL, not the round trip), the top `n`, and the totals
- * over all of them.
+ * (pg_stat_statements; time inside PostgreSQL, lock waits included, not the round trip), the top `n`
+ * by time and by calls, and the totals over all of them.
  */
 export async function topStatements(
   db: Knex,
   n: number,
-): Promise<{ statements: number; calls: number; totalMs: number; top: StatementStat[] }> {
+): Promise<{
+  statements: number;
+  calls: number;
+  totalMs: number;
+  top: StatementStat[];
+  mostCalled: StatementStat[];
+}> {
   const where = 'WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())';
   const totals = await db.raw(
     `SELECT count(*) AS statements, coalesce(sum(calls), 0) AS calls, coalesce(sum(total_exec_time), 0) AS ms FROM pg_stat_statements ${where}`,
   );
-  const top = await db.raw(
-    `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 200) AS query, calls, total_exec_time AS ms, rows FROM pg_stat_statements ${where} ORDER BY total_exec_time DESC LIMIT ?`,
-    [n],
-  );
+  const list = (order: string) =>
+    db.raw(
+      `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 200) AS query, calls, total_exec_time AS ms, rows FROM pg_stat_statements ${where} ORDER BY ${order} DESC LIMIT ?`,
+      [n],
+    );
+  const [top, most] = [await list('total_exec_time'), await list('calls')];
   const t = totals.rows[0] as { statements: string; calls: string; ms: number };
-  const round = (x: number) => Math.round(x * 10) / 10;
   return {
     statements: Number(t.statements),
     calls: Number(t.calls),
-    totalMs: round(Number(t.ms)),
-    top: (top.rows as { query: string; calls: string; ms: number; rows: string }[]).map((r) => ({
-      query: r.query,
-      calls: Number(r.calls),
-      totalMs: round(Number(r.ms)),
-      meanMs: Math.round((Number(r.ms) / Math.max(1, Number(r.calls))) * 1000) / 1000,
-      rows: Number(r.rows),
-    })),
+    totalMs: Math.round(Number(t.ms) * 10) / 10,
+    top: stats(top.rows),
+    mostCalled: stats(most.rows),
   };
+}
+
+function stats(rows: { query: string; calls: string; ms: number; rows: string }[]): StatementStat[] {
+  return rows.map((r) => ({
+    query: r.query,
+    calls: Number(r.calls),
+    totalMs: Math.round(Number(r.ms) * 10) / 10,
+    meanMs: Math.round((Number(r.ms) / Math.max(1, Number(r.calls))) * 1000) / 1000,
+    rows: Number(r.rows),
+  }));
 }

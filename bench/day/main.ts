@@ -318,7 +318,7 @@ async function main(): Promise<void> {
     const report = { ...reports[0]!, ...mergeReports(reports) };
     const db = await dbSummary(bdb.db, tradeDate);
     // --pg-stats: the book's statements by time inside PostgreSQL, the seed left out.
-    const pgStatements = args.pgStats ? await topStatements(bdb.db, 25) : undefined;
+    const pgStatements = args.pgStats ? await topStatements(bdb.db, 80) : undefined;
     cpu.stop();
 
     // Phases, from the activities' own timestamps (epoch ms).
