@@ -465,6 +465,11 @@ async function main(): Promise<void> {
         settings: report.settings,
         processes: reports.length,
         peakRssMiB: reports.length > 1 ? reports.map((r) => r.peakRssMiB) : report.peakRssMiB,
+        // Seconds from the day's start to the sample that saw the peak (negative: before the day).
+        peakRssAtS:
+          reports.length > 1
+            ? reports.map((r) => secs(r.peakRssAt - dayStart))
+            : secs(report.peakRssAt - dayStart),
         peakHeapUsedMiB: reports.length > 1 ? reports.map((r) => r.peakHeapUsedMiB) : report.peakHeapUsedMiB,
         cpuSeconds: reports.length > 1 ? reports.map((r) => r.cpuSeconds) : report.cpuSeconds,
         core: reports.length > 1 ? reports.map((r) => r.core) : report.core,

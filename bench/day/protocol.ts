@@ -55,6 +55,8 @@ export type ChildMessage =
       type: 'report';
       settings: WorkerSettings;
       peakRssMiB: number;
+      /** When the peak RSS was sampled (epoch ms). */
+      peakRssAt: number;
       peakHeapUsedMiB: number;
       cpuSeconds: number;
       activities: Record<string, ActivityStats>;

@@ -155,10 +155,14 @@ async function main(): Promise<void> {
   });
   const stats = new Stats();
   let peakRss = process.memoryUsage().rss;
+  let peakRssAt = Date.now();
   let peakHeap = process.memoryUsage().heapUsed;
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
+    if (m.rss > peakRss) {
+      peakRss = m.rss;
+      peakRssAt = Date.now();
+    }
     peakHeap = Math.max(peakHeap, m.heapUsed);
   }, 200);
 
@@ -297,6 +301,7 @@ async function main(): Promise<void> {
       type: 'report',
       settings,
       peakRssMiB: Math.round(peakRss / MiB),
+      peakRssAt,
       peakHeapUsedMiB: Math.round(peakHeap / MiB),
       cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
       activities: stats.summary(),
