@@ -15,7 +15,7 @@ import type { Knex } from 'knex';
 const MAX_ENTRIES = 500;
 
 interface Store {
-  generation?: string;
+  generation?: bigint;
   entries: Map<string, Promise<unknown>>;
 }
 /** One store per database (per knex instance; a transaction shares its instance's config object). */
@@ -46,22 +46,26 @@ export async function referenceOf(db: Knex): Promise<Reference> {
     .first('generation');
   // No counter (a database without the migration): nothing is kept.
   if (!row) return { get: (_key, load) => load() };
-  const g = String(row.generation);
+  const g = BigInt(row.generation);
   const store = storeOf(db);
   const { entries } = store;
-  if (g !== store.generation) {
+  // Only a newer generation replaces what is kept: a read of the counter that answered late with
+  // an older one leaves the store as it is (its activity reads afresh, below).
+  if (store.generation === undefined || g > store.generation) {
     store.generation = g;
     entries.clear();
   }
   return {
     get<T>(key: string, load: () => Promise<T>): Promise<T> {
-      // Read under an older generation than the one now kept: not stored, not taken from the store.
+      // Read under another generation than the one now kept: not stored, not taken from the store.
       if (g !== store.generation) return load();
       const kept = entries.get(key);
       if (kept) return kept as Promise<T>;
       const loading = load().then(deepFreeze);
       // A failed read is not kept: the next activity reads again.
-      loading.catch(() => entries.delete(key));
+      loading.catch(() => {
+        if (entries.get(key) === loading) entries.delete(key);
+      });
       if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
       entries.set(key, loading);
       return loading;

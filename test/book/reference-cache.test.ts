@@ -78,4 +78,23 @@ describe('reference cache', () => {
     assert.equal(await (await referenceOf(a.db)).get('flaky', failing), 'ok');
     assert.equal(tries, 2);
   });
+
+  it('keeps what it read under the newest generation when an older one answers late', async () => {
+    // A database whose counter this test sets: two activities' reads of it answer out of order.
+    let generation = 7;
+    const fake = Object.assign(
+      () => ({ where: () => ({ first: async () => ({ generation: String(generation) }) }) }),
+      { client: { config: {} } },
+    ) as unknown as Parameters<typeof referenceOf>[0];
+    const c = counting();
+    const newer = await referenceOf(fake);
+    await newer.get('k', c.load);
+    generation = 6; // an older answer, late
+    const older = await referenceOf(fake);
+    await older.get('k', c.load);
+    assert.equal(c.count, 2, 'the late reader reads for itself');
+    generation = 7;
+    await (await referenceOf(fake)).get('k', c.load);
+    assert.equal(c.count, 2, 'what was kept under 7 is still kept');
+  });
 });
