@@ -17,7 +17,8 @@
 import { z } from 'zod';
 import { ZERO, cashStr, dec, zPositiveDecimal } from '../../domain/money';
 import { type OrderStatus, TERMINAL_STATUSES } from '../port';
-import { type ExecutionRow, type OrderListQuery, type OrderRow, type SimCustodian, SimError } from './state';
+import { SimError } from './errors';
+import type { ExecutionRow, OrderListQuery, OrderRow, SimCustodian } from './state';
 
 /**
  * Refusals sent as FAILED_PRECONDITION: the cancel rejects Apex reports as CancelRejectedReason,

@@ -23,7 +23,7 @@ import {
 import type http from 'node:http';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { SimError } from './state';
+import { SimError } from './errors';
 
 export const TOKEN_PATH = '/iam/v1/serviceAccounts:generateAccessToken';
 

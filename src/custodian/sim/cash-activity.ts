@@ -9,10 +9,10 @@ import { addCalendarDays, previousTradingDay } from '../../domain/calendar';
 import { type Dec, ZERO, cashStr, dec, qtyStr, zDecimal } from '../../domain/money';
 import { storableText } from '../../domain/text';
 import type { Ext869Input } from '../files';
+import { SimError } from './errors';
 import { type ExecRow, cashIn, executionsSettlingSince } from './executions';
 import { SettlementCalendar } from './settlement';
 import type { SecurityAsOf } from './sod';
-import { SimError } from './state';
 
 const zDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { Dec, zDecimal } from '../../domain/money';
 import { CORPORATE_ACTIONS, type CorporateAction, type Ext235Row, ext235RowSchema } from '../files';
 import { latestFileSet } from './business-day';
-import { SimError } from './state';
+import { SimError } from './errors';
 
 const zDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 

@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { type Dec, cashStr, dec } from '../../domain/money';
-import type { LotMatch } from './state';
+import type { LotMatch } from './allocations';
 
 export interface ExecRow {
   execution_id: string;

@@ -14,7 +14,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
-import { SimError } from './state';
+import { SimError } from './errors';
 
 export const DEFAULT_SIM_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 

@@ -13,9 +13,9 @@ import { type HeldLot, applyStockFactor } from '../../domain/corporate-actions';
 import { Dec, cashStr, dec, qtyStr } from '../../domain/money';
 import type { ExtTaxlotInput } from '../files';
 import { type AppliedAction, appliedActions, nameBefore } from './action-history';
+import type { LotMatch } from './allocations';
 import { type ExecRow, averagePriceAccounts, execsQuery } from './executions';
 import type { SecurityAsOf } from './sod';
-import type { LotMatch } from './state';
 
 export interface SimLot {
   lotId: string;

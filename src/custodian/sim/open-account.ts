@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { Dec, cashStr, qtyStr, zDecimal } from '../../domain/money';
-import { SimError } from './state';
+import { SimError } from './errors';
 
 const zDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 const positive = zDecimal.refine((s) => new Dec(s).gt(0), 'must be above zero');

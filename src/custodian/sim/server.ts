@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { zPositiveDecimal } from '../../domain/money';
 import { AscendOrders, statusBody } from './ascend';
 import { SimAuth, type SimAuthOptions, TOKEN_PATH } from './auth';
+import { SimError } from './errors';
 import {
   FileFaultSchema,
   type FileQuirks,
@@ -37,7 +38,7 @@ import {
   setSettlementFaults,
 } from './settlement';
 import { sodRoutes } from './sod-routes';
-import { type FillModel, SimCustodian, SimError, unit } from './state';
+import { type FillModel, SimCustodian, unit } from './state';
 import { isTransferPath, transferRoutes } from './transfer-routes';
 
 const CreateOrderBody = z

@@ -10,6 +10,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { SimError } from './errors';
 import {
   type FileFault,
   FileFaultSchema,
@@ -26,7 +27,7 @@ import {
   addCorporateAction,
   corporateActionRows,
 } from './sod';
-import { type SimCustodian, SimError } from './state';
+import type { SimCustodian } from './state';
 
 const SodRequestBody = z
   .object({

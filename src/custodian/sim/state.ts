@@ -14,7 +14,12 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { Dec, ZERO, apexAvgPriceStr, dec, qtyStr } from '../../domain/money';
 import type { CustodianOrder } from '../port';
+import { type AllocationRequestBody, type AllocationRow, allocate, simOrderId } from './allocations';
+import { SimError } from './errors';
+import { moveHolding } from './holdings';
 import { type PositionAsOf, positionsAsOf } from './positions';
+
+export type { AllocationRequestBody, AllocationRow } from './allocations';
 
 export interface FillModel {
   seed: string;
@@ -42,56 +47,12 @@ export interface FillModel {
   overfillRate?: number;
 }
 
-/** A lot matching instruction of a sell (Ascend's LotCreate): the lot by id, or by its trade date and price. */
-export interface LotMatch {
-  id?: string;
-  tradeDate?: string;
-  price?: string;
-  quantity?: string;
-}
-
 /** A trading halt (docs/domain.md §8.8): one symbol (LULD pause) or `*`, the whole market (MWCB). */
 export interface Halt {
   symbol: string;
   reason: 'LULD' | 'MWCB1' | 'MWCB2' | 'MWCB3';
   /** ISO instant the halt ends; undefined: until lifted. */
   until?: string;
-}
-
-/** A trade allocation from the average-price account to a client account (Ascend TradeAllocation). */
-export interface AllocationRequestBody {
-  clientOrderId: string;
-  fromAccountId: string;
-  toAccountId: string;
-  identifier: string;
-  toSide: 'BUY' | 'SELL';
-  quantity: string;
-  price: string;
-  tradeDate: string;
-  /** For a SELL: the lots to close, in order (the rest first in, first out). */
-  lotMatchingInstructions?: LotMatch[];
-}
-
-export interface AllocationRow {
-  allocation_id: string;
-  client_order_id: string;
-  from_account: string;
-  to_account: string;
-  symbol: string;
-  side: 'BUY' | 'SELL';
-  quantity: string;
-  price: string;
-  order_id: string;
-}
-
-export class SimError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Deterministic uniform number in [0, 1) from the seed and a key. */
@@ -194,7 +155,7 @@ export class SimCustodian {
         throw new SimError(409, 'DUPLICATE_ORDER', `clientOrderId ${req.clientOrderId} was already used`);
       const account = await trx('sim.accounts').where({ account_number: accountNumber }).forUpdate().first();
       if (!account) throw new SimError(404, 'NOT_FOUND', `account ${accountNumber} does not exist`);
-      const orderId = `SIM-${createHash('sha256').update(req.clientOrderId).digest('hex').slice(0, 16).toUpperCase()}`;
+      const orderId = simOrderId(req.clientOrderId);
       const base = {
         order_id: orderId,
         client_order_id: req.clientOrderId,
@@ -426,101 +387,9 @@ export class SimCustodian {
     }));
   }
 
-  /**
-   * Books one allocation of a block's fill from the average-price account to a client account at
-   * the block's average price, as a filled order on the client account (so positions, cash, the
-   * trade file and confirms show it like any trade). Idempotent by clientOrderId: the same request
-   * again answers the allocation already booked (`duplicate: true`); a different one under the same
-   * id is refused.
-   */
-  async allocate(req: AllocationRequestBody): Promise<{ allocation: AllocationRow; duplicate: boolean }> {
-    return this.db.transaction(async (trx) => {
-      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`alloc:${req.clientOrderId}`]);
-      const existing: AllocationRow | undefined = await trx('sim.allocations')
-        .where({ client_order_id: req.clientOrderId })
-        .first();
-      if (existing) {
-        const same =
-          existing.to_account === req.toAccountId &&
-          existing.symbol === req.identifier &&
-          existing.side === req.toSide &&
-          dec(existing.quantity).eq(dec(req.quantity));
-        if (!same)
-          throw new SimError(
-            409,
-            'ALREADY_EXISTS',
-            `clientOrderId ${req.clientOrderId} was already used for another allocation`,
-          );
-        return { allocation: existing, duplicate: true };
-      }
-      if (await trx('sim.orders').where({ client_order_id: req.clientOrderId }).first())
-        throw new SimError(409, 'ALREADY_EXISTS', `clientOrderId ${req.clientOrderId} was already used`);
-      const from = await trx('sim.accounts').where({ account_number: req.fromAccountId }).first();
-      if (!from?.average_price_account)
-        throw new SimError(
-          400,
-          'INVALID_ARGUMENT',
-          `fromAccountId ${req.fromAccountId} is not an average-price account`,
-        );
-      const to = await trx('sim.accounts').where({ account_number: req.toAccountId }).forUpdate().first();
-      if (!to) throw new SimError(404, 'NOT_FOUND', `toAccountId ${req.toAccountId} does not exist`);
-      const qty = dec(req.quantity);
-      const price = dec(req.price);
-      if (!qty.gt(0)) throw new SimError(400, 'INVALID_ARGUMENT', 'quantity must be greater than zero');
-      if (req.toSide === 'SELL') {
-        const pos = await trx('sim.positions')
-          .where({ account_number: req.toAccountId, symbol: req.identifier })
-          .first();
-        if (dec(pos?.qty ?? '0').lt(qty))
-          throw new SimError(
-            400,
-            'INSUFFICIENT_POSITION',
-            `account ${req.toAccountId} holds ${pos?.qty ?? '0'} ${req.identifier}, cannot deliver ${req.quantity}`,
-          );
-      }
-      const orderId = `SIM-${createHash('sha256').update(req.clientOrderId).digest('hex').slice(0, 16).toUpperCase()}`;
-      await trx('sim.orders').insert({
-        order_id: orderId,
-        client_order_id: req.clientOrderId,
-        account_number: req.toAccountId,
-        symbol: req.identifier,
-        side: req.toSide,
-        quantity: qtyStr(qty),
-        order_date: req.tradeDate,
-        order_status: 'NEW',
-        planned_outcome: 'ALLOCATION',
-        filled_quantity: '0',
-        lot_matching:
-          req.toSide === 'SELL' && req.lotMatchingInstructions?.length
-            ? JSON.stringify(req.lotMatchingInstructions)
-            : null,
-      });
-      await this.execute(trx, orderId, qty, price, `${orderId}-E1`);
-      const [row] = await trx('sim.allocations')
-        .insert({
-          allocation_id: `ALLOC-${orderId.slice(4)}`,
-          client_order_id: req.clientOrderId,
-          from_account: req.fromAccountId,
-          to_account: req.toAccountId,
-          symbol: req.identifier,
-          side: req.toSide,
-          quantity: qtyStr(qty),
-          price: price.toFixed(6),
-          order_id: orderId,
-        })
-        .returning('*');
-      // The average-price account gives up what the client account receives (and the reverse).
-      // Its rows are the ones every allocation locks: written last, they are held only until the
-      // commit, so the allocations of a block queue on them as briefly as they can.
-      await moveHolding(
-        trx,
-        req.fromAccountId,
-        req.identifier,
-        req.toSide === 'BUY' ? qty.neg() : qty,
-        price,
-      );
-      return { allocation: row as AllocationRow, duplicate: false };
-    });
+  /** Books one allocation of a block's fill on a client account: ./allocations.ts. */
+  allocate(req: AllocationRequestBody): Promise<{ allocation: AllocationRow; duplicate: boolean }> {
+    return allocate(this.db, this.clock, req);
   }
 
   async findByClientOrderId(
@@ -723,26 +592,4 @@ async function closeOn(trx: Knex.Transaction, symbol: string, date: string): Pro
     .first();
   if (!px) throw new SimError(409, 'UNAVAILABLE_PRICE_QUOTE', `no price for ${symbol} on ${date}`);
   return dec(px.close);
-}
-
-/** Adds `signedQty` to an account's position and pays (or receives) its cost at `price`, to the cent. */
-async function moveHolding(
-  trx: Knex.Transaction,
-  accountNumber: string,
-  symbol: string,
-  signedQty: Dec,
-  price: Dec,
-): Promise<void> {
-  const pos = await trx('sim.positions').where({ account_number: accountNumber, symbol }).forUpdate().first();
-  const newQty = dec(pos?.qty ?? '0').plus(signedQty);
-  if (pos)
-    await trx('sim.positions')
-      .where({ account_number: accountNumber, symbol })
-      .update({ qty: qtyStr(newQty) });
-  else await trx('sim.positions').insert({ account_number: accountNumber, symbol, qty: qtyStr(newQty) });
-  const account = await trx('sim.accounts').where({ account_number: accountNumber }).forUpdate().first();
-  const cash = dec(account.cash).minus(signedQty.times(price)).toDecimalPlaces(2);
-  await trx('sim.accounts')
-    .where({ account_number: accountNumber })
-    .update({ cash: cash.toFixed(2) });
 }

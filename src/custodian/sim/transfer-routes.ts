@@ -12,7 +12,7 @@
 import type { Knex } from 'knex';
 import { statusBody } from './ascend';
 import { businessDate } from './business-day';
-import { SimError } from './state';
+import { SimError } from './errors';
 import { SimWithdrawals, ascendWithdrawal } from './withdrawals';
 
 export interface TransferRoutes {

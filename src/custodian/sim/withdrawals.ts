@@ -18,7 +18,7 @@ import { dec } from '../../domain/money';
 import { storableText } from '../../domain/text';
 import { nextReportDate } from './business-day';
 import { postCash } from './cash-activity';
-import { SimError } from './state';
+import { SimError } from './errors';
 
 /** components.AchWithdrawalCreate as the SDK serialises it (snake_case; the amount in dollars). */
 export const AchWithdrawalCreateBody = z
