@@ -40,10 +40,7 @@ export function batchBookingActivities(deps: ActivityDeps) {
     trx: Parameters<typeof bookProposal>[0],
     ref: BatchBookRef,
   ): Promise<BatchBookResult> {
-    await bookProposal(trx, notifyCtx, ref.proposalId);
-    const orders: { status: string; filled_qty: string }[] = await trx('orders')
-      .where({ proposal_id: ref.proposalId, account_id: ref.accountId })
-      .select('status', 'filled_qty');
+    const { orders } = await bookProposal(trx, notifyCtx, ref.proposalId);
     const filledOrders = orders.filter((o) => isNonZeroQty(o.filled_qty)).length;
     const short = orders.filter((o) => o.status !== 'FILLED').length;
     if (filledOrders > 0)
