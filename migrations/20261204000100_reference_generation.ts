@@ -35,7 +35,12 @@ export async function up(knex: Knex): Promise<void> {
       UPDATE reference_generation SET generation = generation + 1 WHERE id = 1;
       RETURN NULL;
     END $$`);
-  for (const t of REFERENCE_TABLES) {
+  await addReferenceTriggers(knex, REFERENCE_TABLES);
+}
+
+/** Makes every write to `tables` move the counter (also used by later migrations that add a table). */
+export async function addReferenceTriggers(knex: Knex, tables: readonly string[]): Promise<void> {
+  for (const t of tables) {
     await knex.raw(`DROP TRIGGER IF EXISTS ${t}_reference_generation ON ${t}`);
     await knex.raw(
       `CREATE TRIGGER ${t}_reference_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t}
@@ -44,9 +49,12 @@ export async function up(knex: Knex): Promise<void> {
   }
 }
 
+export async function dropReferenceTriggers(knex: Knex, tables: readonly string[]): Promise<void> {
+  for (const t of tables) await knex.raw(`DROP TRIGGER IF EXISTS ${t}_reference_generation ON ${t}`);
+}
+
 export async function down(knex: Knex): Promise<void> {
-  for (const t of REFERENCE_TABLES)
-    await knex.raw(`DROP TRIGGER IF EXISTS ${t}_reference_generation ON ${t}`);
+  await dropReferenceTriggers(knex, REFERENCE_TABLES);
   await knex.raw('DROP FUNCTION IF EXISTS bump_reference_generation()');
   await knex.raw('DROP TABLE IF EXISTS reference_generation');
 }

@@ -46,6 +46,30 @@ export async function heldSymbols(db: Knex, tradeDate: string, accountId: string
 }
 
 /**
+ * What the unresolved breaks keep the engine from doing, in one read: the securities they hold
+ * (`blocked`, as `heldSymbols`) and the purchases not delivered yet (`undelivered`: a SETTLEMENT
+ * break's NO_SELL hold, whatever its date), each sorted.
+ */
+export async function breakHolds(
+  db: Knex,
+  tradeDate: string,
+  accountId: string,
+): Promise<{ blocked: string[]; undelivered: string[] }> {
+  const rows: { symbol: string; hold: string; trade_date: string }[] = await db('breaks')
+    .where({ account_id: accountId })
+    .whereIn('status', UNRESOLVED_STATUSES)
+    .whereIn('hold', ['ACCOUNT', 'SECURITY', 'NO_SELL'])
+    .whereNotNull('symbol')
+    .select('symbol', 'hold', 'trade_date');
+  const symbols = (keep: (r: (typeof rows)[number]) => boolean) =>
+    [...new Set(rows.filter(keep).map((r) => r.symbol))].sort();
+  return {
+    blocked: symbols((r) => r.hold !== 'NO_SELL' && r.trade_date <= tradeDate),
+    undelivered: symbols((r) => r.hold === 'NO_SELL'),
+  };
+}
+
+/**
  * Writes the run's breaks (one transaction, serialised per account):
  * - a break already unresolved (any earlier day) is updated: values, category, hold, age;
  * - a break ops resolved as explained by a named item stays resolved while the same difference is
@@ -55,27 +79,33 @@ export async function heldSymbols(db: Knex, tradeDate: string, accountId: string
  *   the same difference, if there was one (e.g. a TIMING break that did not clear);
  * - TIMING and SECURITY_MASTER breaks are RESOLVED_AUTO, with an audit entry;
  * - an unresolved break of a kind checked today that is no longer found is RESOLVED_AUTO (gone).
- * Returns how many breaks were resolved automatically.
+ * Returns how many breaks were resolved automatically, and `clean` when nothing was found and the
+ * account had no break on record (no transaction then: it has no unresolved break).
  */
 export async function writeBreaks(
   db: Knex,
   tradeDate: string,
   accountId: string,
   found: ReconResult,
-): Promise<number> {
+): Promise<{ autoResolved: number; clean: boolean }> {
   const yesterday = previousTradingDay(tradeDate);
   const checked = new Set<BreakType>(['POSITION']);
   if (found.checked.cash) checked.add('CASH');
   if (found.checked.lots !== null) checked.add('COST_BASIS');
-  return db.transaction(async (trx) => {
-    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`recon:${accountId}`]);
-    const known: BreakRow[] = await trx('breaks')
+  const knownOf = (q: Knex): Promise<BreakRow[]> =>
+    q('breaks')
       .where({ account_id: accountId })
       .where('trade_date', '<=', tradeDate)
-      .where((q) =>
-        q.whereIn('status', UNRESOLVED_STATUSES).orWhereIn('last_seen_date', [tradeDate, yesterday]),
+      .where((w) =>
+        w.whereIn('status', UNRESOLVED_STATUSES).orWhereIn('last_seen_date', [tradeDate, yesterday]),
       )
       .orderBy('id');
+  // Nothing found and nothing on record (most accounts, most mornings): nothing to write, so no
+  // transaction and no lock; the account has no unresolved break.
+  if (found.breaks.length === 0 && (await knownOf(db)).length === 0) return { autoResolved: 0, clean: true };
+  const autoResolved = await db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`recon:${accountId}`]);
+    const known = await knownOf(trx);
     const isOpen = (r: BreakRow) => UNRESOLVED_STATUSES.includes(r.status);
     const touched = new Set<number>();
     let autoResolved = 0;
@@ -174,4 +204,5 @@ export async function writeBreaks(
     }
     return autoResolved;
   });
+  return { autoResolved, clean: false };
 }

@@ -27,9 +27,12 @@ export function proposalActivities(deps: ActivityDeps) {
       expiresAt: string;
     }): Promise<ProposeResult> {
       const id = proposalIdFor(input.tradeDate, input.accountId);
-      const existing = await db('proposals').where({ id }).first();
-      if (existing) return summarize(db, id, deps);
-      const account = await db('accounts').where({ id: input.accountId }).first('household_id');
+      // One read: today's proposal if it was written already (a retry), and the account's household.
+      const account: { household_id: string; proposal: string | null } | undefined = await db('accounts')
+        .leftJoin('proposals', 'proposals.id', db.raw('?', [id]))
+        .where('accounts.id', input.accountId)
+        .first('accounts.household_id', 'proposals.id as proposal');
+      if (account?.proposal) return summarize(db, id, deps);
       // One account of a household is planned at a time, each seeing the proposals of those before
       // it (their buys and their sales at a loss: the wash-sale rule, src/activities/snapshot.ts).
       // Planned side by side, two accounts could each miss the other's trade.
@@ -48,11 +51,13 @@ export function proposalActivities(deps: ActivityDeps) {
           modelId: snapshot.model.id,
           modelVersion: snapshot.model.version,
         });
-        if (plan.action !== 'NONE' && plan.legs.length > 0)
-          await insertProposal(trx, { id, ...input, snapshot, plan });
-        return { snapshot, plan };
+        const written =
+          plan.action !== 'NONE' && plan.legs.length > 0
+            ? await insertProposal(trx, { id, ...input, snapshot, plan })
+            : false;
+        return { snapshot, plan, written };
       });
-      const { snapshot, plan } = planned;
+      const { snapshot, plan, written } = planned;
       if (plan.action === 'NONE' || plan.legs.length === 0) {
         // Nothing to do on the model's current version: the account is aligned with it, so a
         // model change that needed no trade does not fire again tomorrow.
@@ -61,7 +66,19 @@ export function proposalActivities(deps: ActivityDeps) {
         const reasons = plan.reasons.map((r) => r.message);
         return { action: 'NONE', version: 0, legs: 0, reasons, notional: '0.00', flags: [] };
       }
-      return summarize(db, id, deps);
+      // Written just now: summarized from what was written; else (a run that lost the race) read.
+      if (!written) return summarize(db, id, deps);
+      return summaryOf(
+        id,
+        { version: 1, reasons: plan.reasons, failures: plan.compliance?.failures ?? [] },
+        plan.legs.map((l) => ({
+          leg_no: l.legNo,
+          symbol: l.symbol,
+          side: l.side,
+          est_notional: l.estNotional,
+        })),
+        deps,
+      );
     },
   };
 }
@@ -71,7 +88,7 @@ export function householdLock(householdId: string): string {
   return `plan:household:${householdId}`;
 }
 
-/** The proposal and its legs, written once (a retry finds it and writes nothing). */
+/** The proposal and its legs, written once (a retry finds it and writes nothing): true if written now. */
 async function insertProposal(
   trx: Knex.Transaction,
   p: {
@@ -82,7 +99,7 @@ async function insertProposal(
     snapshot: Awaited<ReturnType<typeof loadSnapshot>>;
     plan: ReturnType<typeof planAccount>;
   },
-): Promise<void> {
+): Promise<boolean> {
   const { id, plan, snapshot } = p;
   const inserted = await trx('proposals')
     .insert({
@@ -100,7 +117,7 @@ async function insertProposal(
     .onConflict('id')
     .ignore()
     .returning('id');
-  if (inserted.length === 0) return;
+  if (inserted.length === 0) return false;
   await trx('proposal_legs').insert(
     plan.legs.map((l) => ({
       proposal_id: id,
@@ -127,16 +144,39 @@ async function insertProposal(
     },
     idempotencyKey: `proposal:${id}`,
   });
+  return true;
 }
 
-/** The proposal as the workflow sees it, with the flags that send an auto account to a trader. */
+/** The proposal as the workflow sees it, read from the book. */
 async function summarize(db: Knex, id: string, deps: ActivityDeps): Promise<ProposeResult> {
   const p = await db('proposals').where({ id }).first();
-  const legs: { leg_no: number; symbol: string; side: string; est_notional: string }[] = await db(
-    'proposal_legs',
-  )
-    .where({ proposal_id: id })
-    .orderBy('leg_no');
+  const legs: Leg[] = await db('proposal_legs').where({ proposal_id: id }).orderBy('leg_no');
+  return summaryOf(
+    id,
+    { version: p.version, reasons: p.reasons, failures: p.plan?.compliance?.failures ?? [] },
+    legs,
+    deps,
+  );
+}
+
+interface Leg {
+  leg_no: number;
+  symbol: string;
+  side: string;
+  est_notional: string;
+}
+
+/** The proposal's summary, with the flags that send an auto account to a trader. */
+function summaryOf(
+  id: string,
+  p: {
+    version: number;
+    reasons: readonly (string | { message: string })[];
+    failures: readonly { legNo?: number | null; rule: string; message: string }[];
+  },
+  legs: Leg[],
+  deps: ActivityDeps,
+): ProposeResult {
   const limit = dec(deps.policy?.autoReviewMaxLegUsd ?? '100000');
   const flags = legs
     .filter((l) => dec(l.est_notional).gt(limit))
@@ -144,18 +184,14 @@ async function summarize(db: Knex, id: string, deps: ActivityDeps): Promise<Prop
       (l) =>
         `leg ${l.leg_no} ${l.side} ${l.symbol} $${l.est_notional} is above the auto-approval limit $${cashStr(limit)}`,
     );
-  const failures: { legNo: number | null; rule: string; message: string }[] =
-    p.plan?.compliance?.failures ?? [];
-  for (const f of failures)
+  for (const f of p.failures)
     flags.push(`compliance ${f.rule}${f.legNo ? ` (leg ${f.legNo})` : ''}: ${f.message}`);
   return {
     action: 'TRADE',
     proposalId: id,
     version: p.version,
     legs: legs.length,
-    reasons: (p.reasons as (string | { message: string })[]).map((r) =>
-      typeof r === 'string' ? r : r.message,
-    ),
+    reasons: p.reasons.map((r) => (typeof r === 'string' ? r : r.message)),
     notional: cashStr(sum(legs.map((l) => dec(l.est_notional)))),
     flags,
   };

@@ -64,12 +64,14 @@ export function reconciliationActivities(deps: ActivityDeps) {
       );
       const reconInput = await loadReconInput(db, input.tradeDate, acct, have, ref);
       const found = reconcile(reconInput);
-      const autoResolved = await writeBreaks(db, input.tradeDate, input.accountId, found);
-      const open: BreakRow[] = await db('breaks')
-        .where({ account_id: input.accountId })
-        .where('trade_date', '<=', input.tradeDate)
-        .whereIn('status', UNRESOLVED_STATUSES)
-        .orderBy('id');
+      const { autoResolved, clean } = await writeBreaks(db, input.tradeDate, input.accountId, found);
+      const open: BreakRow[] = clean
+        ? []
+        : await db('breaks')
+            .where({ account_id: input.accountId })
+            .where('trade_date', '<=', input.tradeDate)
+            .whereIn('status', UNRESOLVED_STATUSES)
+            .orderBy('id');
       const accountHolds = open.filter((b) => b.hold === 'ACCOUNT');
       // No money leaves an account whose book is in question.
       const sent =

@@ -15,7 +15,7 @@ import { referenceOf } from '../book/reference-cache';
 import { addCalendarDays } from '../domain/calendar';
 import type { AccountSnapshot, EngineConfig } from '../domain/engine';
 import { cashStr, dec, sum } from '../domain/money';
-import { heldSymbols } from './breaks';
+import { breakHolds } from './breaks';
 import { latestPrices } from './prices';
 
 /** What a preview (what-if) puts in place of the account's own configuration. */
@@ -109,19 +109,15 @@ export async function loadSnapshot(
     .where('effective_date', '<=', tradeDate)
     .select('amount');
   const restrictions = await engineRestrictions(db, a, tradeDate);
-  // Shares bought and not yet delivered by the custodian (a SETTLEMENT break) may not be sold.
-  const undelivered: { symbol: string }[] = await db('breaks')
-    .where({ account_id: accountId, hold: 'NO_SELL' })
-    .whereIn('status', ['OPEN', 'INVESTIGATING'])
-    .whereNotNull('symbol')
-    .distinct('symbol');
-  for (const u of undelivered)
+  // Shares bought and not yet delivered by the custodian (a SETTLEMENT break) may not be sold;
+  // securities held by unresolved breaks are not traded at all.
+  const { blocked, undelivered } = await breakHolds(db, tradeDate, accountId);
+  for (const symbol of undelivered)
     restrictions.push({
-      symbol: u.symbol,
+      symbol,
       kind: 'NO_SELL',
-      reason: `a purchase of ${u.symbol} has not settled at the custodian (settlement break)`,
+      reason: `a purchase of ${symbol} has not settled at the custodian (settlement break)`,
     });
-  const blocked = await heldSymbols(db, tradeDate, accountId);
 
   // The household, for the wash-sale rule: 30 days back, every account (IRAs included).
   const members: string[] = (await db('accounts').where({ household_id: a.household_id }).select('id')).map(

@@ -30,7 +30,9 @@ export async function loadModelLayer(
   version?: number,
   ref?: Reference,
 ): Promise<ModelLayer | undefined> {
-  const model = await db('models').where({ id: modelId }).first('id', 'current_version');
+  const head = (): Promise<{ id: string; current_version: number } | undefined> =>
+    db('models').where({ id: modelId }).first('id', 'current_version');
+  const model = await (ref ? ref.get(`model-head:${modelId}`, head) : head());
   if (!model) return undefined;
   const v: number = version ?? model.current_version;
   return ref

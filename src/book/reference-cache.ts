@@ -1,8 +1,9 @@
 /**
  * The book's reference data as a worker process last read it: the securities, the closes, the
- * successions, the morning files' list, corporate actions and security master, and model versions'
- * targets and settings. Every write to those tables moves one counter (`reference_generation`,
- * migrations/20261204000100_reference_generation.ts); an activity reads the counter once
+ * successions, the morning files' list, corporate actions and security master, models' current
+ * versions and their versions' targets and settings. Every write to those tables moves one counter
+ * (`reference_generation`, migrations/20261204000100_reference_generation.ts and
+ * 20261204000200_reference_models.ts); an activity reads the counter once
  * (`referenceOf`) and takes what this process read under the same counter, or reads it afresh.
  * So the accounts of a day share one read of the day's reference data, and an ingestion, a
  * re-ingested file, a new security or a newly published model version is seen by the next activity.

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { REFERENCE_TABLES } from '../../migrations/20261204000100_reference_generation';
+import { REFERENCE_TABLES_ADDED } from '../../migrations/20261204000200_reference_models';
 import { referenceOf } from '../../src/book/reference-cache';
 import { type TestDb, createTestDb } from '../support/db';
 
@@ -44,7 +45,7 @@ describe('reference cache', () => {
   });
 
   it('moves on with a write to every reference table, rows or not', async () => {
-    for (const t of REFERENCE_TABLES) {
+    for (const t of [...REFERENCE_TABLES, ...REFERENCE_TABLES_ADDED]) {
       const before: { generation: string } = await a.db('reference_generation').first('generation');
       await a.db.raw(`DELETE FROM ${t} WHERE false`);
       const after: { generation: string } = await a.db('reference_generation').first('generation');

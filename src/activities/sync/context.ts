@@ -1,3 +1,5 @@
+import type { ActionRow } from './corporate-actions';
+
 /** What every sync step of one account's morning works with. */
 export interface SyncContext {
   /** The trade date: the process date of the morning's files. */
@@ -10,4 +12,9 @@ export interface SyncContext {
   account: { id: string; custodianNumber: string };
   /** The ingested file of a kind for a process date, for the audit log ('' when none). */
   fileName(processDate: string, code: string): string;
+  /**
+   * The corporate actions of those files, when read once for every account synced through the same
+   * day (src/book/reference-cache.ts); absent: each step reads them.
+   */
+  corporateActions?: readonly ActionRow[];
 }

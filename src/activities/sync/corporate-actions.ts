@@ -71,16 +71,21 @@ export interface ActionPosting {
   fraction?: string;
 }
 
+/** The EXT235 rows that move holdings, of the process dates after `since` up to `tradeDate`, in file order. */
+export function corporateActionsSince(q: Knex, since: string, tradeDate: string): Promise<ActionRow[]> {
+  return q('custodian_corporate_actions')
+    .where('process_date', '>', since)
+    .where('process_date', '<=', tradeDate)
+    .whereIn('action', ['SPLIT', 'REVERSE_SPLIT', 'STOCK_MERGER', 'CASH_MERGER'])
+    .orderBy(['process_date', 'line_no']);
+}
+
 /** Applies the EXT235 rows of the files from `ctx.since` (exclusive) to the trade date to the account. */
 export async function postCorporateActions(
   trx: Knex.Transaction,
   ctx: SyncContext,
 ): Promise<ActionPosting[]> {
-  const rows: ActionRow[] = await trx('custodian_corporate_actions')
-    .where('process_date', '>', ctx.since)
-    .where('process_date', '<=', ctx.tradeDate)
-    .whereIn('action', ['SPLIT', 'REVERSE_SPLIT', 'STOCK_MERGER', 'CASH_MERGER'])
-    .orderBy(['process_date', 'line_no']);
+  const rows = ctx.corporateActions ?? (await corporateActionsSince(trx, ctx.since, ctx.tradeDate));
   const out: ActionPosting[] = [];
   for (const a of rows) {
     const done = await trx('corporate_action_postings')

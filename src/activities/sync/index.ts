@@ -11,7 +11,7 @@ import type { Reference } from '../../book/reference-cache';
 import { previousTradingDay } from '../../domain/calendar';
 import { type CashPosting, postCashActivity } from './cash';
 import type { SyncContext } from './context';
-import { type ActionPosting, postCorporateActions } from './corporate-actions';
+import { type ActionPosting, corporateActionsSince, postCorporateActions } from './corporate-actions';
 import { type SettlementCheck, checkSettlement } from './settlement';
 
 export type { SyncContext };
@@ -40,14 +40,22 @@ export async function syncContext(
       .where('process_date', '>', after)
       .select('process_date', 'code', 'name');
   const files = await (ref ? ref.get(`sync-files:${tradeDate}:${after}`, read) : read());
+  const since =
+    account.synced_through && account.synced_through < tradeDate
+      ? account.synced_through
+      : previousTradingDay(tradeDate);
   return {
     tradeDate,
-    since:
-      account.synced_through && account.synced_through < tradeDate
-        ? account.synced_through
-        : previousTradingDay(tradeDate),
+    since,
     account: { id: account.id, custodianNumber: account.custodian_account_number },
     fileName: (date, code) => files.find((f) => f.process_date === date && f.code === code)?.name ?? '',
+    ...(ref
+      ? {
+          corporateActions: await ref.get(`sync-actions:${tradeDate}:${since}`, () =>
+            corporateActionsSince(trx as Knex, since, tradeDate),
+          ),
+        }
+      : {}),
   };
 }
 
